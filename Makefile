@@ -1,0 +1,45 @@
+# scgraph — every target installs what it needs first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STORE ?= .scgraph
+OUT ?= out
+
+.PHONY: demo test lint bench install install-test system-deps clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Java runs the HermiT reasoner (owlready2) in tests and `scgraph reason`.
+system-deps:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing a Java runtime (for the HermiT reasoner)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+
+install: $(VENV)/bin/activate
+	$(PIP) install --quiet .
+
+install-test: $(VENV)/bin/activate system-deps
+	$(PIP) install --quiet '.[test]'
+
+demo: install
+	rm -rf $(STORE)
+	$(VENV)/bin/scgraph ingest --store $(STORE) data/mpsc
+	$(VENV)/bin/scgraph stats --store $(STORE)
+
+lint: install-test
+	$(VENV)/bin/validate-pyproject pyproject.toml
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+
+test: install-test lint
+	$(VENV)/bin/python -m pytest
+
+bench: install-test
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) $(STORE) $(OUT) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,217 @@
+"""The ``scgraph`` command: thin commands over the library.
+
+Exit codes (mapped in :func:`main`, nowhere else):
+
+====  ==========================================================
+0     success
+1     invalid input data (every problem is listed, nothing was written)
+2     usage, I/O, store or endpoint error
+130   interrupted
+====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from scgraph import __version__
+from scgraph.errors import InputError, Problem, ScgraphError
+from scgraph.ingest import IngestReport, ingest, validate_paths
+from scgraph.stats import store_stats
+from scgraph.store import EXPORT_FORMATS, open_store, store_path
+
+__all__ = ["app", "main"]
+
+EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+app = typer.Typer(
+    name="scgraph",
+    help="A knowledge graph of smart-city initiatives, their interactions and side effects.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+StoreOpt = Annotated[Path | None, typer.Option(
+    "--store", help="Store folder (default: $SCGRAPH_STORE, else ./.scgraph).",
+    show_default=False)]
+
+
+class TableOrJson(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    nq = "nq"
+    trig = "trig"
+    jsonld = "jsonld"
+    ttl = "ttl"
+    nt = "nt"
+
+
+assert {f.value for f in ExportFormat} == set(EXPORT_FORMATS)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"scgraph {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """scgraph: integrated view of smart-city initiatives."""
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[object]:
+    """A spinner with the current step on a terminal; silent otherwise."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("starting")
+        yield lambda msg: bar.update(task, description=msg)
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    for w in warnings:
+        err.print(f"warning: {w}", markup=False)
+
+
+def _print_report(report: IngestReport, verb: str) -> None:
+    for d in report.datasets:
+        out.print(f"{verb} {d.name} ({d.source}): {d.initiatives} initiatives, "
+                  f"{d.relations} relations, {d.side_effects} side effects, "
+                  f"{d.triples} triples -> {d.graph}", markup=False)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Dataset folders (with initiatives.csv), .yaml/.json dataset files, or RDF "
+             "files (.nq .trig .ttl .nt .jsonld).", show_default=False)],
+    store: StoreOpt = None,
+) -> None:
+    """Validate datasets and write them into the store, each into its own named graph.
+
+    Re-ingesting a dataset replaces it. If anything is invalid, nothing is written.
+    """
+    with open_store(store) as st, _progress(True) as say:
+        report = ingest(paths, st, progress=say)  # type: ignore[arg-type]
+    _print_warnings(report.warnings)
+    _print_report(report, "ingested")
+
+
+@app.command("validate")
+def validate_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Dataset folders or files.",
+                                                show_default=False)],
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Also accept references to initiatives already in this store.",
+        show_default=False)] = None,
+) -> None:
+    """Run every check of `ingest` and write nothing."""
+    if store is not None or store_path(None).exists():
+        path = store_path(store)
+        if (path / "CURRENT").is_file():
+            with open_store(path, read_only=True) as st:
+                report = validate_paths(paths, st)
+        else:
+            report = validate_paths(paths)
+    else:
+        report = validate_paths(paths)
+    _print_warnings(report.warnings)
+    _print_report(report, "valid:")
+
+
+@app.command("stats")
+def stats_cmd(
+    store: StoreOpt = None,
+    fmt: Annotated[TableOrJson, typer.Option("--format", help="Output format.")] =
+        TableOrJson.table,
+) -> None:
+    """Count initiatives, actors, relations, side effects, triples and datasets."""
+    with open_store(store, read_only=True) as st:
+        stats = store_stats(st)
+    if fmt is TableOrJson.json:
+        out.print(json.dumps(stats, indent=2, ensure_ascii=False), markup=False)
+        return
+    table = RichTable(title=f"store {store_path(store)}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key in ("initiatives", "actors", "relations", "side_effects", "triples"):
+        table.add_row(key.replace("_", " "), str(stats[key]))
+    out.print(table)
+    for d in stats["datasets"]:
+        out.print(f"dataset {d['name']}: {d['title']} ({d['triples']} triples)", markup=False)
+
+
+@app.command("export")
+def export_cmd(
+    store: StoreOpt = None,
+    fmt: Annotated[ExportFormat, typer.Option(
+        "--format", help="nq, trig and jsonld keep the named graphs; ttl and nt merge them.")
+    ] = ExportFormat.nq,
+    output: Annotated[Path | None, typer.Option(
+        "--out", help="File to write (default: standard output).", show_default=False)] = None,
+    graph: Annotated[str | None, typer.Option(
+        "--graph", help="Export only this named graph (IRI).", show_default=False)] = None,
+) -> None:
+    """Write the store's content as RDF."""
+    with open_store(store, read_only=True) as st:
+        data = st.export(fmt.value, graph=graph)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise ScgraphError(f"{output}: cannot write: {exc.strerror or exc}") from exc
+        err.print(f"wrote {output} ({len(data)} bytes)", markup=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (see the module docstring)."""
+    try:
+        app(args=argv, prog_name="scgraph", standalone_mode=True)
+    except SystemExit as exc:  # usage errors (2), --help and --version (0)
+        code = exc.code
+        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_ERROR)
+    except InputError as exc:
+        err.print(f"error: {exc}", markup=False)
+        return EXIT_INVALID
+    except ScgraphError as exc:
+        err.print(f"error: {exc}", markup=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,317 @@
+"""Check raw records field by field and turn them into typed records.
+
+Every problem is collected with its location; nothing here raises on bad data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from scgraph.errors import Problem
+from scgraph.ingest.records import (
+    Initiative,
+    Location,
+    RawDataset,
+    RawRecord,
+    Relation,
+    SideEffect,
+)
+from scgraph.ontology import RELATION_PROPERTIES, Vocabulary
+
+__all__ = ["CheckedDataset", "check_dataset"]
+
+KINDS = ("programme", "project", "measure")
+POLARITIES = ("risk", "benefit")
+CONFIDENCES = ("stated", "inferred")
+_ID = re.compile(r"[^\s;|<>\"{}\\^`]+")
+_EFFECT = re.compile(r"[a-z][a-z0-9_]*")
+_YEAR = re.compile(r"\d{4}")
+_MAX_EUR = Decimal("1e15")
+
+
+@dataclass(slots=True)
+class CheckedDataset:
+    """A dataset whose records passed the field checks."""
+
+    name: str
+    initiatives: list[Initiative] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    side_effects: list[SideEffect] = field(default_factory=list)
+    new_effect_kinds: list[str] = field(default_factory=list)
+
+
+class _Checker:
+    def __init__(self, ds: RawDataset, problems: list[Problem], warnings: list[Problem],
+                 vocab: Vocabulary) -> None:
+        self.ds = ds
+        self.problems = problems
+        self.warnings = warnings
+        self.vocab = vocab
+
+    def problem(self, rec: RawRecord, fld: str | None, message: str, *,
+                expected: str | None = None, value: str | None = None,
+                record: str | None = None) -> None:
+        rid = record if record is not None else (rec.loc.path or None)
+        self.problems.append(Problem(fld, message, file=rec.loc.file, line=rec.loc.line,
+                                     record=rid, expected=expected, value=value))
+
+    def warn(self, rec: RawRecord, fld: str | None, message: str, *,
+             record: str | None = None) -> None:
+        self.warnings.append(Problem(fld, message, file=rec.loc.file, line=rec.loc.line,
+                                     record=record))
+
+    def text(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
+        value = rec.text(key)
+        if not value:
+            return None
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+            self.problem(rec, key, "contains control characters", record=rid,
+                         expected="printable text")
+            return None
+        return value
+
+    def required(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
+        if not rec.text(key):
+            self.problem(rec, key, "required value is missing", record=rid,
+                         expected="a non-empty value")
+            return None
+        return self.text(rec, key, rid)
+
+    def ident(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
+        value = self.required(rec, key, rid)
+        if value is not None and not _ID.fullmatch(value):
+            self.problem(rec, key, f"{value!r} is not a usable id", record=rid,
+                         expected="letters, digits and - _ . : / without spaces, ';' or '|'",
+                         value=value)
+            return None
+        return value
+
+    def fields(self, rec: RawRecord, key: str, rid: str | None) -> list[str]:
+        keys: list[str] = []
+        for item in rec.items(key):
+            k = self.vocab.field_key(item)
+            if k is None:
+                self.problem(rec, key, f"{item!r} is not a known action field", record=rid,
+                             expected="one of " + ", ".join(self.vocab.fields), value=item)
+            elif k not in keys:
+                keys.append(k)
+        return keys
+
+    def year(self, rec: RawRecord, rid: str | None) -> int | None:
+        value = self.text(rec, "year", rid)
+        if value is None:
+            return None
+        if value.endswith(".0"):  # numbers from JSON/YAML
+            value = value[:-2]
+        if not _YEAR.fullmatch(value) or not 1800 <= int(value) <= 2200:
+            self.problem(rec, "year", f"{value!r} is not a year", record=rid,
+                         expected="e.g. 2021", value=value)
+            return None
+        return int(value)
+
+    def euros(self, rec: RawRecord, key: str, rid: str | None) -> Decimal | None:
+        value = self.text(rec, key, rid)
+        if value is None:
+            return None
+        try:
+            amount = Decimal(value.replace("_", ""))
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or "e" in value.lower():
+            self.problem(rec, key, f"{value!r} is not an amount in euros", record=rid,
+                         expected="a plain number such as 8000000 (put remarks in "
+                         "funding_note)", value=value)
+            return None
+        if amount < 0 or amount >= _MAX_EUR:
+            self.problem(rec, key, f"{value!r} is out of range", record=rid,
+                         expected="an amount from 0 to 10^15 euros", value=value)
+            return None
+        return amount
+
+    def choice(self, rec: RawRecord, key: str, options: Iterable[str], rid: str | None,
+               what: str) -> str | None:
+        value = self.text(rec, key, rid)
+        if value is None:
+            return None
+        opts = tuple(options)
+        if value.lower() not in opts:
+            self.problem(rec, key, f"{value!r} is not a known {what}", record=rid,
+                         expected="one of " + ", ".join(opts), value=value)
+            return None
+        return value.lower()
+
+
+def check_dataset(ds: RawDataset, vocab: Vocabulary, problems: list[Problem],
+                  warnings: list[Problem],
+                  known_elsewhere: Callable[[set[str]], set[str]] = lambda ids: set(),
+                  ) -> CheckedDataset:
+    """Check every record of ``ds``; append problems and warnings; return typed records.
+
+    ``known_elsewhere`` receives the ids that are referenced but not defined in
+    the dataset, and returns those that the store already holds.
+    """
+    c = _Checker(ds, problems, warnings, vocab)
+    out = CheckedDataset(ds.name)
+    first_line: dict[str, Location] = {}
+    for rec in ds.initiatives:
+        ini = _check_initiative(c, rec)
+        if ini is None:
+            continue
+        if ini.id in first_line:
+            prev = first_line[ini.id]
+            c.problem(rec, "id", f"duplicate id {ini.id!r}", record=ini.id,
+                      expected=f"a unique id (first used at {prev.file}:{prev.line or '?'})",
+                      value=ini.id)
+            continue
+        first_line[ini.id] = rec.loc
+        out.initiatives.append(ini)
+
+    # (referenced id, field, location, record id) for the reference check below
+    refs: list[tuple[str, str, Location, str | None]] = []
+    seen_rel: dict[tuple[str, str, str], Location] = {}
+    for rec in ds.relations:
+        rel = _check_relation(c, rec)
+        if rel is None:
+            continue
+        refs.append((rel.source_id, "source_id", rec.loc, rec.loc.path))
+        refs.append((rel.target_id, "target_id", rec.loc, rec.loc.path))
+        key = (rel.source_id, rel.relation, rel.target_id)
+        if key in seen_rel:
+            prev = seen_rel[key]
+            c.warn(rec, None, f"duplicate relation {rel.source_id} {rel.relation} "
+                   f"{rel.target_id}; the one at {prev.file}:{prev.line or '?'} is kept")
+            continue
+        seen_rel[key] = rec.loc
+        out.relations.append(rel)
+    # depends_on cells: a link that relations.csv states too is the same statement,
+    # kept once with the evidence and sources given there.
+    for ini in out.initiatives:
+        for target in ini.depends_on:
+            refs.append((target, "depends_on", ini.loc, ini.id))
+            key = (ini.id, "depends_on", target)
+            if key not in seen_rel:
+                seen_rel[key] = ini.loc
+                out.relations.append(Relation(ini.id, "depends_on", target, ini.loc))
+
+    ordinals: dict[str, int] = {}
+    new_kinds: list[str] = []
+    for rec in ds.side_effects:
+        eff = _check_side_effect(c, rec)
+        if eff is None:
+            continue
+        ordinals[eff.initiative_id] = eff.ordinal = ordinals.get(eff.initiative_id, 0) + 1
+        if eff.effect not in vocab.effect_kinds and eff.effect not in new_kinds:
+            new_kinds.append(eff.effect)
+            c.warn(rec, "effect", f"side-effect kind {eff.effect!r} is not in the ontology; "
+                   "it is added to the dataset's scheme of kinds")
+        out.side_effects.append(eff)
+    out.new_effect_kinds = new_kinds
+
+    # References: to ids in this dataset, or to ids the store already holds.
+    # ids of records that failed their own checks count as defined: no cascade of errors
+    defined = {r.text("id") for r in ds.initiatives if r.text("id")}
+    refs.extend((e.initiative_id, "initiative_id", e.loc, e.loc.path) for e in out.side_effects)
+    wanted = {r[0] for r in refs if r[0] not in defined}
+    found = known_elsewhere(wanted) if wanted else set()
+    for ident, fld, loc, rid in refs:
+        if ident not in defined and ident not in found:
+            problems.append(Problem(fld, f"{ident!r} refers to no known initiative",
+                                    file=loc.file, line=loc.line, record=rid or loc.path,
+                                    expected="the id of an initiative in this dataset or "
+                                    "already in the store", value=ident))
+    return out
+
+
+def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:
+    rid = rec.text("id") or rec.loc.path
+    n_before = len(c.problems)
+    ident = c.ident(rec, "id", rid)
+    name = c.required(rec, "name", rid)
+    fields = c.fields(rec, "action_fields", rid)
+    if not rec.items("action_fields"):
+        c.problem(rec, "action_fields", "required value is missing", record=rid,
+                  expected="one or more action fields, ';'-separated, e.g. mobility;energy")
+    year = c.year(rec, rid)
+    fed = c.euros(rec, "funding_federal_eur", rid)
+    total = c.euros(rec, "funding_total_eur", rid)
+    kind = c.choice(rec, "kind", KINDS, rid, "kind of initiative")
+    depends = rec.items("depends_on")
+    for dep in depends:
+        if not _ID.fullmatch(dep):
+            c.problem(rec, "depends_on", f"{dep!r} is not a usable id", record=rid,
+                      expected="ids separated by ';'", value=dep)
+    if ident is not None and ident in depends:
+        c.problem(rec, "depends_on", "an initiative cannot depend on itself", record=rid,
+                  value=ident)
+    texts = {k: c.text(rec, k, rid) for k in (
+        "municipality", "region", "country", "programme", "description", "funding_note",
+        "status")}
+    sources = _sources(c, rec, rid)
+    actors = rec.items("actors")
+    if len(c.problems) > n_before or ident is None or name is None or not fields:
+        return None
+    programme, note = texts["programme"], None
+    if programme and " – " in programme:
+        programme, note = (s.strip() for s in programme.split(" – ", 1))
+    return Initiative(
+        id=ident, name=name, loc=rec.loc, action_fields=fields, kind=kind,
+        municipality=texts["municipality"], region=texts["region"], country=texts["country"],
+        programme=programme, programme_note=note, year=year, actors=actors,
+        description=texts["description"], depends_on=[d for d in depends if d != ident],
+        funding_federal_eur=fed, funding_total_eur=total, funding_note=texts["funding_note"],
+        status=texts["status"], solution_types=rec.items("solution_types"), sources=sources,
+    )
+
+
+def _sources(c: _Checker, rec: RawRecord, rid: str | None) -> list[str]:
+    value = c.text(rec, "source", rid)
+    if value is None:
+        return []
+    return [s.strip() for s in value.split(" | ") if s.strip()]
+
+
+def _check_relation(c: _Checker, rec: RawRecord) -> Relation | None:
+    n_before = len(c.problems)
+    src = c.ident(rec, "source_id", None)
+    tgt = c.ident(rec, "target_id", None)
+    rel = c.required(rec, "relation", None)
+    if rel is not None and rel.lower() not in RELATION_PROPERTIES:
+        c.problem(rec, "relation", f"{rel!r} is not a known relation type",
+                  expected="one of " + ", ".join(RELATION_PROPERTIES), value=rel)
+    conf = c.choice(rec, "confidence", CONFIDENCES, None, "confidence")
+    evidence = c.text(rec, "evidence", None)
+    sources = _sources(c, rec, None)
+    if src is not None and src == tgt:
+        c.problem(rec, "target_id", f"a relation from {src!r} to itself",
+                  expected="two different initiatives", value=tgt)
+    if len(c.problems) > n_before or src is None or tgt is None or rel is None:
+        return None
+    return Relation(src, rel.lower(), tgt, rec.loc, confidence=conf or "stated",
+                    evidence=evidence, sources=sources)
+
+
+def _check_side_effect(c: _Checker, rec: RawRecord) -> SideEffect | None:
+    n_before = len(c.problems)
+    ini = c.ident(rec, "initiative_id", None)
+    effect = c.required(rec, "effect", None)
+    if effect is not None and not _EFFECT.fullmatch(effect):
+        c.problem(rec, "effect", f"{effect!r} is not a side-effect kind",
+                  expected="a snake_case word such as data_protection", value=effect)
+    polarity = c.text(rec, "polarity", None)
+    if polarity is None:
+        c.problem(rec, "polarity", "required value is missing", expected="risk or benefit")
+    elif polarity.lower() not in POLARITIES:
+        c.problem(rec, "polarity", f"{polarity!r} is not a polarity",
+                  expected="risk or benefit", value=polarity)
+    fields = c.fields(rec, "affects_fields", None)
+    desc = c.text(rec, "description", None)
+    mitigation = c.text(rec, "mitigation", None)
+    sources = _sources(c, rec, None)
+    if len(c.problems) > n_before or ini is None or effect is None or polarity is None:
+        return None
+    return SideEffect(ini, effect, polarity.lower(), rec.loc, affects_fields=fields,
+                      description=desc, mitigation=mitigation, sources=sources)

@@ -1,0 +1,201 @@
+"""The ingestion pipeline: all datasets of a run are written together, or none is."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from scgraph.errors import InputError, Problem, UsageError
+from scgraph.ingest.checks import CheckedDataset, check_dataset
+from scgraph.ingest.mapping import map_dataset, provenance_triples
+from scgraph.ingest.readers import read_dataset
+from scgraph.ingest.records import RawDataset
+from scgraph.ingest.validation import shacl_check
+from scgraph.namespaces import ONTOLOGY_GRAPH, SC, dataset_graph_iri, initiative_iri
+from scgraph.ontology import ontology_file, vocabulary
+from scgraph.store.base import GraphStore
+
+__all__ = ["RDF_SUFFIXES", "DatasetReport", "IngestReport", "ingest", "validate_paths"]
+
+#: RDF files that ``ingest`` loads as they are (an export, for example).
+RDF_SUFFIXES: dict[str, ox.RdfFormat] = {
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+
+Progress = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class DatasetReport:
+    """What one dataset of a run holds."""
+
+    name: str
+    graph: str
+    source: str
+    initiatives: int = 0
+    relations: int = 0
+    side_effects: int = 0
+    triples: int = 0
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """The datasets of a run and the warnings it raised."""
+
+    datasets: list[DatasetReport] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    written: bool = False
+
+
+@dataclass(slots=True)
+class _Prepared:
+    report: DatasetReport
+    graphs: dict[str, bytes]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
+             progress: Progress | None) -> tuple[list[_Prepared], list[Problem]]:
+    """Read, check, map and validate; raise InputError listing every problem."""
+    say = progress or (lambda _msg: None)
+    if not paths:
+        raise UsageError("no dataset given; name a dataset folder or file")
+    vocab = vocabulary()
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    raws: list[RawDataset] = []
+    rdf_files: list[_Prepared] = []
+    names: dict[str, str] = {}
+    for p in map(Path, paths):
+        suffix = p.suffix.lower()
+        if p.is_file() and suffix in RDF_SUFFIXES:
+            say(f"reading {p}")
+            prepared_rdf = _read_rdf(p, RDF_SUFFIXES[suffix], problems)
+            if prepared_rdf is not None:
+                rdf_files.append(prepared_rdf)
+            continue
+        say(f"reading {p}")
+        raw = read_dataset(p, problems, warnings)
+        if raw.name in names:
+            raise UsageError(f"{p}: a dataset named {raw.name!r} is already in this run "
+                             f"({names[raw.name]}); dataset names come from folder or file "
+                             "names and must differ")
+        names[raw.name] = str(p)
+        raws.append(raw)
+
+    run_graphs = {dataset_graph_iri(r.name) for r in raws}
+    run_ids = {r.text("id") for raw in raws for r in raw.initiatives if r.text("id")}
+
+    def known_elsewhere(ids: set[str]) -> set[str]:
+        found = ids & run_ids
+        rest = sorted(ids - found)
+        if rest and store is not None:
+            values = " ".join(f"<{initiative_iri(i)}>" for i in rest)
+            excluded = ", ".join(f"<{g}>" for g in sorted(run_graphs))
+            table = store.select(
+                f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} "
+                f"GRAPH ?g {{ ?s a <{SC}Initiative> }} FILTER(?g NOT IN ({excluded})) }}")
+            by_iri = {initiative_iri(i): i for i in rest}
+            found |= {by_iri[v] for v in table.column("s") if v in by_iri}
+        return found
+
+    checked: list[tuple[RawDataset, CheckedDataset]] = []
+    for raw in raws:
+        say(f"checking {raw.name}")
+        checked.append((raw, check_dataset(raw, vocab, problems, warnings, known_elsewhere)))
+    if problems:
+        raise InputError(problems)
+
+    prepared: list[_Prepared] = []
+    when = datetime.now(UTC).replace(microsecond=0)
+    for raw, ds in checked:
+        say(f"mapping {raw.name}")
+        mapped = map_dataset(ds)
+        graph = dataset_graph_iri(raw.name)
+        defined = {i.id for i in ds.initiatives}
+        external = {r.target_id for r in ds.relations} | {r.source_id for r in ds.relations} \
+            | {e.initiative_id for e in ds.side_effects}
+        say(f"validating {raw.name}")
+        violations, shape_warnings = shacl_check(
+            mapped.triples, mapped.locations,
+            context=[initiative_iri(i) for i in external - defined])
+        problems.extend(violations)
+        warnings.extend(shape_warnings)
+        files = [(f.name, _sha256(f)) for f in raw.files]
+        triples = mapped.triples + provenance_triples(graph, name=raw.name,
+                                                      metadata=raw.metadata, files=files,
+                                                      when=when)
+        report = DatasetReport(raw.name, graph, str(raw.source), len(ds.initiatives),
+                               len(ds.relations), len(ds.side_effects), len(triples))
+        prepared.append(_Prepared(report, {graph: "".join(triples).encode()}))
+    if problems:
+        raise InputError(problems)
+    return prepared + rdf_files, warnings
+
+
+def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,
+                   progress: Progress | None = None) -> IngestReport:
+    """Run every check of :func:`ingest` and write nothing.
+
+    Raises :class:`~scgraph.errors.InputError` listing every problem found.
+    """
+    prepared, warnings = _prepare(paths, store, progress)
+    return IngestReport([p.report for p in prepared], warnings)
+
+
+def _ontology_ntriples() -> bytes:
+    quads = ox.parse(ontology_file().read_bytes(), format=ox.RdfFormat.TURTLE)
+    return "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads).encode()
+
+
+def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepared | None:
+    """An RDF file (an export, say): each named graph in it replaces that graph.
+
+    Triples outside a named graph form a dataset named after the file.
+    """
+    graph = dataset_graph_iri(path.stem)
+    try:
+        quads = list(ox.parse(path=str(path), format=fmt))
+    except SyntaxError as exc:
+        problems.append(Problem(None, f"invalid RDF: {exc.msg}", file=str(path),
+                                line=exc.lineno, expected="a file in the format its name says"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(None, f"cannot be read: {exc.strerror or exc}", file=str(path)))
+        return None
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else graph
+        by_graph.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
+    report = DatasetReport(path.stem, graph, str(path), triples=len(quads))
+    return _Prepared(report, {g: "".join(lines).encode() for g, lines in by_graph.items()})
+
+
+def ingest(paths: Sequence[Path | str], store: GraphStore,
+           progress: Progress | None = None) -> IngestReport:
+    """Check and write datasets into ``store``, each into its own named graph.
+
+    A dataset already in the store is replaced, never duplicated. If anything
+    is invalid, :class:`~scgraph.errors.InputError` lists every problem and the
+    store is left exactly as it was.
+    """
+    say = progress or (lambda _msg: None)
+    prepared, warnings = _prepare(paths, store, progress)
+    graphs: dict[str, bytes] = {ONTOLOGY_GRAPH: _ontology_ntriples()}
+    for p in prepared:
+        graphs.update(p.graphs)
+    say("writing")
+    store.replace_graphs(graphs)
+    return IngestReport([p.report for p in prepared], warnings, written=True)

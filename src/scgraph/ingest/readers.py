@@ -1,0 +1,367 @@
+"""Read datasets (a folder of CSV files, or one YAML or JSON document) into raw records.
+
+Readers never raise on bad content: they collect :class:`~scgraph.errors.Problem`
+objects with file and line, so that one run reports everything that is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scgraph.errors import Problem, UsageError
+from scgraph.ingest.records import Location, RawDataset, RawRecord, RecordKind
+
+__all__ = [
+    "COLUMNS",
+    "MAX_FILE_BYTES",
+    "REQUIRED_COLUMNS",
+    "read_dataset",
+]
+
+#: Columns of each CSV file, in their documented order.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "initiatives.csv": (
+        "id", "name", "municipality", "region", "country", "programme", "year",
+        "action_fields", "actors", "description", "depends_on", "funding_federal_eur",
+        "funding_total_eur", "funding_note", "source", "kind", "status", "solution_types",
+    ),
+    "relations.csv": ("source_id", "relation", "target_id", "confidence", "evidence", "source"),
+    "side_effects.csv": (
+        "initiative_id", "effect", "polarity", "affects_fields", "description", "mitigation",
+        "source",
+    ),
+}
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "initiatives.csv": ("id", "name", "action_fields"),
+    "relations.csv": ("source_id", "relation", "target_id"),
+    "side_effects.csv": ("initiative_id", "effect", "polarity"),
+}
+_KIND_OF_FILE: dict[str, RecordKind] = {
+    "initiatives.csv": "initiative",
+    "relations.csv": "relation",
+    "side_effects.csv": "side_effect",
+}
+#: Files larger than this are refused before they are read.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+_MAX_CELL = 1_000_000
+_METADATA_FILES = ("dataset.yaml", "dataset.yml", "datapackage.json")
+
+
+def read_dataset(path: Path, problems: list[Problem], warnings: list[Problem]) -> RawDataset:
+    """Read the dataset at ``path`` (a folder, or a ``.yaml``/``.yml``/``.json`` file).
+
+    Problems with the content are appended to ``problems``; things worth a word
+    but not a failure to ``warnings``. A path that cannot be read at all raises
+    :class:`~scgraph.errors.UsageError`.
+    """
+    if path.is_dir():
+        return _read_folder(path, problems, warnings)
+    if path.is_file() and path.suffix.lower() in (".yaml", ".yml", ".json"):
+        return _read_document(path, problems, warnings)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder (expected a dataset folder, "
+                         "or a .yaml/.json dataset file)")
+    raise UsageError(f"{path}: not a dataset (expected a folder with initiatives.csv, "
+                     "a .yaml/.json dataset file, or an RDF file: .nq .trig .ttl .nt .jsonld)")
+
+
+def _read_folder(folder: Path, problems: list[Problem], warnings: list[Problem]) -> RawDataset:
+    ds = RawDataset(name=folder.resolve().name, source=folder)
+    if not (folder / "initiatives.csv").is_file():
+        problems.append(Problem(None, "the folder has no initiatives.csv", file=str(folder),
+                                expected="a dataset folder with initiatives.csv "
+                                "(see docs/record-format.md)"))
+        return ds
+    for fname, kind in _KIND_OF_FILE.items():
+        fpath = folder / fname
+        if not fpath.is_file():
+            continue
+        ds.files.append(fpath)
+        records = _read_csv(fpath, kind, problems, warnings)
+        getattr(ds, {"initiative": "initiatives", "relation": "relations",
+                     "side_effect": "side_effects"}[kind]).extend(records)
+    for meta in _METADATA_FILES:
+        mpath = folder / meta
+        if mpath.is_file():
+            ds.files.append(mpath)
+            ds.metadata = _read_metadata(mpath, problems)
+            break
+    return ds
+
+
+def _read_bytes(path: Path, problems: list[Problem]) -> str | None:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(Problem(None, f"file is {size} bytes, larger than the limit",
+                                    file=str(path), expected=f"at most {MAX_FILE_BYTES} bytes"))
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(None, f"cannot be read: {exc.strerror or exc}", file=str(path)))
+        return None
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        problems.append(Problem(None, "contains a NUL byte: this is a binary file, not text",
+                                file=str(path), line=line, expected="UTF-8 text"))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start:exc.start + 4]
+        problems.append(Problem(None, f"invalid UTF-8 (byte {bad[:1]!r} at offset {exc.start})",
+                                file=str(path), line=line,
+                                expected="a file saved as UTF-8"))
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def _read_csv(path: Path, kind: RecordKind, problems: list[Problem],
+              warnings: list[Problem]) -> list[RawRecord]:
+    fname = path.name
+    text = _read_bytes(path, problems)
+    if text is None:
+        return []
+    if not text.strip():
+        problems.append(Problem(None, "file is empty", file=str(path),
+                                expected="a header line: " + ",".join(REQUIRED_COLUMNS[fname])))
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[RawRecord] = []
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        problems.append(Problem(None, f"malformed CSV header: {exc}", file=str(path), line=1,
+                                expected="comma-separated column names"))
+        return []
+    missing = [c for c in REQUIRED_COLUMNS[fname] if c not in header]
+    if missing:
+        problems.append(Problem(", ".join(missing),
+                                f"required column{'s' if len(missing) > 1 else ''} missing",
+                                file=str(path), line=1,
+                                expected="columns " + ",".join(REQUIRED_COLUMNS[fname])))
+        return []
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        problems.append(Problem(", ".join(dupes), "column appears more than once",
+                                file=str(path), line=1, expected="each column once"))
+        return []
+    for col in header:
+        if col not in COLUMNS[fname]:
+            warnings.append(Problem(col, "unknown column is ignored", file=str(path), line=1,
+                                    expected="one of " + ", ".join(COLUMNS[fname])))
+    prev_end = 1
+    while True:
+        start = prev_end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(None, f"malformed CSV: {exc}", file=str(path),
+                                    line=reader.line_num or start,
+                                    expected='cells with a comma inside wrapped in "double '
+                                    'quotes", and a quote inside written as ""'))
+            break
+        prev_end = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        loc = Location(str(path), start)
+        if len(row) != len(header):
+            problems.append(Problem(None, f"row has {len(row)} cells, the header has "
+                                    f"{len(header)}", file=str(path), line=start,
+                                    expected="one cell per column (quote cells that contain "
+                                    "commas)"))
+            continue
+        too_long = [h for h, v in zip(header, row, strict=True) if len(v) > _MAX_CELL]
+        if too_long:
+            for h in too_long:
+                problems.append(Problem(h, "cell is longer than 1,000,000 characters",
+                                        file=str(path), line=start, expected="a shorter value"))
+            continue
+        values = {h: v for h, v in zip(header, row, strict=True) if h in COLUMNS[fname]}
+        records.append(RawRecord(kind, values, loc))
+    return records
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that records the line of every mapping under ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+_MAX_ALIASES = 100
+
+
+def _load_yaml(text: str, path: Path, problems: list[Problem]) -> Any:
+    # Refuse alias bombs before PyYAML expands them.
+    try:
+        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(None, f"malformed YAML: {getattr(exc, 'problem', exc)}",
+                                file=str(path), line=mark.line + 1 if mark else None,
+                                expected="valid YAML (see docs/record-format.md)"))
+        return None
+    aliases = sum(isinstance(e, yaml.AliasEvent) for e in events)
+    if aliases > _MAX_ALIASES:
+        problems.append(Problem(None, f"uses {aliases} aliases (*name); refused to avoid "
+                                "exponential expansion", file=str(path),
+                                expected=f"at most {_MAX_ALIASES} aliases"))
+        return None
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(None, f"malformed YAML: {getattr(exc, 'problem', exc)}",
+                                file=str(path), line=mark.line + 1 if mark else None))
+        return None
+    except RecursionError:
+        problems.append(Problem(None, "nested too deeply", file=str(path),
+                                expected="at most a few levels of nesting"))
+        return None
+
+
+def _load_json(text: str, path: Path, problems: list[Problem]) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(None, f"malformed JSON: {exc.msg}", file=str(path),
+                                line=exc.lineno, expected="valid JSON"))
+    except RecursionError:
+        problems.append(Problem(None, "nested too deeply", file=str(path),
+                                expected="at most a few levels of nesting"))
+    return None
+
+
+def _read_metadata(path: Path, problems: list[Problem]) -> dict[str, Any]:
+    text = _read_bytes(path, problems)
+    if text is None:
+        return {}
+    doc = _load_json(text, path, problems) if path.suffix == ".json" else \
+        _load_yaml(text, path, problems)
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        problems.append(Problem(None, "dataset metadata is not a mapping", file=str(path),
+                                expected="keys such as title, licence, sources"))
+        return {}
+    doc.pop("__line__", None)
+    meta: dict[str, Any] = {}
+    meta["title"] = doc.get("title")
+    meta["licence"] = doc.get("licence") or doc.get("license")
+    if isinstance(meta["licence"], list):  # Frictionless: licenses: [{name, path}]
+        meta["licence"] = "; ".join(str(x.get("name") or x.get("path") or x)
+                                    if isinstance(x, dict) else str(x)
+                                    for x in meta["licence"])
+    if isinstance(meta["licence"], dict):
+        meta["licence"] = meta["licence"].get("name") or meta["licence"].get("path")
+    sources = doc.get("sources") or []
+    if isinstance(sources, str):
+        sources = [sources]
+    meta["sources"] = [str(s.get("path") or s.get("title") or "") if isinstance(s, dict)
+                       else str(s) for s in sources if s]
+    meta["name"] = doc.get("name")
+    meta["description"] = doc.get("description")
+    return {k: v for k, v in meta.items() if v}
+
+
+def _read_document(path: Path, problems: list[Problem], warnings: list[Problem]) -> RawDataset:
+    ds = RawDataset(name=path.stem, source=path, files=[path])
+    text = _read_bytes(path, problems)
+    if text is None:
+        return ds
+    if not text.strip():
+        problems.append(Problem(None, "file is empty", file=str(path),
+                                expected="a document with an 'initiatives' list"))
+        return ds
+    is_json = path.suffix.lower() == ".json"
+    doc = _load_json(text, path, problems) if is_json else _load_yaml(text, path, problems)
+    if doc is None:
+        return ds
+    if not isinstance(doc, dict) or not isinstance(doc.get("initiatives"), list):
+        problems.append(Problem("initiatives", "the document has no 'initiatives' list",
+                                file=str(path), line=1,
+                                expected="a mapping with a list under 'initiatives'"))
+        return ds
+    for key in ("title", "licence", "license", "sources", "name", "description"):
+        if key in doc:
+            ds.metadata[key.replace("license", "licence")] = doc[key]
+    if isinstance(ds.metadata.get("sources"), str):
+        ds.metadata["sources"] = [ds.metadata["sources"]]
+    known = {"initiatives", "title", "licence", "license", "sources", "name", "description",
+             "__line__"}
+    for key in doc:
+        if key not in known:
+            warnings.append(Problem(str(key), "unknown key is ignored", file=str(path)))
+    for i, item in enumerate(doc["initiatives"]):
+        where = f"initiatives[{i}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(None, "an initiative must be a mapping of fields",
+                                    file=str(path),
+                                    record=where, expected="id, name, action_fields, ..."))
+            continue
+        line = item.pop("__line__", None)
+        rels = item.pop("relations", None) or []
+        effects = item.pop("side_effects", None) or []
+        values = _scalars(item, path, where, line, COLUMNS["initiatives.csv"], problems,
+                          warnings)
+        ds.initiatives.append(RawRecord("initiative", values, Location(str(path), line, where)))
+        for kind, items, key, cols in (
+            ("relation", rels, "relations", COLUMNS["relations.csv"]),
+            ("side_effect", effects, "side_effects", COLUMNS["side_effects.csv"]),
+        ):
+            if not isinstance(items, list):
+                problems.append(Problem(key, "must be a list", file=str(path), line=line,
+                                        record=where))
+                continue
+            for j, sub in enumerate(items):
+                sub_where = f"{where}.{key}[{j}]"
+                if not isinstance(sub, dict):
+                    problems.append(Problem(None, "must be a mapping of fields", file=str(path),
+                                            line=line, record=sub_where))
+                    continue
+                sub_line = sub.pop("__line__", line)
+                sub_values = _scalars(sub, path, sub_where, sub_line, cols, problems, warnings)
+                owner = "source_id" if kind == "relation" else "initiative_id"
+                sub_values.setdefault(owner, values.get("id", ""))
+                target = ds.relations if kind == "relation" else ds.side_effects
+                target.append(RawRecord(kind, sub_values,  # type: ignore[arg-type]
+                                        Location(str(path), sub_line, sub_where)))
+    return ds
+
+
+def _scalars(item: dict[str, Any], path: Path, where: str, line: int | None,
+             columns: tuple[str, ...], problems: list[Problem],
+             warnings: list[Problem]) -> dict[str, Any]:
+    """Keep known keys whose values are text, numbers or lists of text."""
+    values: dict[str, Any] = {}
+    for key, value in item.items():
+        if key not in columns:
+            warnings.append(Problem(str(key), "unknown field is ignored", file=str(path),
+                                    line=line, record=where))
+            continue
+        if value is None:
+            continue
+        if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+            values[key] = [str(v) for v in value]
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            values[key] = str(value)
+        else:
+            problems.append(Problem(key, f"unsupported value of type {type(value).__name__}",
+                                    file=str(path), line=line, record=where,
+                                    expected="text, a number, or a list of text"))
+    return values

@@ -1,0 +1,121 @@
+"""Records as read from input files, each with the place it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "Initiative",
+    "Location",
+    "RawDataset",
+    "RawRecord",
+    "Relation",
+    "SideEffect",
+]
+
+RecordKind = Literal["initiative", "relation", "side_effect"]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a record starts: file, physical line (header is line 1) or path in a document."""
+
+    file: str
+    line: int | None = None
+    path: str | None = None
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One record's values as read, before any check."""
+
+    kind: RecordKind
+    values: dict[str, Any]
+    loc: Location
+
+    def text(self, key: str) -> str:
+        """The value of ``key`` as stripped text; lists are joined with ``;``."""
+        value = self.values.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, list):
+            return ";".join(str(v) for v in value)
+        return str(value).strip()
+
+    def items(self, key: str, sep: str = ";") -> list[str]:
+        """The value of ``key`` as a list of stripped, non-empty items."""
+        value = self.values.get(key)
+        if value is None:
+            return []
+        parts = [str(v) for v in value] if isinstance(value, list) else str(value).split(sep)
+        return [p.strip() for p in parts if p.strip()]
+
+
+@dataclass(slots=True)
+class RawDataset:
+    """A dataset as read from one folder or one document."""
+
+    name: str
+    source: Path
+    files: list[Path] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    initiatives: list[RawRecord] = field(default_factory=list)
+    relations: list[RawRecord] = field(default_factory=list)
+    side_effects: list[RawRecord] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Initiative:
+    """A checked initiative record."""
+
+    id: str
+    name: str
+    loc: Location
+    action_fields: list[str]
+    kind: str | None = None
+    municipality: str | None = None
+    region: str | None = None
+    country: str | None = None
+    programme: str | None = None
+    programme_note: str | None = None
+    year: int | None = None
+    actors: list[str] = field(default_factory=list)
+    description: str | None = None
+    depends_on: list[str] = field(default_factory=list)
+    funding_federal_eur: Decimal | None = None
+    funding_total_eur: Decimal | None = None
+    funding_note: str | None = None
+    status: str | None = None
+    solution_types: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Relation:
+    """A checked, typed relation between two initiatives."""
+
+    source_id: str
+    relation: str
+    target_id: str
+    loc: Location
+    confidence: str = "stated"
+    evidence: str | None = None
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SideEffect:
+    """A checked side effect of an initiative."""
+
+    initiative_id: str
+    effect: str
+    polarity: str
+    loc: Location
+    ordinal: int = 1
+    affects_fields: list[str] = field(default_factory=list)
+    description: str | None = None
+    mitigation: str | None = None
+    sources: list[str] = field(default_factory=list)

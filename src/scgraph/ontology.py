@@ -1,0 +1,120 @@
+"""Load the ontology, the SHACL shapes and the vocabularies they define.
+
+The files ship inside the package (``scgraph/ontology/``); in a source checkout
+without installation the repository's ``ontology/`` folder is used.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from scgraph.namespaces import EFFECT, FIELD, SC, id_from_iri
+
+__all__ = [
+    "RELATION_PROPERTIES",
+    "Vocabulary",
+    "ontology_file",
+    "queries_dir",
+    "shapes_file",
+    "vocabulary",
+]
+
+#: Record relation keys and the ontology property each one becomes.
+RELATION_PROPERTIES: dict[str, str] = {
+    "depends_on": SC + "dependsOn",
+    "integrates": SC + "integrates",
+    "visualises_data_of": SC + "visualisesDataOf",
+    "supports": SC + "supports",
+    "connected_to": SC + "connectedTo",
+    "cooperates_with": SC + "cooperatesWith",
+    "related_to": SC + "relatedTo",
+    "part_of": SC + "partOf",
+}
+
+
+def _resource_dir(name: str) -> Path:
+    packaged = resources.files("scgraph") / name
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / name
+
+
+def ontology_file() -> Path:
+    """Path of ``scgraph.ttl``."""
+    return _resource_dir("ontology") / "scgraph.ttl"
+
+
+def shapes_file() -> Path:
+    """Path of ``shapes.ttl``."""
+    return _resource_dir("ontology") / "shapes.ttl"
+
+
+def queries_dir() -> Path:
+    """Folder of the named ``.rq`` queries."""
+    return _resource_dir("queries")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Keys and labels of the concept schemes in the ontology."""
+
+    fields: dict[str, dict[str, str]]
+    """Action-field key -> {language: label}."""
+    effect_kinds: dict[str, dict[str, str]]
+    """Side-effect kind key -> {language: label}."""
+
+    def field_key(self, text: str) -> str | None:
+        """The action-field key for a key or an English or German label, else None.
+
+        >>> vocabulary().field_key("Wohnen")
+        'housing'
+        >>> vocabulary().field_key("Public_Services")
+        'public_services'
+        """
+        wanted = text.strip().casefold()
+        for key, labels in self.fields.items():
+            if wanted == key.casefold() or any(wanted == lab.casefold()
+                                               for lab in labels.values()):
+                return key
+        return None
+
+    def field_label(self, key: str, lang: str = "en") -> str:
+        """The label of a field in ``lang`` (``en`` or ``de``), else the key."""
+        return self.fields.get(key, {}).get(lang, key)
+
+
+@functools.cache
+def vocabulary() -> Vocabulary:
+    """Read the action fields and side-effect kinds from the ontology (cached)."""
+    store = ox.Store()
+    store.load(ontology_file().read_bytes(), format=ox.RdfFormat.TURTLE)
+    fields: dict[str, dict[str, str]] = {}
+    kinds: dict[str, dict[str, str]] = {}
+    q = """
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?c ?scheme ?label WHERE {
+          ?c skos:inScheme ?scheme .
+          OPTIONAL { ?c skos:prefLabel ?label }
+        }"""
+    result = store.query(q)
+    assert isinstance(result, ox.QuerySolutions)
+    for row in result:
+        concept, scheme, label = row["c"], row["scheme"], row["label"]
+        if not isinstance(concept, ox.NamedNode) or not isinstance(scheme, ox.NamedNode):
+            continue
+        target = None
+        if scheme.value == SC + "ActionFields" and concept.value.startswith(FIELD):
+            target = fields
+        elif scheme.value == SC + "SideEffectKinds" and concept.value.startswith(EFFECT):
+            target = kinds
+        if target is None:
+            continue
+        labels = target.setdefault(id_from_iri(concept.value), {})
+        if isinstance(label, ox.Literal) and label.language:
+            labels[label.language] = label.value
+    return Vocabulary(fields=dict(sorted(fields.items())), effect_kinds=dict(sorted(kinds.items())))

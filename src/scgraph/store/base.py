@@ -1,0 +1,119 @@
+"""The small interface every store implements, and the result type of a SELECT."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["EXPORT_FORMATS", "GraphStore", "Table", "Term", "term_value"]
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+#: Export format name -> (pyoxigraph format, holds named graphs).
+EXPORT_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
+    "ttl": (ox.RdfFormat.TURTLE, False),
+    "nt": (ox.RdfFormat.N_TRIPLES, False),
+    "nq": (ox.RdfFormat.N_QUADS, True),
+    "trig": (ox.RdfFormat.TRIG, True),
+    "jsonld": (ox.RdfFormat.JSON_LD, True),
+}
+
+
+def term_value(term: Term | None) -> str | None:
+    """The plain value of a term: an IRI, a literal's text, or None.
+
+    >>> term_value(ox.Literal("2021"))
+    '2021'
+    >>> term_value(None) is None
+    True
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return term.value
+
+
+@dataclass(frozen=True)
+class Table:
+    """The result of a SELECT query: variable names and rows of RDF terms."""
+
+    columns: list[str]
+    rows: list[tuple[Term | None, ...]]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple[Term | None, ...]]:
+        return iter(self.rows)
+
+    def values(self) -> list[tuple[str | None, ...]]:
+        """Rows with each term replaced by its plain value."""
+        return [tuple(term_value(t) for t in row) for row in self.rows]
+
+    def column(self, name: str) -> list[str | None]:
+        """The plain values of one column."""
+        i = self.columns.index(name)
+        return [term_value(row[i]) for row in self.rows]
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The plain values as a pandas DataFrame (numbers stay text)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.values(), columns=self.columns, dtype=object)
+
+    @classmethod
+    def from_solutions(cls, solutions: ox.QuerySolutions) -> Table:
+        """Collect pyoxigraph solutions."""
+        columns = [v.value for v in solutions.variables]
+        rows = [tuple(sol[c] for c in columns) for sol in solutions]
+        return cls(columns, rows)
+
+
+class GraphStore(Protocol):
+    """What scgraph needs of a store: the embedded one and remote endpoints alike.
+
+    Datasets live in named graphs; queries see the union of all graphs as the
+    default graph.
+    """
+
+    location: str
+
+    def select(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> Table:
+        """Run a SELECT query, binding variables to RDF terms (never by text)."""
+        ...
+
+    def ask(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> bool:
+        """Run an ASK query."""
+        ...
+
+    def construct(self, sparql: str, *,
+                  bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE query."""
+        ...
+
+    def graphs(self) -> list[str]:
+        """IRIs of the named graphs."""
+        ...
+
+    def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
+        """Replace each named graph by the N-Triples given, all or nothing."""
+        ...
+
+    def drop_graphs(self, graphs: Sequence[str]) -> None:
+        """Remove named graphs, all or nothing."""
+        ...
+
+    def export(self, fmt: str, *, graph: str | None = None) -> bytes:
+        """Serialise the store (or one graph) in one of :data:`EXPORT_FORMATS`."""
+        ...
+
+    def close(self) -> None:
+        """Release files and locks."""
+        ...

@@ -1,0 +1,226 @@
+"""The embedded store: Oxigraph on disk (or in memory), no server needed."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import pyoxigraph as ox
+
+from scgraph.errors import StoreError, StoreLockedError, UsageError
+from scgraph.namespaces import GRAPH, PREFIXES
+from scgraph.store.base import EXPORT_FORMATS, Table, Term
+
+__all__ = ["LOCK_FILE", "EmbeddedStore"]
+
+LOCK_FILE = "scgraph.lock"
+_STAGING = GRAPH + "_staging/"
+
+
+def _substitutions(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | None:
+    if not bindings:
+        return None
+    return {ox.Variable(k): v for k, v in bindings.items()}
+
+
+class EmbeddedStore:
+    """An Oxigraph store in the folder ``path``, or in memory when ``path`` is None.
+
+    Opened for writing (the default), it holds an exclusive lock: a second writer
+    gets :class:`~scgraph.errors.StoreLockedError` naming the process that holds it.
+    Opened with ``read_only=True``, it needs an existing store and takes no lock.
+
+    >>> with EmbeddedStore() as store:
+    ...     store.replace_graphs({"http://example.org/g": b"<http://a> <http://b> <http://c> .\\n"})
+    ...     store.graphs()
+    ['http://example.org/g']
+    """
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        self.read_only = read_only
+        self.location = str(self.path) if self.path else "memory"
+        self._lock: IO[str] | None = None
+        if self.path is None:
+            self._store = ox.Store()
+            return
+        if read_only:
+            if not (self.path / "CURRENT").is_file():
+                raise StoreError(f"{self.path}: no store here yet; run `scgraph ingest "
+                                 f"--store {self.path} DATASET` first")
+            try:
+                self._store = ox.Store.read_only(str(self.path))
+            except OSError as exc:
+                raise StoreError(f"{self.path}: cannot open the store read-only: {exc}") from exc
+            return
+        if self.path.exists() and not self.path.is_dir():
+            raise UsageError(f"{self.path}: is a file; --store needs a folder")
+        if self.path.is_dir() and any(self.path.iterdir()) and \
+                not (self.path / "CURRENT").is_file():
+            raise UsageError(f"{self.path}: folder is not empty and holds no store; "
+                             "choose an empty or new folder")
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._acquire_lock()
+        try:
+            self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            self._release_lock()
+            raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
+        self._drop_staging()
+
+    # -- locking ---------------------------------------------------------------------------
+    def _acquire_lock(self) -> None:
+        assert self.path is not None
+        lock_path = self.path / LOCK_FILE
+        fh = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held while open
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            fh.close()
+            raise StoreLockedError(
+                f"{self.path}: store is in use by process {holder}; wait for it to finish "
+                "or use another --store") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._lock = fh
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+    def _drop_staging(self) -> None:
+        """Remove graphs left behind by a write that was interrupted."""
+        stale = [g for g in self._store.named_graphs()
+                 if isinstance(g, ox.NamedNode) and g.value.startswith(_STAGING)]
+        for g in stale:
+            self._store.remove_graph(g)
+
+    # -- reading ---------------------------------------------------------------------------
+    def _query(self, sparql: str, bindings: Mapping[str, Term] | None) -> object:
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=True,
+                                     substitutions=_substitutions(bindings))
+        except SyntaxError as exc:
+            raise UsageError(f"SPARQL syntax error: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"{self.location}: query failed: {exc}") from exc
+
+    def select(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> Table:
+        """Run a SELECT query over the union of all graphs."""
+        result = self._query(sparql, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise UsageError("expected a SELECT query")
+        return Table.from_solutions(result)
+
+    def ask(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> bool:
+        """Run an ASK query over the union of all graphs."""
+        result = self._query(sparql, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise UsageError("expected an ASK query")
+        return bool(result)
+
+    def construct(self, sparql: str, *,
+                  bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE query over the union of all graphs."""
+        result = self._query(sparql, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise UsageError("expected a CONSTRUCT or DESCRIBE query")
+        return list(result)
+
+    def graphs(self) -> list[str]:
+        """IRIs of the named graphs, sorted."""
+        return sorted(g.value for g in self._store.named_graphs()
+                      if isinstance(g, ox.NamedNode) and not g.value.startswith(_STAGING))
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def export(self, fmt: str, *, graph: str | None = None) -> bytes:
+        """Serialise the store, or one named graph, as ``fmt`` (see EXPORT_FORMATS)."""
+        if fmt not in EXPORT_FORMATS:
+            raise UsageError(f"unknown export format {fmt!r}; expected one of "
+                             + ", ".join(EXPORT_FORMATS))
+        rdf_format, datasets = EXPORT_FORMATS[fmt]
+        prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        if graph is not None:
+            if graph not in self.graphs():
+                raise UsageError(f"no graph {graph!r} in the store; "
+                                 "`scgraph stats` lists the datasets")
+            out = self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph),
+                                   prefixes=prefixes) if not datasets else None
+            if out is None:
+                quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+                out = ox.serialize(quads, format=rdf_format, prefixes=prefixes)
+            return out or b""
+        if datasets:
+            return self._store.dump(format=rdf_format, prefixes=prefixes) or b""
+        triples = {q.triple for q in self._store}
+        return ox.serialize(sorted(triples, key=str), format=rdf_format,
+                            prefixes=prefixes) or b""
+
+    # -- writing ---------------------------------------------------------------------------
+    def _writable(self) -> None:
+        if self.read_only:
+            raise UsageError(f"{self.location}: store is open read-only")
+
+    def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
+        """Replace each named graph by the given N-Triples, all or nothing.
+
+        The triples are first loaded into staging graphs; one SPARQL update then
+        moves them in place, which Oxigraph applies as one transaction.
+        """
+        self._writable()
+        run = uuid.uuid4().hex
+        staged: list[tuple[str, str]] = []
+        try:
+            for i, (target, data) in enumerate(graphs.items()):
+                tmp = f"{_STAGING}{run}/{i}"
+                self._store.load(data, format=ox.RdfFormat.N_TRIPLES,
+                                 to_graph=ox.NamedNode(tmp))
+                staged.append((tmp, target))
+            moves = " ; ".join(f"MOVE SILENT GRAPH <{tmp}> TO GRAPH <{target}>"
+                               for tmp, target in staged)
+            if moves:
+                self._store.update(moves)
+        except (OSError, SyntaxError, ValueError) as exc:
+            for tmp, _ in staged:
+                with contextlib.suppress(OSError):
+                    self._store.remove_graph(ox.NamedNode(tmp))
+            raise StoreError(f"{self.location}: writing failed, nothing was changed: "
+                             f"{exc}") from exc
+        self._store.flush()
+
+    def drop_graphs(self, graphs: Sequence[str]) -> None:
+        """Remove named graphs in one transaction."""
+        self._writable()
+        if graphs:
+            self._store.update(" ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+
+    def close(self) -> None:
+        """Flush and release the lock."""
+        if not self.read_only and hasattr(self, "_store"):
+            with contextlib.suppress(OSError):
+                self._store.flush()
+        if hasattr(self, "_store"):
+            del self._store
+        self._release_lock()
+
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

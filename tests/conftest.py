@@ -1,0 +1,56 @@
+"""Shared fixtures: the repository's data, fresh stores, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scgraph.cli import main
+from scgraph.store import EmbeddedStore
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+@pytest.fixture(scope="session")
+def mpsc_path() -> Path:
+    return DATA / "mpsc"
+
+
+@pytest.fixture(scope="session")
+def small_path() -> Path:
+    return FIXTURES / "small"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[EmbeddedStore]:
+    with EmbeddedStore(tmp_path / "store") as st:
+        yield st
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Run ``scgraph ARGS`` in-process; the default store is tmp_path/.scgraph."""
+    monkeypatch.setenv("SCGRAPH_STORE", str(tmp_path / ".scgraph"))
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str | os.PathLike[str]) -> CliResult:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

@@ -1,0 +1,86 @@
+"""The command line: exit codes, help, documentation of every command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+
+from scgraph.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _commands() -> list[str]:
+    return sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_every_command_has_help(cli) -> None:
+    for name in _commands():
+        result = cli(name, "--help")
+        assert result.code == 0, name
+        assert "Usage: scgraph" in result.out
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [c for c in _commands() if f"scgraph {c}" not in readme]
+    assert missing == []
+
+
+def test_usage_error_exits_2(cli) -> None:
+    result = cli("stats", "--format", "yaml")
+    assert result.code == 2
+    assert "Invalid value" in result.err
+
+
+def test_missing_store_is_a_clear_error(cli, tmp_path: Path) -> None:
+    result = cli("stats", "--store", tmp_path / "nowhere")
+    assert result.code == 2
+    assert "no store here yet" in result.err
+    assert "scgraph ingest" in result.err
+
+
+def test_missing_dataset_path(cli, tmp_path: Path) -> None:
+    result = cli("ingest", tmp_path / "nothing-here")
+    assert result.code == 2
+    assert "no such file or folder" in result.err
+
+
+def test_folder_without_initiatives(cli, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = cli("validate", tmp_path / "empty")
+    assert result.code == 1
+    assert "the folder has no initiatives.csv" in result.err
+
+
+def test_validate_writes_nothing(cli, tmp_path: Path, small_path: Path) -> None:
+    result = cli("validate", small_path)
+    assert result.code == 0, result.err
+    assert "valid: small" in result.out
+    assert not (tmp_path / ".scgraph").exists()
+
+
+def test_second_writer_is_refused(cli, tmp_path: Path, small_path: Path) -> None:
+    from scgraph.store import EmbeddedStore
+
+    with EmbeddedStore(tmp_path / "held"):
+        result = cli("ingest", "--store", tmp_path / "held", small_path)
+    assert result.code == 2
+    assert "store is in use by process" in result.err
+
+
+def test_installed_console_script_runs(tmp_path: Path, small_path: Path) -> None:
+    exe = Path(sys.executable).with_name("scgraph")
+    if not exe.exists():
+        pytest.fail(f"console script not installed next to {sys.executable}")
+    proc = subprocess.run([str(exe), "ingest", "--store", str(tmp_path / "s"), str(small_path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([str(exe), "validate", str(tmp_path / "missing")],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,151 @@
+"""Ingestion of the real MPSC data and of the small fixture in all three formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from scgraph.ingest import ingest, validate_paths
+from scgraph.namespaces import PREFIXES, dataset_graph_iri
+from scgraph.store import EmbeddedStore
+
+PROV_USED = PREFIXES["prov"]
+
+
+def _data_triples(store: EmbeddedStore, graph: str) -> set[str]:
+    """Triples of a dataset graph without the run's provenance (time, file hashes)."""
+    nt = store.export("nt", graph=graph).decode()
+    return {line for line in nt.splitlines()
+            if line and not line.startswith(f"<{graph}") and not line.startswith(f"<{graph}/")}
+
+
+def test_mpsc_ingest_and_stats(cli, tmp_path: Path, mpsc_path: Path) -> None:
+    result = cli("ingest", mpsc_path)
+    assert result.code == 0, result.err
+    assert "ingested mpsc" in result.out
+    result = cli("stats", "--format", "json")
+    assert result.code == 0, result.err
+    stats = json.loads(result.out)
+    assert stats["initiatives"] == 249
+    assert stats["side_effects"] == 48
+    # 194 rows of relations.csv and the depends_on cells not already stated there
+    assert stats["relations"] >= 194
+    assert stats["actors"] > 200
+    assert stats["triples"] > 5000
+    assert [d["name"] for d in stats["datasets"]] == ["mpsc"]
+    assert set(stats) >= {"initiatives", "actors", "relations", "side_effects", "triples",
+                          "datasets"}
+
+
+def test_reingest_replaces_and_never_duplicates(tmp_path: Path, mpsc_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([mpsc_path], st)
+        first = len(st)
+        data_first = _data_triples(st, dataset_graph_iri("mpsc"))
+        ingest([mpsc_path], st)
+        assert len(st) == first
+        assert _data_triples(st, dataset_graph_iri("mpsc")) == data_first
+        assert st.graphs() == sorted([dataset_graph_iri("mpsc"),
+                                      "https://w3id.org/scgraph/graph/ontology"])
+
+
+def test_export_then_ingest_gives_the_same_triples(cli, tmp_path: Path, mpsc_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert cli("ingest", "--store", a, mpsc_path).code == 0
+    dump = tmp_path / "dump.nq"
+    assert cli("export", "--store", a, "--format", "nq", "--out", dump).code == 0
+    assert cli("ingest", "--store", b, dump).code == 0
+    with EmbeddedStore(a, read_only=True) as sa, EmbeddedStore(b, read_only=True) as sb:
+        # the ontology's blank nodes get new labels: compare canonical forms
+        qa = ox.Dataset(ox.parse(sa.export("nq"), format=ox.RdfFormat.N_QUADS))
+        qb = ox.Dataset(ox.parse(sb.export("nq"), format=ox.RdfFormat.N_QUADS))
+        assert len(qa) == len(sa) == len(qb)
+        qa.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        qb.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        assert set(qa) == set(qb)
+
+
+@pytest.mark.parametrize("fmt", ["nq", "trig", "ttl", "nt", "jsonld"])
+def test_export_formats_parse(cli, tmp_path: Path, small_path: Path, fmt: str) -> None:
+    assert cli("ingest", small_path).code == 0
+    result = cli("export", "--format", fmt, "--out", tmp_path / f"x.{fmt}")
+    assert result.code == 0, result.err
+    rdf_format = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+                  "ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
+                  "jsonld": ox.RdfFormat.JSON_LD}[fmt]
+    quads = list(ox.parse(path=str(tmp_path / f"x.{fmt}"), format=rdf_format))
+    assert len(quads) > 100
+
+
+@pytest.mark.parametrize("doc", ["small.yaml", "small.json"])
+def test_yaml_and_json_give_the_same_graph_as_csv(doc: str, small_path: Path) -> None:
+    with EmbeddedStore() as csv_store, EmbeddedStore() as doc_store:
+        ingest([small_path], csv_store)
+        ingest([small_path.parent / doc], doc_store)
+        from_csv = _data_triples(csv_store, dataset_graph_iri("small"))
+        from_doc = _data_triples(doc_store, dataset_graph_iri(Path(doc).stem))
+        assert from_doc == from_csv
+
+
+def test_unknown_effect_kind_is_accepted_with_a_warning(small_path: Path) -> None:
+    report = validate_paths([small_path])
+    assert [str(w) for w in report.warnings if w.field == "effect"] == [
+        f"{small_path / 'side_effects.csv'}:4: field 'effect': side-effect kind "
+        "'ride_sharing_fatigue' is not in the ontology; it is added to the dataset's scheme "
+        "of kinds"]
+    with EmbeddedStore() as st:
+        ingest([small_path], st)
+        assert st.ask("""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            ASK { <https://w3id.org/scgraph/effect/ride_sharing_fatigue> skos:inScheme
+                  <https://w3id.org/scgraph/ontology#SideEffectKinds> }""")
+
+
+def test_provenance_of_the_dataset(small_path: Path) -> None:
+    with EmbeddedStore() as st:
+        ingest([small_path], st)
+        table = st.select("""
+            PREFIX prov: <http://www.w3.org/ns/prov#>
+            PREFIX dcterms: <http://purl.org/dc/terms/>
+            PREFIX sc: <https://w3id.org/scgraph/ontology#>
+            SELECT ?title ?licence ?file ?version WHERE {
+              ?g dcterms:title ?title ; dcterms:license ?licence ; prov:wasGeneratedBy ?run .
+              ?run prov:used [ dcterms:title ?file ] ; sc:toolVersion ?version .
+            } ORDER BY ?file""")
+        rows = table.values()
+        assert [r[2] for r in rows] == ["dataset.yaml", "initiatives.csv", "relations.csv",
+                                        "side_effects.csv"]
+        assert rows[0][0] == "Small test dataset"
+        assert rows[0][1] == "CC0-1.0"
+        assert rows[0][3].startswith("scgraph ")
+
+
+def test_every_record_keeps_its_sources(mpsc_path: Path) -> None:
+    with EmbeddedStore() as st:
+        ingest([mpsc_path], st)
+        missing = st.select("""
+            PREFIX sc: <https://w3id.org/scgraph/ontology#>
+            PREFIX dcterms: <http://purl.org/dc/terms/>
+            SELECT ?x WHERE {
+              { ?x a sc:Initiative } UNION { ?x a sc:SideEffect }
+              FILTER NOT EXISTS { ?x dcterms:source ?s } }""")
+        assert missing.values() == []
+
+
+def test_references_to_an_initiative_already_in_the_store(tmp_path: Path,
+                                                           small_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "initiatives.csv").write_text(
+        "id,name,action_fields,depends_on\nO-1,Dashboard,administration,T-HUB\n",
+        encoding="utf-8")
+    with EmbeddedStore(tmp_path / "s") as st:
+        with pytest.raises(Exception, match="'T-HUB' refers to no known initiative"):
+            ingest([other], st)
+        ingest([small_path], st)
+        ingest([other], st)
+        assert st.ask("""ASK { <https://w3id.org/scgraph/id/initiative/O-1>
+            <https://w3id.org/scgraph/ontology#dependsOn>
+            <https://w3id.org/scgraph/id/initiative/T-HUB> }""")

@@ -1,0 +1,93 @@
+"""Readers keep physical line numbers and read the three input forms alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scgraph.errors import Problem
+from scgraph.ingest.readers import read_dataset
+
+
+def _read(path: Path) -> tuple[object, list[Problem], list[Problem]]:
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    ds = read_dataset(path, problems, warnings)
+    return ds, problems, warnings
+
+
+def test_csv_folder_lines_and_values(small_path: Path) -> None:
+    ds, problems, warnings = _read(small_path)
+    assert problems == []
+    assert warnings == []
+    assert [(r.values["id"], r.loc.line) for r in ds.initiatives] == [  # type: ignore[attr-defined]
+        ("T-HUB", 2), ("T-APP", 3), ("T-BUS", 4), ("T-LONE", 5)]
+    hub = ds.initiatives[0]  # type: ignore[attr-defined]
+    assert hub.text("description") == 'Central data platform, with "open" data.'
+    assert hub.items("actors") == ["Stadt Musterstadt", "Stadtwerke Musterstadt GmbH"]
+    assert ds.metadata["licence"] == "CC0-1.0"  # type: ignore[attr-defined]
+
+
+def test_multiline_cell_reports_the_first_line_of_the_next_record(tmp_path: Path) -> None:
+    (tmp_path / "initiatives.csv").write_text(
+        'id,name,action_fields,description\n'
+        'A,One,energy,"two\nlines"\n'
+        'B,Two,energy,plain\n', encoding="utf-8")
+    ds, problems, _ = _read(tmp_path)
+    assert problems == []
+    assert [r.loc.line for r in ds.initiatives] == [2, 4]  # type: ignore[attr-defined]
+
+
+def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
+    (tmp_path / "initiatives.csv").write_bytes(
+        b"\xef\xbb\xbfid,name,action_fields\r\nA,One,energy\r\n")
+    ds, problems, _ = _read(tmp_path)
+    assert problems == []
+    assert ds.initiatives[0].values == {"id": "A", "name": "One",  # type: ignore[attr-defined]
+                                        "action_fields": "energy"}
+
+
+def test_unknown_column_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "initiatives.csv").write_text("id,name,action_fields,colour\nA,B,energy,red\n",
+                                              encoding="utf-8")
+    _, problems, warnings = _read(tmp_path)
+    assert problems == []
+    assert [(w.field, w.line) for w in warnings] == [("colour", 1)]
+
+
+def test_row_with_too_many_cells(tmp_path: Path) -> None:
+    (tmp_path / "initiatives.csv").write_text("id,name,action_fields\nA,B,energy,extra\n",
+                                              encoding="utf-8")
+    _, problems, _ = _read(tmp_path)
+    assert [(p.line, p.message) for p in problems] == [(2, "row has 4 cells, the header has 3")]
+
+
+def test_yaml_records_carry_their_lines(small_path: Path) -> None:
+    ds, problems, _ = _read(small_path.parent / "small.yaml")
+    assert problems == []
+    assert [(r.values["id"], r.loc.line, r.loc.path)  # type: ignore[attr-defined]
+            for r in ds.initiatives][:2] == [  # type: ignore[attr-defined]
+        ("T-HUB", 6, "initiatives[0]"), ("T-APP", 32, "initiatives[1]")]
+    rel = ds.relations[0]  # type: ignore[attr-defined]
+    assert rel.values["source_id"] == "T-HUB"
+    assert rel.loc.path == "initiatives[0].relations[0]"
+
+
+def test_json_syntax_error_is_located(tmp_path: Path) -> None:
+    bad = tmp_path / "d.json"
+    bad.write_text('{"initiatives": [\n  {"id": "A",}\n]}', encoding="utf-8")
+    _, problems, _ = _read(bad)
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [(2, "malformed JSON")]
+
+
+def test_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 13):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    lines.append("initiatives: [*m]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines), encoding="utf-8")
+    _, problems, _ = _read(bomb)
+    assert len(problems) == 1
+    assert "aliases" in problems[0].message
