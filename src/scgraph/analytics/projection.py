@@ -138,9 +138,9 @@ def _data(source: GraphStore | GraphData) -> GraphData:
 
 
 def _add_initiative_nodes(g: nx.Graph, data: GraphData) -> None:
-    for row in data.initiatives.itertuples(index=False):
-        g.add_node(row.id, name=row.name, kind=row.kind, fields=list(row.fields),
-                   municipality=row.municipality, programme=row.programme)
+    for row in data.initiatives.to_dict("records"):
+        g.add_node(row["id"], name=row["name"], kind=row["kind"], fields=list(row["fields"]),
+                   municipality=row["municipality"], programme=row["programme"])
 
 
 def dependency_edges(source: GraphStore | GraphData) -> pd.DataFrame:
@@ -148,10 +148,10 @@ def dependency_edges(source: GraphStore | GraphData) -> pd.DataFrame:
     data = _data(source)
     rel = data.relations[data.relations["relation"].isin(list(DEPENDENCY_RELATIONS))]
     rows = []
-    for r in rel.itertuples(index=False):
-        a, b = (r.target_id, r.source_id) if DEPENDENCY_RELATIONS[r.relation] \
-            else (r.source_id, r.target_id)
-        rows.append((a, b, r.relation))
+    for src, relation, tgt in zip(rel["source_id"], rel["relation"], rel["target_id"],
+                                  strict=True):
+        a, b = (tgt, src) if DEPENDENCY_RELATIONS[str(relation)] else (src, tgt)
+        rows.append((a, b, relation))
     return pd.DataFrame(rows, columns=["source_id", "target_id", "relation"])
 
 
@@ -197,8 +197,9 @@ def actor_graph(source: GraphStore | GraphData) -> nx.Graph:
     """
     data = _data(source)
     g = nx.Graph()
-    for row in data.initiatives.itertuples(index=False):
-        g.add_node(("initiative", row.id), bipartite=1, name=row.name, fields=list(row.fields))
+    for row in data.initiatives.to_dict("records"):
+        g.add_node(("initiative", row["id"]), bipartite=1, name=row["name"],
+                   fields=list(row["fields"]))
     for r in data.actors.itertuples(index=False):
         g.add_node(("actor", r.actor), bipartite=0, actor_class=r.actor_class)
         g.add_edge(("actor", r.actor), ("initiative", r.initiative_id))
