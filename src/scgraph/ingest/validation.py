@@ -28,6 +28,17 @@ def _shapes() -> rdflib.Graph:
     return rdflib.Graph().parse(shapes_file(), format="turtle")
 
 
+def _english_message(report: rdflib.Graph, result: rdflib.term.Node) -> str | None:
+    """The shape's English message (pySHACL drops the language tags in reports)."""
+    shape = report.value(result, SH.sourceShape)
+    if shape is not None:
+        for msg in _shapes().objects(shape, SH.message):
+            if isinstance(msg, rdflib.Literal) and msg.language == "en":
+                return str(msg)
+    message = report.value(result, SH.resultMessage)
+    return str(message) if message is not None else None
+
+
 def shacl_check(triples: Iterable[str], locations: dict[str, tuple[Location, str]],
                 context: Iterable[str] = ()) -> tuple[list[Problem], list[Problem]]:
     """Validate N-Triples lines against the shapes (with the ontology alongside).
@@ -53,12 +64,12 @@ def shacl_check(triples: Iterable[str], locations: dict[str, tuple[Location, str
             continue
         path = report.value(result, SH.resultPath)
         value = report.value(result, SH.value)
-        message = report.value(result, SH.resultMessage)
+        message = _english_message(report, result)
         severity = report.value(result, SH.resultSeverity)
         loc, rid = locations.get(str(focus), (None, None))
         fld = id_from_iri(str(path)) if isinstance(path, rdflib.URIRef) else None
         text = str(message) if message else "does not conform to the shapes"
-        if value is not None:
+        if value is not None and value != focus:
             shown = id_from_iri(str(value)) if isinstance(value, rdflib.URIRef) else value
             text += f" (value: {shown})"
         problem = Problem(fld, text, file=loc.file if loc else None,
