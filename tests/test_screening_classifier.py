@@ -135,10 +135,9 @@ def test_bad_rule_file_is_located(tmp_path: Path) -> None:
 def test_labels_name_known_types_and_enough_records() -> None:
     labels = read_labels(LABELS)
     assert len(labels) >= 60
-    with LABELS.open(encoding="utf-8", newline="") as fh:
-        mpsc = {r["id"] for r in csv.DictReader(
-            (ROOT / "data" / "mpsc" / "initiatives.csv").open(encoding="utf-8", newline=""))}
-        assert {r["id"] for r in csv.DictReader(fh)} <= mpsc
+    with (ROOT / "data" / "mpsc" / "initiatives.csv").open(encoding="utf-8", newline="") as fh:
+        mpsc = {r["id"] for r in csv.DictReader(fh)}
+    assert set(labels) <= mpsc
 
 
 def test_bad_label_file_is_located(tmp_path: Path) -> None:
