@@ -119,13 +119,15 @@ def test_classify_initiatives_frame() -> None:
 def test_bad_rule_file_is_located(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text("types:\n  city_app:\n    match: ['(unclosed']\n"
-                    "  jetpack:\n    match: ['jet']\n  drone:\n    ignore: ['x']\n",
+                    "  jetpack:\n    match: ['jet']\n  drone:\n    ignore: ['x']\n"
+                    "  dashboard:\n    match: ['Cockpit', '\\bcockpit\\W']\n",
                     encoding="utf-8")
     with pytest.raises(InputError) as info:
         keyword_rules(path)
     text = str(info.value)
     assert [p.field for p in info.value.problems] == ["types.city_app.match", "types",
-                                                      "types.drone"]
+                                                      "types.drone", "types.dashboard.match"]
+    assert info.value.problems[-1].value == "Cockpit"  # escapes such as \\b, \\W are fine
     assert all(p.file == str(path) for p in info.value.problems)
     assert "'(unclosed' is not a regular expression" in text
     assert "'jetpack' is not a known solution type" in text

@@ -3,7 +3,9 @@
 The rules are data: ``keywords.yaml`` next to this module lists, for each
 solution type, German and English regular expressions (``match``) and spans to
 leave out first (``ignore``). A type is inferred when any ``match`` pattern
-hits; the words it hit are the evidence.
+hits; the words it hit are the evidence. The text is lower-cased before
+matching, so patterns are written in lower case (faster than case-insensitive
+matching).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -41,15 +43,25 @@ class KeywordRule:
 
     solution_type: str
     match: tuple[re.Pattern[str], ...]
+    """Patterns in lower case; the text is lower-cased before matching."""
     ignore: tuple[re.Pattern[str], ...] = ()
+    _any: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # one search for all patterns first: most texts match no rule
+        either = "|".join(f"(?:{p.pattern})" for p in self.match) or "(?!)"
+        object.__setattr__(self, "_any", re.compile(either))
 
     def evidence(self, text: str) -> list[str]:
         """The words of ``text`` that the rule matches (lower case, first hit first).
 
-        >>> rule = KeywordRule("drone", (re.compile(r"drones?\\b", re.I),))
+        >>> rule = KeywordRule("drone", (re.compile(r"drones?\\b"),))
         >>> rule.evidence("Drone logistics; drones for samples")
         ['drone', 'drones']
         """
+        text = text.lower()
+        if self._any.search(text) is None:
+            return []
         for pattern in self.ignore:
             text = pattern.sub(" | ", text)
         words: list[tuple[int, str]] = []
@@ -69,8 +81,13 @@ def _patterns(value: object, where: str, key: str, problems: list[Problem],
         return ()
     out = []
     for text in value:
+        if any(ch.isupper() for ch in re.sub(r"\\.", "", text)):
+            problems.append(Problem(key, f"{text!r} has upper-case letters", file=where,
+                                    value=text, expected="a pattern in lower case (the text "
+                                    "is lower-cased before matching)"))
+            continue
         try:
-            out.append(re.compile(text, re.IGNORECASE))
+            out.append(re.compile(text))
         except re.error as exc:
             problems.append(Problem(key, f"{text!r} is not a regular expression: {exc}",
                                     file=where, value=text,
