@@ -29,20 +29,22 @@ __all__ = [
 
 LANGUAGES = ("en", "de")
 
-#: Action-field key -> fill colour (Tol's discrete rainbow, 13 classes).
+#: Action-field key -> fill colour (Tol's discrete rainbow, 13 classes), in the order of
+#: the record format's documentation; an initiative's primary field is the first of its
+#: fields in this order.
 FIELD_COLOURS: dict[str, str] = {
     "housing": "#D1BBD7",
-    "participation": "#AA6F9E",
-    "culture": "#882E72",
-    "digital_infrastructure": "#1965B0",
-    "administration": "#5289C7",
-    "education": "#7BAFDE",
-    "environment": "#4EB265",
-    "health": "#90C987",
-    "public_services": "#CAE0AB",
-    "economy": "#F7F056",
     "energy": "#F4A736",
     "mobility": "#E8601C",
+    "education": "#7BAFDE",
+    "public_services": "#CAE0AB",
+    "administration": "#5289C7",
+    "health": "#90C987",
+    "environment": "#4EB265",
+    "economy": "#F7F056",
+    "digital_infrastructure": "#1965B0",
+    "participation": "#AA6F9E",
+    "culture": "#882E72",
     "safety": "#DC050C",
 }
 OTHER_COLOUR = "#DDDDDD"
