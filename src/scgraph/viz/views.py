@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from scgraph.analytics.projection import (
     DEPENDENCY_RELATIONS,
@@ -58,6 +59,7 @@ __all__ = [
 #: Above this many nodes the page shows the precomputed layout without physics.
 PHYSICS_LIMIT = 300
 VIEW_NAMES = ("overview", "network", "municipality", "impact")
+_DENSE_LIMIT = 3000
 
 _DETAILS = sparql_prefixes() + """
 SELECT ?id ?description ?status WHERE {
@@ -166,6 +168,43 @@ def _primary_field(fields: Iterable[str]) -> str:
     return min(fs) if fs else ""
 
 
+def _spring(g: nx.Graph) -> dict[Hashable, tuple[float, float]]:
+    """Seeded force-directed positions in [-1, 1]² for one connected component.
+
+    networkx's spring layout up to 500 nodes; above, the same Fruchterman-Reingold
+    steps in dense numpy (networkx would need scipy there), and above
+    :data:`_DENSE_LIMIT` nodes a seeded random placement, which keeps memory flat.
+    """
+    n = g.number_of_nodes()
+    if n < 500:
+        raw = nx.spring_layout(g, seed=7, iterations=50)
+        return {k: (float(v[0]), float(v[1])) for k, v in raw.items()}
+    nodes = list(g)
+    rng = np.random.default_rng(7)
+    pos = rng.random((n, 2)).astype(np.float32)
+    if n <= _DENSE_LIMIT:
+        index = {v: i for i, v in enumerate(nodes)}
+        ends = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64)
+        k = np.float32(1.0 / math.sqrt(n))
+        temperature, iterations = 0.1, (50 if n <= 1000 else 30)
+        for step in range(iterations):
+            sq = (pos ** 2).sum(axis=1)
+            dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * pos @ pos.T, np.float32(1e-4))
+            w = (k * k) / dist2
+            np.fill_diagonal(w, 0)
+            disp = pos * w.sum(axis=1)[:, None] - w @ pos  # sum_j w_ij (p_i - p_j)
+            d = pos[ends[:, 0]] - pos[ends[:, 1]]
+            pull = d * (np.sqrt((d ** 2).sum(axis=1)) / k)[:, None]
+            np.add.at(disp, ends[:, 0], -pull)
+            np.add.at(disp, ends[:, 1], pull)
+            length = np.maximum(np.sqrt((disp ** 2).sum(axis=1)), np.float32(1e-4))
+            t = temperature * (1 - step / iterations)
+            pos += disp * (np.minimum(length, t) / length)[:, None]
+    pos -= pos.mean(axis=0)
+    pos /= max(float(np.abs(pos).max()), 1e-9)
+    return {v: (float(pos[i, 0]), float(pos[i, 1])) for i, v in enumerate(nodes)}
+
+
 def _layout(g: nx.Graph, spacing: float = 70.0) -> dict[Hashable, tuple[float, float]]:
     """Seeded spring layout per connected component, components packed in rows.
 
@@ -182,12 +221,7 @@ def _layout(g: nx.Graph, spacing: float = 70.0) -> dict[Hashable, tuple[float, f
     for comp, size in boxes:
         if x > 0 and x + size > row_width:
             x, y, row_height = 0.0, y + row_height, 0.0
-        if len(comp) == 1:
-            pos = {comp[0]: (0.0, 0.0)}
-        else:
-            sub = g.subgraph(comp)
-            raw = nx.spring_layout(sub, seed=7, iterations=50 if len(comp) <= 500 else 30)
-            pos = {k: (float(v[0]), float(v[1])) for k, v in raw.items()}
+        pos = {comp[0]: (0.0, 0.0)} if len(comp) == 1 else _spring(g.subgraph(comp))
         half = (size - 40.0) / 2
         for k, (px, py) in pos.items():
             out[k] = (round(x + size / 2 + px * half, 1), round(y + size / 2 + py * half, 1))
