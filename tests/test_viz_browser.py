@@ -185,7 +185,7 @@ def test_search_and_filters_change_what_is_shown(browser, mpsc_views):
         assert page.text_content("#search-count") == f"{len(matches)} matches"
         assert opened.dimmed() == total - len(matches)
         page.fill("#search", "MPSC-SG-HUB")
-        assert page.text_content("#search-count") == "1 matches"
+        assert page.text_content("#search-count") == "1 match"
         page.fill("#search", "")
         assert opened.dimmed() == 0
 
@@ -283,7 +283,7 @@ def test_hostile_names_show_as_text(browser, tmp_path):
     try:
         page.fill("#search", "<img")
         page.press("#search", "Enter")
-        assert page.text_content("#search-count") == "1 matches"
+        assert page.text_content("#search-count") == "1 match"
         assert page.text_content("#details h3") == HOSTILE_INITIATIVE
         assert HOSTILE_TEXT in page.locator("#details dd").all_text_contents()
         assert HOSTILE_ACTOR in page.locator("#details ul.neighbours").text_content()

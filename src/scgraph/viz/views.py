@@ -128,7 +128,7 @@ class View:
                 "text": {k: text(k, self.lang) for k in _PAGE_WORDS}}
 
 
-_PAGE_WORDS = ("search", "matches", "fields", "municipality_filter", "all", "relations",
+_PAGE_WORDS = ("search", "match", "matches", "fields", "municipality_filter", "all", "relations",
                "legend", "filters", "details", "details_hint", "shown", "of", "nodes",
                "edges", "id", "kind", "programme", "year", "status", "description",
                "sources", "isolated", "neighbours", "reset", "field", "initiatives")
@@ -141,6 +141,12 @@ def _s(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value)
+
+
+def _many(key: str, lang: str) -> str:
+    """A plural noun for a count: lower case in English, as written in German."""
+    word = text(key, lang)
+    return word.lower() if lang == "en" else word
 
 
 def _municipalities(label: str) -> list[str]:
@@ -230,6 +236,12 @@ def _layout(g: nx.Graph, spacing: float = 70.0) -> dict[Hashable, tuple[float, f
     return out
 
 
+def _colour(fill: str, border: str = "#444444") -> dict[str, Any]:
+    """A node colour that keeps its fill when selected or hovered."""
+    strong = {"background": fill, "border": "#000000"}
+    return {"background": fill, "border": border, "highlight": strong, "hover": strong}
+
+
 def _edge(eid: int, a: str, b: str, relation: str, lang: str, *, width: float = 1.5,
           title: str | None = None) -> dict[str, Any]:
     st = RELATION_STYLES[relation]
@@ -283,7 +295,7 @@ class _Builder:
             "size": {"programme": 22, "project": 14, "measure": 10}.get(kind, 14),
             "fields": fields, "primary": primary, "municipalities": munis,
             "details": rows, "sources": list(det.sources), "isolated": is_isolated,
-            "color": {"background": field_colour(primary), "border": "#444444"},
+            "color": _colour(field_colour(primary)),
             "borderWidth": 1,
         }
         if is_isolated:
@@ -303,7 +315,7 @@ class _Builder:
                 "municipalities": [], "sources": [], "isolated": False,
                 "details": [[text("kind", self.lang), f"{kind_label('actor', self.lang)}"
                              f" ({actor_class})"]],
-                "color": {"background": ACTOR_COLOUR, "border": "#444444"}, "borderWidth": 1}
+                "color": _colour(ACTOR_COLOUR), "borderWidth": 1}
         return nid
 
     def field_node(self, key: str, initiatives: int, *, sized: bool) -> str:
@@ -319,7 +331,7 @@ class _Builder:
                 "isolated": False,
                 "details": [[text("field", self.lang), label],
                             [text("initiatives", self.lang), str(initiatives)]],
-                "color": {"background": field_colour(key), "border": "#444444"},
+                "color": _colour(field_colour(key)),
                 "borderWidth": 1, "font": {"size": 16}}
         return nid
 
@@ -348,11 +360,12 @@ def _legend(b: _Builder, *, arrows: bool = True) -> list[dict[str, Any]]:
              for k, c in FIELD_COLOURS.items() if k in primaries]
     if items:
         sections.append({"title": text("fields", lang), "items": items})
-    kinds = [k for k in KIND_SHAPES if any(n["kind"] == k for n in b.nodes.values())]
+    shapes = {n["kind"]: n["shape"] for n in b.nodes.values()}
+    kinds = [k for k in KIND_SHAPES if k in shapes]
     if kinds:
         sections.append({"title": text("kinds", lang), "items": [
-            {"type": "node", "shape": KIND_SHAPES[k] if k != "field" else "dot",
-             "colour": "#FFFFFF", "label": kind_label(k, lang)} for k in kinds]})
+            {"type": "node", "shape": shapes[k], "colour": "#FFFFFF",
+             "label": kind_label(k, lang)} for k in kinds]})
     rels = sorted({e["relation"] for e in b.edges}, key=list(RELATION_STYLES).index)
     if rels:
         rel_items: list[dict[str, Any]] = [
@@ -449,7 +462,7 @@ def overview_view(data: GraphData, *, lang: str = "en") -> View:
     legend.append({"title": text("marks", lang),
                    "items": [{"type": "note", "label": text("size_hint", lang)}]})
     n_dep = sum(1 for e in b.edges if e["relation"] == "dependency")
-    summary = (f"{len(nodes)} {text('fields', lang)}, {n_dep} × "
+    summary = (f"{len(nodes)} {_many('fields', lang)}, {n_dep} × "
                f"{relation_label('dependency', lang)}, {len(b.edges) - n_dep} × "
                f"{relation_label('spill_over', lang)}")
     return View("overview", text("overview", lang), summary, lang, nodes, b.edges, legend,
@@ -494,7 +507,7 @@ def network_view(data: GraphData, *, lang: str = "en",
         _actor_edges(b, data, keep)
     nodes = b.finish()
     n_iso = sum(1 for n in nodes if n["isolated"])
-    summary = (f"{len(keep)} {text('initiatives', lang)}, {len(b.edges)} {text('edges', lang)}"
+    summary = (f"{len(keep)} {_many('initiatives', lang)}, {len(b.edges)} {text('edges', lang)}"
                f", {n_iso} × {text('isolated', lang)}")
     return View("network", text("network", lang), summary, lang, nodes, b.edges, _legend(b),
                 _filters(b))
@@ -545,7 +558,7 @@ def municipality_view(data: GraphData, name: str, *, lang: str = "en",
         legend.append({"title": text("marks", lang), "items": [
             {"type": "node", "shape": "dot", "colour": "#FFFFFF", "faded": True,
              "label": text("elsewhere", lang)}]})
-    summary = (f"{len(local)} {text('initiatives', lang)} in {wanted}, "
+    summary = (f"{len(local)} {_many('initiatives', lang)} in {wanted}, "
                f"{len(needed)} × {text('elsewhere', lang)}")
     return View("municipality", text("municipality", lang, name=wanted), summary, lang, nodes,
                 b.edges, legend, _filters(b))
@@ -592,7 +605,7 @@ def impact_view(data: GraphData, initiative: str, *, lang: str = "en",
          "label": text("focus", lang)}]})
     direct = sum(1 for _ in dg.predecessors(initiative))
     fields_txt = ", ".join(field_label(str(k), lang) for k in sorted(reached)) or "—"
-    summary = (f"{len(dependants)} {text('initiatives', lang)} ({direct} direct); "
+    summary = (f"{len(dependants)} {_many('initiatives', lang)} ({direct} {text('direct', lang)}); "
                f"{text('fields', lang)}: {fields_txt}")
     return View("impact", text("impact", lang, name=_s(rows[initiative]["name"])), summary,
                 lang, nodes, b.edges, legend, _filters(b))

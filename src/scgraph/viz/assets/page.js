@@ -197,7 +197,7 @@
         String(n.ident).toLowerCase().indexOf(q) >= 0);
     }).map(function (n) { return n.id; });
     state.search = new Set(found);
-    count.textContent = found.length + " " + T.matches;
+    count.textContent = found.length + " " + (found.length === 1 ? T.match : T.matches);
     paint();
     return found;
   }
