@@ -299,9 +299,9 @@ class _Builder:
             "borderWidth": 1,
         }
         if is_isolated:
-            node["borderWidth"] = 3
+            node["borderWidth"] = 2
             node["color"]["border"] = "#000000"
-            node["shapeProperties"] = {"borderDashes": [5, 3]}
+            node["shapeProperties"] = {"borderDashes": [4, 3]}
         self.nodes[nid] = node
         return nid
 
