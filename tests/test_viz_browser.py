@@ -7,15 +7,14 @@ recorded. Screenshots go to tests/artifacts/ (not versioned).
 from __future__ import annotations
 
 import json
-import random
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import pandas as pd
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
 
@@ -30,9 +29,15 @@ from scgraph.viz import (
     municipality_view,
     network_view,
     overview_view,
+    show,
     write_html,
 )
-from scgraph.viz.styling import FIELD_COLOURS
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.viz import synthetic_graph_data  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -304,46 +309,8 @@ def test_hostile_names_show_as_text(browser, tmp_path):
         opened.context.close()
 
 
-def synthetic_data(n: int, seed: int = 1) -> GraphData:
-    """``n`` initiatives in ``n // 20`` towns, 30 % projects, each measure part of a
-    project, about one more relation per initiative between random initiatives."""
-    rnd = random.Random(seed)
-    fields = list(FIELD_COLOURS)
-    towns = [f"Town {i}" for i in range(max(1, n // 20))]
-    ini: list[dict[str, Any]] = []
-    rel: list[tuple[str, str, str, str]] = []
-    projects: list[tuple[str, str]] = []
-    for i in range(n):
-        town = towns[i % len(towns)]
-        if i < max(1, int(n * 0.3)):
-            ident, kind = f"SYN-P{i}", "project"
-            projects.append((ident, town))
-        else:
-            parent, town = projects[i % len(projects)]
-            ident, kind = f"{parent}-M{i}", "measure"
-            rel.append((ident, "part_of", parent, "stated"))
-        ini.append({"id": ident, "name": f"Initiative {i} of {town}", "kind": kind,
-                    "municipality": town, "region": None, "programme": "Synthetic",
-                    "year": "2021", "fields": sorted(rnd.sample(fields, rnd.randint(1, 3)))})
-    ids = [r["id"] for r in ini]
-    kinds = ["depends_on", "integrates", "supports", "connected_to", "cooperates_with",
-             "related_to"]
-    for _ in range(n):
-        a, b = rnd.sample(ids, 2)
-        rel.append((a, rnd.choice(kinds), b, "stated"))
-    rel = list(dict.fromkeys(rel))
-    actors = pd.DataFrame([(r["id"], f"Stadt {r['municipality']}", "PublicAuthority")
-                           for r in ini], columns=["initiative_id", "actor", "actor_class"])
-    effects = pd.DataFrame(columns=["effect_id", "initiative_id", "effect", "polarity",
-                                    "mitigation", "affects_fields"])
-    return GraphData(pd.DataFrame(ini),
-                     pd.DataFrame(rel, columns=["source_id", "relation", "target_id",
-                                                "confidence"]),
-                     actors, effects)
-
-
 def test_a_2000_node_view_opens_and_responds(browser, tmp_path):
-    data = synthetic_data(2000)
+    data = synthetic_graph_data(2000)
     view = network_view(data)
     assert len(view.nodes) == 2000
     assert not view.physics
@@ -363,3 +330,36 @@ def test_a_2000_node_view_opens_and_responds(browser, tmp_path):
         _check_clean(opened)
     finally:
         opened.context.close()
+
+
+def test_notebook_display_renders_inline(browser, mpsc_views, tmp_path):
+    """The notebook's HTML output (an iframe with the page as srcdoc) in a host page."""
+    view, _ = mpsc_views["impact"]
+    host = tmp_path / "notebook-output.html"
+    host.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+                    f"<div class='output'>{show(view, height=600)._repr_html_()}</div>"
+                    "</body></html>", encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1200, "height": 700})
+    requests: list[str] = []
+    problems: list[str] = []
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+                  else (requests.append(r.request.url), r.abort()))
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(host.as_uri())
+        frame = page.frame_locator("iframe")
+        frame.locator("body[data-ready=true]").wait_for(timeout=60_000)
+        assert frame.locator("#title").text_content() == view.title
+        inner = next(f for f in page.frames if f != page.main_frame)
+        assert inner.evaluate("scgraph.nodes.length") == len(view.nodes)
+        # sandboxed: the view cannot reach the notebook's document
+        assert inner.evaluate("(() => { try { return !!window.parent.document; } "
+                              "catch (e) { return false; } })()") is False
+        assert requests == []
+        assert problems == []
+        page.wait_for_timeout(1000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "notebook.png"))
+    finally:
+        context.close()

@@ -40,7 +40,7 @@
   var options = {
     physics: view.physics
       ? { enabled: true, stabilization: { iterations: 150, fit: true },
-          barnesHut: { gravitationalConstant: -2500, springLength: 110, avoidOverlap: 0.1 } }
+          barnesHut: { gravitationalConstant: -3000, springLength: 140, avoidOverlap: 0.6 } }
       : { enabled: false },
     interaction: { hover: true, tooltipDelay: 150, hideEdgesOnDrag: big, keyboard: false },
     nodes: { font: { size: 12, face: "system-ui, sans-serif" },
