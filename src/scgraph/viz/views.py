@@ -606,6 +606,6 @@ def impact_view(data: GraphData, initiative: str, *, lang: str = "en",
     direct = sum(1 for _ in dg.predecessors(initiative))
     fields_txt = ", ".join(field_label(str(k), lang) for k in sorted(reached)) or "—"
     summary = (f"{len(dependants)} {_many('initiatives', lang)} ({direct} {text('direct', lang)}); "
-               f"{text('fields', lang)}: {fields_txt}")
+               f"{_many('fields', lang)}: {fields_txt}")
     return View("impact", text("impact", lang, name=_s(rows[initiative]["name"])), summary,
                 lang, nodes, b.edges, legend, _filters(b))
