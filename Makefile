@@ -13,11 +13,15 @@ $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# Java runs the HermiT reasoner (owlready2) in tests and `scgraph reason`.
+# Java runs the HermiT reasoner (owlready2) in tests and `scgraph reason`;
+# Chromium runs the browser tests of the views.
 system-deps:
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "installing a Java runtime (for the HermiT reasoner)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+	  echo "installing Chromium (for the browser tests of the views)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 install: $(VENV)/bin/activate
 	$(PIP) install --quiet .
@@ -29,6 +33,8 @@ demo: install
 	rm -rf $(STORE)
 	$(VENV)/bin/scgraph ingest --store $(STORE) data/mpsc
 	$(VENV)/bin/scgraph stats --store $(STORE)
+	$(VENV)/bin/scgraph viz --store $(STORE) --view overview --out $(OUT)/views/overview.html
+	$(VENV)/bin/scgraph viz --store $(STORE) --view network --out $(OUT)/views/network.html
 
 lint: install-test
 	$(VENV)/bin/validate-pyproject pyproject.toml

@@ -218,6 +218,87 @@ def screen_cmd(
               f"solution types got {report.inferred} inferred types -> {SCREENING_GRAPH}",
               markup=False)
     out.print(f"loaded {report.patterns} screening rules -> {PATTERNS_GRAPH}", markup=False)
+# --- viz ---
+
+class ViewName(StrEnum):
+    overview = "overview"
+    network = "network"
+    municipality = "municipality"
+    impact = "impact"
+
+
+class Lang(StrEnum):
+    de = "de"
+    en = "en"
+
+
+@app.command("viz")
+def viz_cmd(
+    view: Annotated[ViewName, typer.Option("--view", help="Which view to draw.")],
+    output: Annotated[Path, typer.Option("--out", help="HTML file to write.",
+                                         show_default=False)],
+    store: StoreOpt = None,
+    municipality: Annotated[str | None, typer.Option(
+        "--municipality", help="municipality view: its name; network view: keep only its "
+        "initiatives.", show_default=False)] = None,
+    initiative: Annotated[str | None, typer.Option(
+        "--initiative", help="impact view: id of the initiative.", show_default=False)] = None,
+    field: Annotated[str | None, typer.Option(
+        "--field", help="network view: keep initiatives in this action field (key or label).",
+        show_default=False)] = None,
+    programme: Annotated[str | None, typer.Option(
+        "--programme", help="network view: keep initiatives whose programme contains this.",
+        show_default=False)] = None,
+    actors: Annotated[bool, typer.Option(
+        "--actors", help="network view: also draw the actors.")] = False,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of labels.")] = Lang.en,
+) -> None:
+    """Write an interactive view as one self-contained HTML file (works offline)."""
+    from scgraph.analytics import load_graph_data
+    from scgraph.errors import UsageError
+    from scgraph.viz import (
+        impact_view,
+        load_details,
+        municipality_view,
+        network_view,
+        overview_view,
+        write_html,
+    )
+
+    if view is not ViewName.network:
+        extra = [name for name, value in (("--field", field), ("--programme", programme),
+                                          ("--actors", actors or None)) if value is not None]
+        if view is not ViewName.municipality and municipality is not None:
+            extra.append("--municipality")
+        if extra:
+            raise UsageError(f"{', '.join(extra)}: only for --view network")
+    if view is ViewName.municipality and not municipality:
+        raise UsageError("--view municipality needs --municipality NAME")
+    if view is ViewName.impact and not initiative:
+        raise UsageError("--view impact needs --initiative ID")
+    if view is not ViewName.impact and initiative is not None:
+        raise UsageError("--initiative: only for --view impact")
+    with open_store(store, read_only=True) as st:
+        data = load_graph_data(st)
+        details = load_details(st)
+    if data.initiatives.empty:
+        raise UsageError(f"store {store_path(store)} holds no initiatives; "
+                         "run `scgraph ingest` first")
+    code = lang.value
+    if view is ViewName.overview:
+        v = overview_view(data, lang=code)
+    elif view is ViewName.network:
+        v = network_view(data, lang=code, details=details, actors=actors, field=field,
+                         municipality=municipality, programme=programme)
+    elif view is ViewName.municipality:
+        assert municipality is not None
+        v = municipality_view(data, municipality, lang=code, details=details)
+    else:
+        assert initiative is not None
+        v = impact_view(data, initiative, lang=code, details=details)
+    path = write_html(v, output)
+    err.print(f"wrote {path}: {view.value} view, {len(v.nodes)} nodes, {len(v.edges)} edges",
+              markup=False)
 
 
 def main(argv: list[str] | None = None) -> int:
