@@ -157,11 +157,15 @@ def _rest_triples(work: ox.Store, anchored: set[str], ontology_subjects: set[str
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-def _explain(work: ox.Store, individuals: set[str]) -> list[Inconsistency]:
-    """SPARQL checks, in words, for the known kinds of clash among ``individuals``."""
+def _explain(work: ox.Store, individuals: set[str],
+             stated: set[tuple[str, str]]) -> list[Inconsistency]:
+    """SPARQL checks, in words, for the known kinds of clash among ``individuals``.
+
+    ``work`` holds the data with what the rules infer; ``stated`` the types the
+    data states.
+    """
     values = " ".join(f"<{i}>" for i in sorted(individuals) if not i.startswith("_:"))
     found: list[Inconsistency] = []
-    stated = _stated_types(work)
 
     def label(x: str) -> str:
         rows = _rows(work, f"SELECT ?l WHERE {{ <{x}> rdfs:label ?l }} LIMIT 1")
@@ -311,12 +315,13 @@ def check_consistency(store: GraphStore, *, batch_size: int = 500,
     if bad:
         report.consistent = False
         say("explaining")
+        stated = _stated_types(work)
         apply_rules(work)
         for nodes in bad:
             neighbours = {r["o"] for r in _rows(work, "SELECT DISTINCT ?o WHERE { VALUES ?s { "
                           + " ".join(_term(n) for n in nodes if not n.startswith("_:"))
                           + " } ?s ?p ?o FILTER(isIRI(?o)) }")}
-            for p in _explain(work, nodes | (neighbours - ontology_subjects)):
+            for p in _explain(work, nodes | (neighbours - ontology_subjects), stated):
                 if p not in report.problems:
                     report.problems.append(p)
         if not report.problems:
