@@ -68,7 +68,7 @@ def test_every_mapping_target_has_a_source_and_labels(ontology: Graph) -> None:
                for t in ontology.objects(f, m)}
     assert len(targets) >= 15
     for t in targets:
-        sources = [s for s in ontology.objects(t, DCTERMS.source)]
+        sources = list(ontology.objects(t, DCTERMS.source))
         assert sources, f"{t} has no dcterms:source"
         assert all(isinstance(s, URIRef) and str(s).startswith("http") for s in sources)
         scheme = ontology.value(t, SKOS.inScheme)

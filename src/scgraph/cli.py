@@ -5,6 +5,7 @@ Exit codes (mapped in :func:`main`, nowhere else):
 ====  ==========================================================
 0     success
 1     invalid input data (every problem is listed, nothing was written)
+      or data inconsistent with the ontology (``reason --check``)
 2     usage, I/O, store or endpoint error
 130   interrupted
 ====  ==========================================================

@@ -317,11 +317,11 @@ def check_consistency(store: GraphStore, *, batch_size: int = 500,
         say("explaining")
         stated = _stated_types(work)
         apply_rules(work)
-        for nodes in bad:
+        for members in bad:
             neighbours = {r["o"] for r in _rows(work, "SELECT DISTINCT ?o WHERE { VALUES ?s { "
-                          + " ".join(_term(n) for n in nodes if not n.startswith("_:"))
+                          + " ".join(_term(n) for n in members if not n.startswith("_:"))
                           + " } ?s ?p ?o FILTER(isIRI(?o)) }")}
-            for p in _explain(work, nodes | (neighbours - ontology_subjects), stated):
+            for p in _explain(work, members | (neighbours - ontology_subjects), stated):
                 if p not in report.problems:
                     report.problems.append(p)
         if not report.problems:

@@ -201,7 +201,7 @@ def _owlrl_closure(work: ox.Store) -> list[ox.Triple]:
         if isinstance(s, BNode) and (s, None, None) not in graph:
             new.remove((s, p, o))
     text = new.serialize(format="nt", encoding="utf-8")
-    return list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))  # type: ignore[arg-type]
+    return list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
 
 
 def materialize(store: GraphStore, *, method: Literal["sparql", "owlrl"] = "sparql",
