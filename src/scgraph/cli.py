@@ -211,7 +211,7 @@ def reason_cmd(
         "--drop", help="Remove the inferred graph.")] = False,
     batch_size: Annotated[int, typer.Option(
         "--batch-size", help="With --check: at most this many initiatives per HermiT run "
-                             "(whole municipalities are kept together).")] = 500,
+                             "(whole municipalities are kept together).")] = 2000,
 ) -> None:
     """Check consistency (HermiT) and materialise inferred triples into their own graph."""
     from scgraph.errors import InconsistentError, UsageError

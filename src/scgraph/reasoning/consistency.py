@@ -272,7 +272,7 @@ def _pack(by_mun: dict[str, list[str]], sizes: dict[str, int],
     return batches
 
 
-def check_consistency(store: GraphStore, *, batch_size: int = 500,
+def check_consistency(store: GraphStore, *, batch_size: int = 2000,
                       progress: Callable[[str], object] | None = None) -> ConsistencyReport:
     """Check the ontology and the data under HermiT, batch by batch.
 
