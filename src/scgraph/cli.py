@@ -251,6 +251,32 @@ def reason_cmd(
         out.print(f"inferred {result.triples} triples ({result.types} class memberships; "
                   f"{defined}) with {result.method} in {result.seconds:.1f} s -> {result.graph}",
                   markup=False)
+# --- screening ---
+
+@app.command("screen")
+def screen_cmd(
+    store: StoreOpt = None,
+    keywords: Annotated[Path | None, typer.Option(
+        "--keywords", help="Keyword-rule file (default: the packaged keywords.yaml).",
+        show_default=False)] = None,
+    patterns: Annotated[Path | None, typer.Option(
+        "--patterns", help="Folder with side_effect_patterns.csv and "
+        "pattern_solution_types.csv (default: the packaged ones).", show_default=False)] = None,
+) -> None:
+    """Infer solution types and load the screening rules into the store.
+
+    Initiatives that state no solution type are classified by keyword rules; the
+    inferred types (with the matched words) and the side-effect patterns are
+    written into their own named graphs, replacing those of an earlier run.
+    """
+    from scgraph.screening import PATTERNS_GRAPH, SCREENING_GRAPH, screen
+
+    with open_store(store) as st:
+        report = screen(st, keywords=keywords, patterns=patterns)
+    out.print(f"screened {report.initiatives} initiatives: {report.classified} without stated "
+              f"solution types got {report.inferred} inferred types -> {SCREENING_GRAPH}",
+              markup=False)
+    out.print(f"loaded {report.patterns} screening rules -> {PATTERNS_GRAPH}", markup=False)
 
 
 def main(argv: list[str] | None = None) -> int:

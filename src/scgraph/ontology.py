@@ -7,13 +7,13 @@ without installation the repository's ``ontology/`` folder is used.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from scgraph.namespaces import EFFECT, FIELD, SC, id_from_iri
+from scgraph.namespaces import EFFECT, FIELD, SC, SOLUTION, id_from_iri
 
 __all__ = [
     "RELATION_PROPERTIES",
@@ -67,6 +67,8 @@ class Vocabulary:
     """Action-field key -> {language: label}."""
     effect_kinds: dict[str, dict[str, str]]
     """Side-effect kind key -> {language: label}."""
+    solution_types: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Solution-type key -> {language: label}."""
 
     def field_key(self, text: str) -> str | None:
         """The action-field key for a key or an English or German label, else None.
@@ -76,25 +78,39 @@ class Vocabulary:
         >>> vocabulary().field_key("Public_Services")
         'public_services'
         """
-        wanted = text.strip().casefold()
-        for key, labels in self.fields.items():
-            if wanted == key.casefold() or any(wanted == lab.casefold()
-                                               for lab in labels.values()):
-                return key
-        return None
+        return _key(self.fields, text)
 
     def field_label(self, key: str, lang: str = "en") -> str:
         """The label of a field in ``lang`` (``en`` or ``de``), else the key."""
         return self.fields.get(key, {}).get(lang, key)
 
+    def solution_type_key(self, text: str) -> str | None:
+        """The solution-type key for a key or an English or German label, else None.
+
+        >>> vocabulary().solution_type_key("Stadt-App")
+        'city_app'
+        >>> vocabulary().solution_type_key("IoT / LoRaWAN network")
+        'iot_network'
+        """
+        return _key(self.solution_types, text)
+
+
+def _key(scheme: dict[str, dict[str, str]], text: str) -> str | None:
+    wanted = text.strip().casefold()
+    for key, labels in scheme.items():
+        if wanted == key.casefold() or any(wanted == lab.casefold() for lab in labels.values()):
+            return key
+    return None
+
 
 @functools.cache
 def vocabulary() -> Vocabulary:
-    """Read the action fields and side-effect kinds from the ontology (cached)."""
+    """Read the action fields, side-effect kinds and solution types from the ontology (cached)."""
     store = ox.Store()
     store.load(ontology_file().read_bytes(), format=ox.RdfFormat.TURTLE)
     fields: dict[str, dict[str, str]] = {}
     kinds: dict[str, dict[str, str]] = {}
+    solutions: dict[str, dict[str, str]] = {}
     q = """
         PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         SELECT ?c ?scheme ?label WHERE {
@@ -112,9 +128,12 @@ def vocabulary() -> Vocabulary:
             target = fields
         elif scheme.value == SC + "SideEffectKinds" and concept.value.startswith(EFFECT):
             target = kinds
+        elif scheme.value == SC + "SolutionTypes" and concept.value.startswith(SOLUTION):
+            target = solutions
         if target is None:
             continue
         labels = target.setdefault(id_from_iri(concept.value), {})
         if isinstance(label, ox.Literal) and label.language:
             labels[label.language] = label.value
-    return Vocabulary(fields=dict(sorted(fields.items())), effect_kinds=dict(sorted(kinds.items())))
+    return Vocabulary(fields=dict(sorted(fields.items())), effect_kinds=dict(sorted(kinds.items())),
+                      solution_types=dict(sorted(solutions.items())))

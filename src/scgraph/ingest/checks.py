@@ -101,6 +101,18 @@ class _Checker:
                 keys.append(k)
         return keys
 
+    def solution_types(self, rec: RawRecord, key: str, rid: str | None) -> list[str]:
+        keys: list[str] = []
+        for item in rec.items(key):
+            k = self.vocab.solution_type_key(item)
+            if k is None:
+                self.problem(rec, key, f"{item!r} is not a known solution type", record=rid,
+                             expected="one of " + ", ".join(self.vocab.solution_types),
+                             value=item)
+            elif k not in keys:
+                keys.append(k)
+        return keys
+
     def year(self, rec: RawRecord, rid: str | None) -> int | None:
         value = self.text(rec, "year", rid)
         if value is None:
@@ -251,6 +263,7 @@ def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:
         "municipality", "region", "country", "programme", "description", "funding_note",
         "status")}
     sources = _sources(c, rec, rid)
+    solution_types = c.solution_types(rec, "solution_types", rid)
     actors = rec.items("actors")
     if len(c.problems) > n_before or ident is None or name is None or not fields:
         return None
@@ -263,7 +276,7 @@ def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:
         programme=programme, programme_note=note, year=year, actors=actors,
         description=texts["description"], depends_on=[d for d in depends if d != ident],
         funding_federal_eur=fed, funding_total_eur=total, funding_note=texts["funding_note"],
-        status=texts["status"], solution_types=rec.items("solution_types"), sources=sources,
+        status=texts["status"], solution_types=solution_types, sources=sources,
     )
 
 

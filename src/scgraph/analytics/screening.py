@@ -1,0 +1,125 @@
+"""Side-effect screening: potential side effects of each initiative, from guidance patterns.
+
+For every initiative, each pattern that applies to one of its solution types
+(stated in the records or inferred by the keyword rules) gives one row per
+effect kind of the pattern. The row's status says what the data already hold:
+
+- ``mitigated``: a side effect of that kind is recorded for the initiative, with
+  a mitigation;
+- ``recorded``: a side effect of that kind is recorded, without a mitigation;
+- ``open``: none is recorded — a question for a person, not a finding.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from scgraph.analytics.projection import GraphData, load_graph_data
+from scgraph.errors import UsageError
+from scgraph.screening.patterns import (
+    PATTERNS_GRAPH,
+    Pattern,
+    read_patterns,
+    stored_patterns,
+)
+from scgraph.screening.screen import solution_types as stored_solution_types
+from scgraph.store.base import GraphStore
+
+__all__ = ["SCREENING_COLUMNS", "STATUSES", "screening"]
+
+#: Columns of :func:`screening`, in order.
+SCREENING_COLUMNS = [
+    "id", "name", "effect", "polarity", "fields", "pattern", "status",
+    "suggested_mitigation", "source", "solution_types", "confidence",
+]
+#: Status values, from most to least settled.
+STATUSES = ("mitigated", "recorded", "open")
+
+
+def _status(recorded: pd.DataFrame) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for ini, effect, mitigation in zip(recorded["initiative_id"], recorded["effect"],
+                                       recorded["mitigation"], strict=True):
+        key = (str(ini), str(effect))
+        if isinstance(mitigation, str) and mitigation.strip():
+            out[key] = "mitigated"
+        else:
+            out.setdefault(key, "recorded")
+    return out
+
+
+def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | None = None,
+              patterns: list[Pattern] | None = None) -> pd.DataFrame:
+    """Potential side effects of each initiative, with what the data record about them.
+
+    Parameters
+    ----------
+    source
+        A store, or :class:`~scgraph.analytics.GraphData` loaded from one. GraphData
+        holds no solution types: pass ``solution_types`` with it.
+    solution_types
+        Columns id, solution_type, confidence (``stated``/``inferred``); default: read
+        from the store (:func:`scgraph.screening.solution_types`).
+    patterns
+        Screening rules; default: the store's patterns graph if ``scgraph screen``
+        wrote one, else the packaged pattern files.
+
+    Returns
+    -------
+    DataFrame with the columns :data:`SCREENING_COLUMNS`, one row per (initiative,
+    pattern, effect kind), sorted by id, pattern and effect. ``fields`` and
+    ``solution_types`` are ``;``-separated, ``source`` is `` | ``-separated;
+    ``confidence`` is ``stated`` if a stated type triggers the pattern, else ``inferred``.
+
+    Examples
+    --------
+    >>> from scgraph.analytics import load_graph_data
+    >>> from scgraph.store import EmbeddedStore
+    >>> store = EmbeddedStore()
+    >>> data = load_graph_data(store)
+    >>> types = pd.DataFrame(columns=["id", "solution_type", "confidence"])
+    >>> list(screening(data, solution_types=types).columns) == SCREENING_COLUMNS
+    True
+    """
+    if isinstance(source, GraphData):
+        if solution_types is None:
+            raise UsageError("screening needs solution types, which GraphData does not hold; "
+                             "pass the store itself, or solution_types="
+                             "scgraph.screening.solution_types(store)")
+        data = source
+    else:
+        data = load_graph_data(source)
+        if solution_types is None:
+            solution_types = stored_solution_types(source)
+        if patterns is None and PATTERNS_GRAPH in source.graphs():
+            patterns = stored_patterns(source)
+    if patterns is None:
+        patterns = read_patterns()
+
+    by_type: dict[str, list[Pattern]] = {}
+    for p in patterns:
+        for st in p.solution_types:
+            by_type.setdefault(st, []).append(p)
+    names = dict(zip(data.initiatives["id"], data.initiatives["name"], strict=True))
+    status = _status(data.side_effects)
+    # (initiative, pattern) -> {solution type: confidence}
+    hits: dict[tuple[str, str], dict[str, str]] = {}
+    pattern_by_id = {p.id: p for p in patterns}
+    for ident, key, conf in zip(solution_types["id"], solution_types["solution_type"],
+                                solution_types["confidence"], strict=True):
+        if ident not in names:
+            continue
+        for p in by_type.get(str(key), []):
+            types = hits.setdefault((str(ident), p.id), {})
+            if types.get(str(key)) != "stated":
+                types[str(key)] = str(conf)
+    rows = []
+    for (ident, pid), types in hits.items():
+        p = pattern_by_id[pid]
+        confidence = "stated" if "stated" in types.values() else "inferred"
+        for effect in p.effects:
+            rows.append((ident, names[ident], effect, p.polarity, ";".join(sorted(p.fields)),
+                         pid, status.get((ident, effect), "open"), p.mitigation or "",
+                         " | ".join(sorted(p.sources)), ";".join(sorted(types)), confidence))
+    frame = pd.DataFrame(rows, columns=SCREENING_COLUMNS)
+    return frame.sort_values(["id", "pattern", "effect"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,180 @@
+"""Keyword rules that infer solution types from an initiative's name and description.
+
+The rules are data: ``keywords.yaml`` next to this module lists, for each
+solution type, German and English regular expressions (``match``) and spans to
+leave out first (``ignore``). A type is inferred when any ``match`` pattern
+hits; the words it hit are the evidence. The text is lower-cased before
+matching, so patterns are written in lower case (faster than case-insensitive
+matching).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from scgraph.errors import InputError, Problem
+from scgraph.ontology import vocabulary
+
+__all__ = [
+    "KeywordRule",
+    "classify",
+    "classify_initiatives",
+    "keyword_rules",
+    "keywords_file",
+]
+
+
+def keywords_file() -> Path:
+    """Path of the packaged ``keywords.yaml``."""
+    return Path(str(resources.files("scgraph.screening") / "keywords.yaml"))
+
+
+@dataclass(frozen=True)
+class KeywordRule:
+    """The patterns that infer one solution type."""
+
+    solution_type: str
+    match: tuple[re.Pattern[str], ...]
+    """Patterns in lower case; the text is lower-cased before matching."""
+    ignore: tuple[re.Pattern[str], ...] = ()
+    _any: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # one search for all patterns first: most texts match no rule
+        either = "|".join(f"(?:{p.pattern})" for p in self.match) or "(?!)"
+        object.__setattr__(self, "_any", re.compile(either))
+
+    def evidence(self, text: str) -> list[str]:
+        """The words of ``text`` that the rule matches (lower case, first hit first).
+
+        >>> rule = KeywordRule("drone", (re.compile(r"drones?\\b"),))
+        >>> rule.evidence("Drone logistics; drones for samples")
+        ['drone', 'drones']
+        """
+        text = text.lower()
+        if self._any.search(text) is None:
+            return []
+        for pattern in self.ignore:
+            text = pattern.sub(" | ", text)
+        words: list[tuple[int, str]] = []
+        for pattern in self.match:
+            words.extend((m.start(), m.group(0).strip().lower()) for m in pattern.finditer(text)
+                         if m.group(0).strip())
+        return list(dict.fromkeys(w for _pos, w in sorted(words)))
+
+
+def _patterns(value: object, where: str, key: str, problems: list[Problem],
+              ) -> tuple[re.Pattern[str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(Problem(key, "must be a list of regular expressions", file=where,
+                                expected="a YAML list of quoted strings"))
+        return ()
+    out = []
+    for text in value:
+        if any(ch.isupper() for ch in re.sub(r"\\.", "", text)):
+            problems.append(Problem(key, f"{text!r} has upper-case letters", file=where,
+                                    value=text, expected="a pattern in lower case (the text "
+                                    "is lower-cased before matching)"))
+            continue
+        try:
+            out.append(re.compile(text))
+        except re.error as exc:
+            problems.append(Problem(key, f"{text!r} is not a regular expression: {exc}",
+                                    file=where, value=text,
+                                    expected="Python regular-expression syntax"))
+    return tuple(out)
+
+
+def _read_rules(path: Path) -> tuple[KeywordRule, ...]:
+    where = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError([Problem(None, f"cannot be read: {exc}", file=where,
+                                  expected="a YAML file like scgraph/screening/keywords.yaml")]
+                         ) from exc
+    types = data.get("types") if isinstance(data, dict) else None
+    if not isinstance(types, dict):
+        raise InputError([Problem("types", "no mapping of solution types to rules", file=where,
+                                  expected="a top-level 'types:' mapping")])
+    known = vocabulary().solution_types
+    problems: list[Problem] = []
+    rules = []
+    for key, body in types.items():
+        if key not in known:
+            problems.append(Problem("types", f"{key!r} is not a known solution type",
+                                    file=where, value=str(key),
+                                    expected="one of " + ", ".join(known)))
+            continue
+        if not isinstance(body, dict) or not body.get("match"):
+            problems.append(Problem(f"types.{key}", "has no 'match' patterns", file=where,
+                                    expected="match: a list of regular expressions"))
+            continue
+        match = _patterns(body.get("match"), where, f"types.{key}.match", problems)
+        ignore = _patterns(body.get("ignore"), where, f"types.{key}.ignore", problems)
+        rules.append(KeywordRule(str(key), match, ignore))
+    if problems:
+        raise InputError(problems, f"{len(problems)} problem(s) in the keyword rules {where}")
+    return tuple(rules)
+
+
+@functools.cache
+def _default_rules() -> tuple[KeywordRule, ...]:
+    return _read_rules(keywords_file())
+
+
+def keyword_rules(path: Path | str | None = None) -> tuple[KeywordRule, ...]:
+    """The keyword rules in ``path`` (default: the packaged ``keywords.yaml``).
+
+    Raises :class:`~scgraph.errors.InputError` for an unknown solution type or a
+    pattern that is not a regular expression.
+    """
+    return _default_rules() if path is None else _read_rules(Path(path))
+
+
+def classify(name: str, description: str | None = None, *,
+             rules: Iterable[KeywordRule] | None = None) -> dict[str, list[str]]:
+    """Solution types that the keyword rules find in a name and description.
+
+    Returns solution-type key -> the matched words (the evidence), keys sorted.
+
+    >>> classify("ERZmobil on-demand bus", "Digitally booked on-demand bus service.")
+    {'on_demand_shuttle': ['on-demand']}
+    >>> classify("Stadtlabor", "Ein Ort für Begegnung.")
+    {}
+    """
+    text = name if not description else f"{name}. {description}"
+    found = {}
+    for rule in keyword_rules() if rules is None else rules:
+        words = rule.evidence(text)
+        if words:
+            found[rule.solution_type] = words
+    return dict(sorted(found.items()))
+
+
+def classify_initiatives(initiatives: pd.DataFrame, *,
+                         rules: Iterable[KeywordRule] | None = None) -> pd.DataFrame:
+    """Classify every row of a frame with columns ``id``, ``name`` and ``description``.
+
+    Returns columns id, solution_type, evidence (matched words, ``;``-separated),
+    sorted by id and solution type.
+    """
+    rule_list = tuple(keyword_rules() if rules is None else rules)
+    rows = []
+    for ident, name, desc in zip(initiatives["id"], initiatives["name"],
+                                 initiatives["description"], strict=True):
+        text_desc = desc if isinstance(desc, str) else None
+        for key, words in classify(str(name), text_desc, rules=rule_list).items():
+            rows.append((str(ident), key, ";".join(words)))
+    frame = pd.DataFrame(rows, columns=["id", "solution_type", "evidence"])
+    return frame.sort_values(["id", "solution_type"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,178 @@
+"""Screening in the store: inferred solution types and the screening rules, as named graphs.
+
+:func:`screen` classifies every stored initiative that states no solution type
+and writes two named graphs, each replaced as a whole on every run:
+
+- :data:`SCREENING_GRAPH`: for each inferred type, ``initiative sc:solutionType
+  type`` and a ``sc:SolutionTypeAssignment`` node with ``sc:confidence
+  "inferred"`` and ``sc:evidence`` (the matched words);
+- :data:`~scgraph.screening.patterns.PATTERNS_GRAPH`: the screening rules.
+
+Stated solution types (the ``solution_types`` column of the records) live in
+the dataset graphs and are never overridden.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+
+from scgraph import __version__
+from scgraph.ingest.mapping import Mapped, iri, literal
+from scgraph.namespaces import (
+    DATA,
+    GRAPH,
+    PREFIXES,
+    SC,
+    SOLUTION,
+    initiative_iri,
+    sparql_prefixes,
+)
+from scgraph.screening.classifier import (
+    KeywordRule,
+    classify_initiatives,
+    keyword_rules,
+    keywords_file,
+)
+from scgraph.screening.patterns import PATTERNS_GRAPH, pattern_ntriples, read_patterns
+from scgraph.store.base import GraphStore
+
+__all__ = [
+    "SCREENING_GRAPH",
+    "ScreenReport",
+    "assignment_ntriples",
+    "inferred_solution_types",
+    "initiative_texts",
+    "screen",
+    "solution_types",
+]
+
+#: Named graph that holds the inferred solution types. Dataset graphs are
+#: ``GRAPH + <name>`` with "/" escaped, so no dataset name can give this IRI.
+SCREENING_GRAPH = GRAPH + "screening/solution-types"
+
+_TEXTS = sparql_prefixes() + """
+SELECT ?id ?name ?description
+       (GROUP_CONCAT(DISTINCT ?stated; SEPARATOR=";") AS ?solution_types)
+WHERE {
+  ?i a sc:Initiative ; dcterms:identifier ?id ; rdfs:label ?name .
+  OPTIONAL { ?i dcterms:description ?description }
+  OPTIONAL { GRAPH ?g { ?i sc:solutionType ?t } FILTER(?g != <%s>)
+             BIND(STRAFTER(STR(?t), STR(scs:)) AS ?stated) }
+}
+GROUP BY ?id ?name ?description
+""".replace("<%s>", f"<{SCREENING_GRAPH}>")
+
+_INFERRED = sparql_prefixes() + """
+SELECT ?id ?solution_type ?evidence WHERE {
+  GRAPH <%s> { ?a a sc:SolutionTypeAssignment ; sc:assignedTo ?i ; sc:assignedType ?t .
+               OPTIONAL { ?a sc:evidence ?evidence } }
+  ?i dcterms:identifier ?id .
+  BIND(STRAFTER(STR(?t), STR(scs:)) AS ?solution_type)
+}
+""".replace("<%s>", f"<{SCREENING_GRAPH}>")
+
+
+def initiative_texts(store: GraphStore) -> pd.DataFrame:
+    """Stored initiatives: id, name, description, solution_types (stated keys, a list)."""
+    frame = store.select(_TEXTS).to_dataframe()
+    frame["solution_types"] = frame["solution_types"].map(
+        lambda v: sorted(str(v).split(";")) if isinstance(v, str) and v else [])
+    return frame.sort_values("id", kind="stable").reset_index(drop=True)
+
+
+def inferred_solution_types(store: GraphStore, *,
+                            rules: Iterable[KeywordRule] | None = None) -> pd.DataFrame:
+    """Classify the stored initiatives that state no solution type.
+
+    Columns: id, solution_type, evidence (matched words, ``;``-separated).
+    """
+    texts = initiative_texts(store)
+    todo = texts[texts["solution_types"].map(len) == 0]
+    return classify_initiatives(todo, rules=rules)
+
+
+def _assignment_iri(ident: str, key: str) -> str:
+    return f"{DATA}solution-type/{quote(ident, safe='')}/{key}"
+
+
+def assignment_ntriples(inferred: pd.DataFrame, *, keywords_sha256: str | None = None) -> bytes:
+    """N-Triples of inferred types (columns id, solution_type, evidence) for the screening graph."""
+    m = Mapped()
+    rdf_type, dct = PREFIXES["rdf"] + "type", PREFIXES["dcterms"]
+    g = iri(SCREENING_GRAPH)
+    m.add(g, rdf_type, iri(PREFIXES["dcat"] + "Dataset"))
+    m.add(g, dct + "title", literal("Solution types inferred by keyword rules", lang="en"))
+    m.add(g, SC + "toolVersion", literal(f"scgraph {__version__}"))
+    if keywords_sha256:
+        m.add(g, SC + "sha256", literal(keywords_sha256))
+    for ident, key, evidence in inferred[["id", "solution_type", "evidence"]].itertuples(
+            index=False):
+        ini = iri(initiative_iri(str(ident)))
+        node = iri(_assignment_iri(str(ident), str(key)))
+        m.add(ini, SC + "solutionType", iri(SOLUTION + str(key)))
+        m.add(node, rdf_type, iri(SC + "SolutionTypeAssignment"))
+        m.add(node, SC + "assignedTo", ini)
+        m.add(node, SC + "assignedType", iri(SOLUTION + str(key)))
+        m.add(node, SC + "confidence", literal("inferred"))
+        m.add(node, SC + "evidence", literal(str(evidence)))
+    return "".join(m.triples).encode()
+
+
+@dataclass(frozen=True)
+class ScreenReport:
+    """What :func:`screen` wrote."""
+
+    initiatives: int
+    """Stored initiatives."""
+    classified: int
+    """Initiatives without stated types that got at least one inferred type."""
+    inferred: int
+    """Inferred (initiative, type) pairs."""
+    patterns: int
+    """Screening rules written."""
+
+
+def screen(store: GraphStore, *, keywords: Path | str | None = None,
+           patterns: Path | str | None = None) -> ScreenReport:
+    """Write the screening graph and the patterns graph into ``store`` (both replaced).
+
+    ``keywords``: a keyword-rule file instead of the packaged one; ``patterns``:
+    a folder with the two pattern files instead of the packaged ones.
+    """
+    rules = keyword_rules(keywords)
+    rule_path = Path(keywords) if keywords is not None else keywords_file()
+    digest = hashlib.sha256(rule_path.read_bytes()).hexdigest()
+    pats = read_patterns(patterns)
+    texts = initiative_texts(store)
+    todo = texts[texts["solution_types"].map(len) == 0]
+    inferred = classify_initiatives(todo, rules=rules)
+    store.replace_graphs({SCREENING_GRAPH: assignment_ntriples(inferred, keywords_sha256=digest),
+                          PATTERNS_GRAPH: pattern_ntriples(pats)})
+    return ScreenReport(len(texts), inferred["id"].nunique(), len(inferred), len(pats))
+
+
+def solution_types(store: GraphStore) -> pd.DataFrame:
+    """Solution types of the stored initiatives, stated and inferred.
+
+    Columns: id, solution_type, confidence (``stated`` or ``inferred``), evidence.
+    Inferred types come from the screening graph if :func:`screen` has written
+    it, otherwise the keyword rules run now (nothing is written).
+    """
+    texts = initiative_texts(store)
+    stated = [(i, t, "stated", "") for i, types in zip(texts["id"], texts["solution_types"],
+                                                       strict=True) for t in types]
+    if SCREENING_GRAPH in store.graphs():
+        inferred = store.select(_INFERRED).to_dataframe()
+    else:
+        inferred = classify_initiatives(texts[texts["solution_types"].map(len) == 0])
+    rows = stated + [(str(i), str(t), "inferred", str(e) if isinstance(e, str) else "")
+                     for i, t, e in inferred[["id", "solution_type", "evidence"]].itertuples(
+                         index=False)]
+    frame = pd.DataFrame(rows, columns=["id", "solution_type", "confidence", "evidence"])
+    return frame.sort_values(["id", "solution_type"], kind="stable").reset_index(drop=True)
