@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 STORE ?= .scgraph
 OUT ?= out
 
-.PHONY: demo test lint bench install install-test system-deps clean
+.PHONY: demo test lint bench docs install install-test system-deps clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,13 @@ lint: install-test
 test: install-test lint
 	$(VENV)/bin/python -m pytest
 
+# HTML documentation of the ontology (pyLODE) and the core-class diagram, in docs/html/.
+docs: $(VENV)/bin/activate
+	$(PIP) install --quiet '.[docs]'
+	$(PY) -m scgraph.ontology_docs docs/html
+
 bench: install-test
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) $(STORE) $(OUT) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(STORE) $(OUT) docs/html build dist .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ Exit codes (mapped in :func:`main`, nowhere else):
 ====  ==========================================================
 0     success
 1     invalid input data (every problem is listed, nothing was written)
+      or data inconsistent with the ontology (``reason --check``)
 2     usage, I/O, store or endpoint error
 130   interrupted
 ====  ==========================================================
@@ -192,6 +193,64 @@ def export_cmd(
         err.print(f"wrote {output} ({len(data)} bytes)", markup=False)
 
 
+# --- reasoning ---
+
+@app.command("reason")
+def reason_cmd(
+    store: StoreOpt = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Check ontology and data for consistency under HermiT; exit 1 and "
+                        "explain if they are inconsistent.")] = False,
+    materialize: Annotated[bool, typer.Option(
+        "--materialize", help="Write the inferred classes and properties into the named graph "
+                              "https://w3id.org/scgraph/graph/inferred (replacing it).")] = False,
+    owlrl: Annotated[bool, typer.Option(
+        "--owlrl", help="With --materialize: compute the OWL 2 RL closure with owlrl instead "
+                        "of the SPARQL rules (slow).")] = False,
+    drop: Annotated[bool, typer.Option(
+        "--drop", help="Remove the inferred graph.")] = False,
+    batch_size: Annotated[int, typer.Option(
+        "--batch-size", help="With --check: at most this many initiatives per HermiT run "
+                             "(whole municipalities are kept together).")] = 2000,
+) -> None:
+    """Check consistency (HermiT) and materialise inferred triples into their own graph."""
+    from scgraph.errors import InconsistentError, UsageError
+    from scgraph.reasoning import check_consistency, drop_inferred
+    from scgraph.reasoning import materialize as run_materialize
+
+    if not (check or materialize or drop):
+        raise UsageError("choose what to do: --check, --materialize or --drop")
+    if drop and (check or materialize):
+        raise UsageError("--drop cannot be combined with --check or --materialize")
+    if owlrl and not materialize:
+        raise UsageError("--owlrl only applies to --materialize")
+    if drop:
+        with open_store(store) as st:
+            gone = drop_inferred(st)
+        out.print("dropped the inferred graph" if gone else "no inferred graph to drop",
+                  markup=False)
+        return
+    if check:
+        with open_store(store, read_only=True) as st, _progress(True) as say:
+            report = check_consistency(st, batch_size=batch_size,
+                                       progress=say)  # type: ignore[arg-type]
+        if not report.consistent:
+            raise InconsistentError(
+                [str(p) for p in report.problems],
+                f"the data is inconsistent with the ontology (HermiT, {report.initiatives} "
+                f"initiatives){'; nothing was inferred' if materialize else ''}. "
+                f"Correct these statements in the dataset and ingest it again:")
+        out.print(f"consistent: ontology and {report.initiatives} initiatives "
+                  f"(HermiT, {report.batches} batch{'es' if report.batches != 1 else ''}, "
+                  f"{report.seconds:.1f} s)", markup=False)
+    if materialize:
+        with open_store(store) as st, _progress(True) as say:
+            result = run_materialize(st, method="owlrl" if owlrl else "sparql",
+                                     progress=say)  # type: ignore[arg-type]
+        defined = ", ".join(f"{iri.rsplit('#', 1)[-1]} {n}" for iri, n in result.defined.items())
+        out.print(f"inferred {result.triples} triples ({result.types} class memberships; "
+                  f"{defined}) with {result.method} in {result.seconds:.1f} s -> {result.graph}",
+                  markup=False)
 # --- screening ---
 
 @app.command("screen")

@@ -8,6 +8,8 @@ Every error scgraph raises on purpose is a :class:`ScgraphError`::
     ├── StoreError          the store cannot be opened, read or written   (exit 2)
     │   └── StoreLockedError    another process is writing the store
     ├── EndpointError       a remote SPARQL endpoint failed               (exit 2)
+    ├── InconsistentError   the data contradicts the ontology; says why   (exit 1)
+    ├── ReasonerError       the reasoner (Java, HermiT) could not run     (exit 2)
     └── QueryError          a named query is unknown or a parameter is bad (exit 2)
 
 A :class:`Problem` says where (file, line, record, field), what (the value)
@@ -21,9 +23,11 @@ from dataclasses import dataclass
 
 __all__ = [
     "EndpointError",
+    "InconsistentError",
     "InputError",
     "Problem",
     "QueryError",
+    "ReasonerError",
     "ScgraphError",
     "StoreError",
     "StoreLockedError",
@@ -98,6 +102,23 @@ class StoreLockedError(StoreError):
 
 class EndpointError(ScgraphError):
     """A remote SPARQL endpoint failed; the message names URL and status."""
+
+
+class InconsistentError(ScgraphError):
+    """The ontology and the data are inconsistent under OWL reasoning.
+
+    ``reasons`` lists, in words, the individuals and axioms involved.
+    """
+
+    exit_code = 1
+
+    def __init__(self, reasons: Iterable[str], summary: str) -> None:
+        self.reasons = list(reasons)
+        super().__init__(summary + "".join(f"\n  {r}" for r in self.reasons))
+
+
+class ReasonerError(ScgraphError):
+    """The reasoner could not run (no Java, or HermiT failed)."""
 
 
 class QueryError(ScgraphError):

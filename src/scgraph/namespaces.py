@@ -14,6 +14,7 @@ __all__ = [
     "EFFECT",
     "FIELD",
     "GRAPH",
+    "INFERRED_GRAPH",
     "ONTOLOGY_GRAPH",
     "PREFIXES",
     "RELATION",
@@ -38,6 +39,8 @@ SOLUTION = BASE + "solution/"
 DATA = BASE + "id/"
 GRAPH = BASE + "graph/"
 ONTOLOGY_GRAPH = GRAPH + "ontology"
+#: Named graph of the triples `scgraph reason --materialize` infers.
+INFERRED_GRAPH = GRAPH + "inferred"
 
 PREFIXES: dict[str, str] = {
     "sc": SC,
