@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import networkx as nx
+import pandas as pd
 import pytest
 
 from scgraph.analytics import (
@@ -21,9 +22,11 @@ from scgraph.analytics import (
     interaction_graph,
     load_graph_data,
 )
+from scgraph.analytics.screening import DATA_PROTECTION_EFFECTS, screening
 from scgraph.errors import UsageError
 from scgraph.ingest import ingest
 from scgraph.ontology import vocabulary
+from scgraph.screening import Pattern
 from scgraph.store import EmbeddedStore
 from scgraph.viz import (
     PHYSICS_LIMIT,
@@ -38,6 +41,7 @@ from scgraph.viz import (
     show,
     write_html,
 )
+from scgraph.viz.overlay import BADGE, DATA_PROTECTION_MARK, OPEN_RISK_MARK
 from scgraph.viz.styling import FIELD_COLOURS, KIND_SHAPES, RELATION_STYLES
 
 HOSTILE_INITIATIVE = "<img src=x onerror=alert(1)>"
@@ -74,6 +78,13 @@ def _data_from(paths: list[Path]) -> tuple[GraphData, dict[str, Details]]:
 @pytest.fixture(scope="module")
 def mpsc(mpsc_path: Path) -> tuple[GraphData, dict[str, Details]]:
     return _data_from([mpsc_path])
+
+
+@pytest.fixture(scope="module")
+def mpsc_screened(mpsc_path: Path) -> tuple[GraphData, dict[str, Details], pd.DataFrame]:
+    with EmbeddedStore() as st:
+        ingest([mpsc_path], st)
+        return load_graph_data(st), load_details(st), screening(st)
 
 
 @pytest.fixture(scope="module")
@@ -420,3 +431,136 @@ def test_cli_viz(cli, small_path, tmp_path):
         r = cli("viz", *args, "--out", out)
         assert r.code == 2, (args, r.err)
         assert message in r.err, (args, r.err)
+
+
+# --- screening overlay ---------------------------------------------------------------------
+
+def _expected_marks(frame: pd.DataFrame) -> tuple[set[str], set[str]]:
+    """Ids with open data-protection risks, and ids with other open risks only."""
+    open_risk = frame[(frame["status"] == "open") & (frame["polarity"] == "risk")]
+    dp = set(open_risk[open_risk["effect"].isin(list(DATA_PROTECTION_EFFECTS))]["id"])
+    return dp, set(open_risk["id"]) - dp
+
+
+def test_data_protection_effects_are_ontology_kinds():
+    assert set(vocabulary().effect_kinds) >= DATA_PROTECTION_EFFECTS
+    assert "data_protection" in DATA_PROTECTION_EFFECTS
+
+
+def test_screening_overlay_marks_follow_the_screening(mpsc_screened):
+    data, details, frame = mpsc_screened
+    dp, other = _expected_marks(frame)
+    assert 0 < len(dp) < len(data.initiatives)
+    assert other
+    view = network_view(data, details=details, screening=frame)
+    marks = {n["ident"]: n["screening"]["mark"] for n in view.nodes if "screening" in n}
+    assert set(marks) == set(frame["id"])
+    assert {i for i, m in marks.items() if m == "data_protection"} == dp
+    assert {i for i, m in marks.items() if m == "open"} == other
+    rows = frame.groupby("id")
+    for n in view.nodes:
+        mark = n.get("screening", {}).get("mark", "")
+        # the data-protection mark: thick vermillion border and halo; other open risks: a
+        # thinner dark border; everything else keeps its ordinary border
+        if mark == "data_protection":
+            assert n["borderWidth"] == DATA_PROTECTION_MARK["borderWidth"]
+            assert n["color"]["border"] == DATA_PROTECTION_MARK["border"]
+            assert n["shadow"]["enabled"]
+            assert n["label"] == BADGE + n["name"]
+        elif mark == "open":
+            assert n["borderWidth"] == OPEN_RISK_MARK["borderWidth"]
+            assert n["color"]["border"] == OPEN_RISK_MARK["border"]
+            assert "shadow" not in n
+        else:
+            assert n["borderWidth"] < OPEN_RISK_MARK["borderWidth"]
+            assert "shadow" not in n
+        if mark != "data_protection":
+            assert n["label"] == n["name"]
+        if "screening" not in n:
+            continue
+        got = n["screening"]["effects"]
+        mine = rows.get_group(n["ident"])
+        assert sorted((e["pattern"], e["effect"], e["polarity"], e["status"], e["mitigation"],
+                       " | ".join(e["sources"])) for e in got) == sorted(
+            zip(mine["pattern"], mine["effect"], mine["polarity"], mine["status"],
+                mine["suggested_mitigation"], mine["source"], strict=True))
+        is_open_dp = [e["polarity"] == "risk" and e["status"] == "open" and e["data_protection"]
+                      for e in got]
+        assert n["screening"]["open_data_protection"] == sum(is_open_dp)
+        # open data-protection risks come first in the details panel
+        assert is_open_dp == sorted(is_open_dp, reverse=True)
+    assert f"{len(dp)} × open data-protection risks" in view.summary
+    section = view.legend[-1]
+    assert section["title"] == "Side-effect screening"
+    assert [i["label"] for i in section["items"][:2]] == [
+        f"{BADGE}open data-protection risks ({len(dp)})",
+        f"other open potential risks ({len(other)})"]
+    assert view.filters["screening"] is True
+    # without the option the view carries no trace of the overlay
+    plain = network_view(data, details=details)
+    assert not any("screening" in n or "shadow" in n for n in plain.nodes)
+    assert "screening" not in plain.filters
+    assert all(s["title"] != "Side-effect screening" for s in plain.legend)
+
+
+def test_screening_overlay_with_a_filter_and_in_german(mpsc_screened):
+    data, _, frame = mpsc_screened
+    view = network_view(data, field="mobility", screening=frame, lang="de")
+    shown = _ids(view, "i:")
+    dp, _ = _expected_marks(frame)
+    assert {n["ident"] for n in view.nodes
+            if n.get("screening", {}).get("mark") == "data_protection"} == dp & shown
+    assert view.legend[-1]["title"] == "Nebenwirkungs-Screening"
+    effect = next(e for n in view.nodes for e in n.get("screening", {}).get("effects", [])
+                  if e["effect"] == "data_protection" and e["status"] == "open")
+    assert (effect["label"], effect["status_label"], effect["polarity_label"]) == (
+        vocabulary().effect_kinds["data_protection"]["de"], "offen", "Risiko")
+    with pytest.raises(UsageError, match="lacks the columns"):
+        network_view(data, screening=frame.drop(columns=["status"]))
+
+
+def test_screening_overlay_escapes_pattern_texts(hostile, tmp_path):
+    data, details = hostile
+    pattern = Pattern(id="SEP-<b>1</b>", trigger=HOSTILE_ACTOR, effects=("data_protection",),
+                      polarity="risk", fields=("housing",), mitigation=HOSTILE_TEXT,
+                      sources=("javascript:alert(5)", "https://example.org/p?a=1&b=</script>"),
+                      solution_types=("city_app",))
+    types = pd.DataFrame({"id": ["H-IMG"], "solution_type": ["city_app"],
+                          "confidence": ["stated"]})
+    frame = screening(data, solution_types=types, patterns=[pattern])
+    view = network_view(data, details=details, screening=frame)
+    img = next(n for n in view.nodes if n["ident"] == "H-IMG")
+    assert img["screening"]["mark"] == "data_protection"
+    [effect] = img["screening"]["effects"]
+    assert effect["pattern"] == "SEP-<b>1</b>"
+    assert effect["mitigation"] == HOSTILE_TEXT
+    assert sorted(effect["sources"]) == sorted(pattern.sources)
+    page = write_html(view, tmp_path / "screened.html").read_text(encoding="utf-8")
+    from scgraph.viz.page import _assets
+
+    page = page.replace(_assets()["VISJS"], "")
+    assert page.lower().count("<script") == 3
+    assert page.lower().count("</script") == 3
+    assert "<!--" not in page
+    assert "<b>1" not in page
+    assert "\u2028" not in page
+    assert _embedded(page) == json.loads(json.dumps(view.to_json()))
+
+
+def test_cli_viz_screening(cli, small_path, tmp_path):
+    assert cli("ingest", small_path).code == 0
+    out = tmp_path / "screened.html"
+    r = cli("viz", "--view", "network", "--screening", "--out", out)
+    assert r.code == 0, r.err
+    with EmbeddedStore(tmp_path / ".scgraph", read_only=True) as st:
+        frame = screening(st)
+    dp, other = _expected_marks(frame)
+    assert dp  # the overlay has something to mark in the small fixture
+    nodes = _embedded(out.read_text(encoding="utf-8"))["nodes"]
+    assert isinstance(nodes, list)
+    marks = {n["ident"]: n["screening"]["mark"] for n in nodes if "screening" in n}
+    assert {i for i, m in marks.items() if m == "data_protection"} == dp
+    assert {i for i, m in marks.items() if m == "open"} == other
+    r = cli("viz", "--view", "overview", "--screening", "--out", out)
+    assert r.code == 2
+    assert "--screening: only for --view network" in r.err

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
 
 from scgraph.analytics import GraphData, dependency_graph, field_graph, load_graph_data
+from scgraph.analytics.screening import DATA_PROTECTION_EFFECTS, screening
 from scgraph.ingest import ingest
 from scgraph.store import EmbeddedStore
 from scgraph.viz import (
@@ -274,6 +275,55 @@ initiatives:
     action_fields: [energy]
     actors: [{json.dumps(HOSTILE_ACTOR)}]
 """
+
+
+def test_screening_overlay_filter_and_legend(browser, mpsc_path, tmp_path):
+    with EmbeddedStore() as st:
+        ingest([mpsc_path], st)
+        data, details, frame = load_graph_data(st), load_details(st), screening(st)
+    view = network_view(data, details=details, actors=True, screening=frame)
+    open_risk = frame[(frame["status"] == "open") & (frame["polarity"] == "risk")]
+    dp = {"i:" + i for i, e in zip(open_risk["id"], open_risk["effect"], strict=True)
+          if e in DATA_PROTECTION_EFFECTS}
+    opened = open_view(browser, write_html(view, tmp_path / "screened.html"))
+    page = opened.page
+    try:
+        legend = page.locator("#legend").text_content() or ""
+        assert "Side-effect screening" in legend
+        assert f"open data-protection risks ({len(dp)})" in legend
+        assert opened.hidden_nodes() == []
+        page.locator("#filter-dp-only").check()
+        # initiatives without open data-protection risks are hidden, and so are the
+        # actors of hidden initiatives only
+        actor_of: dict[str, set[str]] = {}
+        for e in view.edges:
+            if e["relation"] == "actor":
+                actor_of.setdefault(e["from"], set()).add(e["to"])
+        shown = dp | {a for a, inis in actor_of.items() if inis & dp}
+        total = len(view.nodes)
+        assert set(opened.hidden_nodes()) == {n["id"] for n in view.nodes} - shown
+        assert page.text_content("#counts").startswith(f"{len(shown)} of {total} nodes")
+        target = sorted(dp)[0]
+        opened.js(f"scgraph.select({json.dumps(target)})")
+        n_rows = int((frame["id"] == target[2:]).sum())
+        items = page.locator("#details ul.screening > li")
+        assert items.count() == n_rows
+        assert items.first.get_attribute("class") == "dp-open"
+        # sources: links for http(s) only, in the order of the effects
+        effects = next(n for n in view.nodes if n["id"] == target)["screening"]["effects"]
+        links = [s for e in effects for s in e["sources"] if re.match(r"https?://", s)]
+        assert links
+        hrefs = [a.get_attribute("href") for a in page.locator("#details ul.screening a").all()]
+        assert hrefs == links
+        page.wait_for_timeout(500)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "network-screening.png"))
+        page.click("#reset")
+        assert not page.locator("#filter-dp-only").is_checked()
+        assert opened.hidden_nodes() == []
+        _check_clean(opened)
+    finally:
+        opened.context.close()
 
 
 def test_hostile_names_show_as_text(browser, tmp_path):

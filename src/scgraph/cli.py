@@ -310,6 +310,9 @@ def viz_cmd(
         show_default=False)] = None,
     actors: Annotated[bool, typer.Option(
         "--actors", help="network view: also draw the actors.")] = False,
+    screening: Annotated[bool, typer.Option(
+        "--screening", help="network view: mark initiatives with open potential risks of the "
+        "side-effect screening; open data-protection risks stand out.")] = False,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of labels.")] = Lang.en,
 ) -> None:
     """Write an interactive view as one self-contained HTML file (works offline)."""
@@ -326,7 +329,9 @@ def viz_cmd(
 
     if view is not ViewName.network:
         extra = [name for name, value in (("--field", field), ("--programme", programme),
-                                          ("--actors", actors or None)) if value is not None]
+                                          ("--actors", actors or None),
+                                          ("--screening", screening or None))
+                 if value is not None]
         if view is not ViewName.municipality and municipality is not None:
             extra.append("--municipality")
         if extra:
@@ -340,6 +345,12 @@ def viz_cmd(
     with open_store(store, read_only=True) as st:
         data = load_graph_data(st)
         details = load_details(st)
+        if screening and view is ViewName.network and not data.initiatives.empty:
+            from scgraph.analytics.screening import screening as screening_frame
+
+            screened = screening_frame(st)
+        else:
+            screened = None
     if data.initiatives.empty:
         raise UsageError(f"store {store_path(store)} holds no initiatives; "
                          "run `scgraph ingest` first")
@@ -348,7 +359,7 @@ def viz_cmd(
         v = overview_view(data, lang=code)
     elif view is ViewName.network:
         v = network_view(data, lang=code, details=details, actors=actors, field=field,
-                         municipality=municipality, programme=programme)
+                         municipality=municipality, programme=programme, screening=screened)
     elif view is ViewName.municipality:
         assert municipality is not None
         v = municipality_view(data, municipality, lang=code, details=details)

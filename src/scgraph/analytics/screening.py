@@ -25,7 +25,7 @@ from scgraph.screening.patterns import (
 from scgraph.screening.screen import solution_types as stored_solution_types
 from scgraph.store.base import GraphStore
 
-__all__ = ["SCREENING_COLUMNS", "STATUSES", "screening"]
+__all__ = ["DATA_PROTECTION_EFFECTS", "SCREENING_COLUMNS", "STATUSES", "screening"]
 
 #: Columns of :func:`screening`, in order.
 SCREENING_COLUMNS = [
@@ -34,6 +34,11 @@ SCREENING_COLUMNS = [
 ]
 #: Status values, from most to least settled.
 STATUSES = ("mitigated", "recorded", "open")
+#: Side-effect kinds that count as data-protection risks, the risk the Smart City
+#: Charta puts first: data protection itself, surveillance, data breaches and
+#: purpose creep (personal data re-used for other purposes).
+DATA_PROTECTION_EFFECTS = frozenset({"data_breach", "data_protection", "purpose_creep",
+                                     "surveillance"})
 
 
 def _status(recorded: pd.DataFrame) -> dict[tuple[str, str], str]:

@@ -154,6 +154,19 @@ _TEXT: dict[str, tuple[str, str]] = {
     "neighbours": ("Neighbours", "Nachbarn"),
     "reset": ("Reset", "Zurücksetzen"),
     "actors": ("Actors", "Akteure"),
+    "screening": ("Side-effect screening", "Nebenwirkungs-Screening"),
+    "dp_risks": ("open data-protection risks", "offene Datenschutzrisiken"),
+    "open_risks": ("other open potential risks", "andere offene mögliche Risiken"),
+    "dp_only": ("open data-protection risks only", "nur offene Datenschutzrisiken"),
+    "screening_hint": ("potential side effects of guidance patterns that match the "
+                       "initiative's solution types; open: none of that kind is recorded — "
+                       "a question to check, not a finding",
+                       "mögliche Nebenwirkungen aus Leitfaden-Mustern, die zu den "
+                       "Lösungsarten der Initiative passen; offen: keine solche ist erfasst — "
+                       "eine Prüffrage, kein Befund"),
+    "side_effects": ("Potential side effects", "Mögliche Nebenwirkungen"),
+    "pattern": ("Pattern", "Muster"),
+    "mitigation": ("Suggested mitigation", "Empfohlene Gegenmaßnahme"),
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from scgraph.analytics.projection import (
     DEPENDENCY_RELATIONS,
@@ -32,6 +33,7 @@ from scgraph.analytics.projection import (
 from scgraph.errors import UsageError
 from scgraph.namespaces import sparql_prefixes
 from scgraph.store.base import GraphStore
+from scgraph.viz.overlay import apply_screening, screening_legend
 from scgraph.viz.styling import (
     ACTOR_COLOUR,
     FIELD_COLOURS,
@@ -131,7 +133,8 @@ class View:
 _PAGE_WORDS = ("search", "match", "matches", "fields", "municipality_filter", "all", "relations",
                "legend", "filters", "details", "details_hint", "shown", "of", "nodes",
                "edges", "id", "kind", "programme", "year", "status", "description",
-               "sources", "isolated", "neighbours", "reset", "field", "initiatives")
+               "sources", "isolated", "neighbours", "reset", "field", "initiatives",
+               "screening", "dp_only", "side_effects", "pattern", "mitigation")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -472,12 +475,15 @@ def overview_view(data: GraphData, *, lang: str = "en") -> View:
 def network_view(data: GraphData, *, lang: str = "en",
                  details: Mapping[str, Details] | None = None, actors: bool = False,
                  field: str | None = None, municipality: str | None = None,
-                 programme: str | None = None) -> View:
+                 programme: str | None = None, screening: pd.DataFrame | None = None) -> View:
     """Initiatives coloured by primary field, shaped by kind, edges by relation type.
 
     ``field`` (key or label), ``municipality`` (exact name, any case) and
     ``programme`` (part of its name, any case) keep only matching initiatives;
-    ``actors`` adds the actors of the initiatives shown.
+    ``actors`` adds the actors of the initiatives shown. ``screening``, the
+    result of :func:`scgraph.analytics.screening.screening`, marks initiatives
+    with open potential risks (see :mod:`scgraph.viz.overlay`) and adds a filter
+    for open data-protection risks.
     """
     _check_lang(lang)
     rows = _initiative_rows(data)
@@ -505,12 +511,18 @@ def network_view(data: GraphData, *, lang: str = "en",
     _relation_edges(b, data, keep)
     if actors:
         _actor_edges(b, data, keep)
+    marks = apply_screening(b.nodes, screening, lang) if screening is not None else None
     nodes = b.finish()
     n_iso = sum(1 for n in nodes if n["isolated"])
     summary = (f"{len(keep)} {_many('initiatives', lang)}, {len(b.edges)} {text('edges', lang)}"
                f", {n_iso} × {text('isolated', lang)}")
-    return View("network", text("network", lang), summary, lang, nodes, b.edges, _legend(b),
-                _filters(b))
+    legend, filters = _legend(b), _filters(b)
+    if marks is not None:
+        summary += f", {marks['data_protection']} × {text('dp_risks', lang)}"
+        legend.append(screening_legend(marks, lang))
+        filters["screening"] = True
+    return View("network", text("network", lang), summary, lang, nodes, b.edges, legend,
+                filters)
 
 
 def _match_municipality(data: GraphData, name: str) -> str:

@@ -8,6 +8,7 @@
   var DIM = { background: "#EEEEEE", border: "#DDDDDD" };
   var DIM_FONT = { color: "#BBBBBB" };
   var DIM_EDGE = { color: "#E4E4E4", highlight: "#E4E4E4", opacity: 0.6 };
+  var NO_SHADOW = { enabled: false };
 
   function el(tag, text, attrs) {
     var e = document.createElement(tag);
@@ -67,8 +68,9 @@
       var dim = !!active && !active.has(n.id);
       if (dim !== !!dimmedNodes[n.id]) {
         dimmedNodes[n.id] = dim;
-        nodeUpdates.push(dim ? { id: n.id, color: DIM, font: DIM_FONT }
-                             : { id: n.id, color: n.color, font: n.font || { color: "#222222" } });
+        nodeUpdates.push(dim ? { id: n.id, color: DIM, font: DIM_FONT, shadow: NO_SHADOW }
+                             : { id: n.id, color: n.color, font: n.font || { color: "#222222" },
+                                 shadow: n.shadow || NO_SHADOW });
       }
     });
     var edgeUpdates = [];
@@ -84,22 +86,37 @@
   }
 
   /* --- filters --- */
-  var filterState = { fields: null, municipality: "", relations: null };
+  var filterState = { fields: null, municipality: "", relations: null, dpOnly: false };
   var hiddenNodes = {};
   var hiddenEdges = {};
   function visibleCount(map, list) {
     return list.filter(function (x) { return !map[x.id]; }).length;
   }
+  function isInitiative(n) { return n.id.indexOf("i:") === 0; }
   function applyFilters() {
     var fields = filterState.fields, muni = filterState.municipality, rels = filterState.relations;
+    var dpOnly = filterState.dpOnly;
     var show = {};
     view.nodes.forEach(function (n) {
       var ok = true;
       if (fields && n.fields.length) { ok = n.fields.some(function (f) { return fields.has(f); }); }
       if (ok && muni && n.municipalities.length) { ok = n.municipalities.indexOf(muni) >= 0; }
+      if (ok && dpOnly && isInitiative(n)) {
+        ok = !!n.screening && n.screening.mark === "data_protection";
+      }
       show[n.id] = ok;
     });
     function edgeOn(e) { return !rels || rels.has(e.relation); }
+    /* with the screening filter, other nodes (actors) follow the initiatives shown */
+    if (dpOnly) {
+      view.nodes.forEach(function (n) {
+        if (isInitiative(n) || !show[n.id]) { return; }
+        show[n.id] = (adjacent[n.id] || []).some(function (e) {
+          var other = e.from === n.id ? e.to : e.from;
+          return edgeOn(e) && show[other] && isInitiative(byId[other]);
+        });
+      });
+    }
     /* nodes without a municipality (actors, fields) follow the nodes they are linked to */
     if (muni) {
       view.nodes.forEach(function (n) {
@@ -177,6 +194,17 @@
     });
     filterBox.appendChild(muniSelect);
   }
+  if (view.filters.screening) {
+    filterBox.appendChild(el("h4", T.screening));
+    var dpLabel = el("label", null, { "class": "filter-only" });
+    var dpBox = el("input", null, { type: "checkbox", id: "filter-dp-only", "class": "only" });
+    dpBox.addEventListener("change", function () {
+      filterState.dpOnly = dpBox.checked; applyFilters();
+    });
+    dpLabel.appendChild(dpBox);
+    dpLabel.appendChild(document.createTextNode(" " + T.dp_only));
+    filterBox.appendChild(dpLabel);
+  }
   if (view.filters.relations && view.filters.relations.length > 1) {
     filterBox.appendChild(el("h4", T.relations));
     readRelations = checkboxList(filterBox, view.filters.relations, function () {
@@ -217,6 +245,42 @@
     detailsBox.textContent = "";
     detailsBox.appendChild(el("p", T.details_hint, { "class": "legend-note" }));
   }
+  function sourceList(sources) {
+    var ul = el("ul", null, { "class": "sources" });
+    sources.forEach(function (src) {
+      var li = el("li");
+      if (/^https?:\/\/[^\s]+$/i.test(src)) {
+        li.appendChild(el("a", src, { href: src, target: "_blank", rel: "noopener noreferrer" }));
+      } else {
+        li.appendChild(el("span", src));
+      }
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+  function showScreening(effects) {
+    detailsBox.appendChild(el("h4", T.side_effects + " (" + effects.length + ")"));
+    var ul = el("ul", null, { "class": "screening" });
+    effects.forEach(function (e) {
+      var open = e.polarity === "risk" && e.status === "open";
+      var cls = open ? (e.data_protection ? "dp-open" : "open") : "settled";
+      var li = el("li", null, { "class": cls });
+      li.appendChild(el("strong", e.label));
+      li.appendChild(el("span", " (" + e.polarity_label + ") — " + e.status_label,
+                        { "class": "status" }));
+      var dl = el("dl", null, { "class": "details" });
+      dl.appendChild(el("dt", T.pattern));
+      dl.appendChild(el("dd", e.pattern));
+      if (e.mitigation) {
+        dl.appendChild(el("dt", T.mitigation));
+        dl.appendChild(el("dd", e.mitigation));
+      }
+      li.appendChild(dl);
+      if (e.sources.length) { li.appendChild(sourceList(e.sources)); }
+      ul.appendChild(li);
+    });
+    detailsBox.appendChild(ul);
+  }
   function showDetails(id) {
     var n = byId[id];
     detailsBox.textContent = "";
@@ -229,18 +293,9 @@
     detailsBox.appendChild(dl);
     if (n.sources && n.sources.length) {
       detailsBox.appendChild(el("h4", T.sources));
-      var ul = el("ul", null, { "class": "sources" });
-      n.sources.forEach(function (src) {
-        var li = el("li");
-        if (/^https?:\/\/[^\s]+$/i.test(src)) {
-          li.appendChild(el("a", src, { href: src, target: "_blank", rel: "noopener noreferrer" }));
-        } else {
-          li.appendChild(el("span", src));
-        }
-        ul.appendChild(li);
-      });
-      detailsBox.appendChild(ul);
+      detailsBox.appendChild(sourceList(n.sources));
     }
+    if (n.screening && n.screening.effects.length) { showScreening(n.screening.effects); }
     var neighbours = network.getConnectedNodes(id);
     if (neighbours.length) {
       detailsBox.appendChild(el("h4", T.neighbours + " (" + neighbours.length + ")"));
@@ -268,9 +323,11 @@
 
   document.getElementById("reset").addEventListener("click", function () {
     searchInput.value = "";
-    filterBox.querySelectorAll("input[type=checkbox]").forEach(function (c) { c.checked = true; });
+    filterBox.querySelectorAll("input[type=checkbox]").forEach(function (c) {
+      c.checked = !c.classList.contains("only");
+    });
     if (muniSelect) { muniSelect.value = ""; }
-    filterState = { fields: null, municipality: "", relations: null };
+    filterState = { fields: null, municipality: "", relations: null, dpOnly: false };
     state = { search: null, focus: null };
     document.getElementById("search-count").textContent = "";
     network.unselectAll();
@@ -283,15 +340,19 @@
   /* --- legend --- */
   function nodeSwatch(item) {
     var s = svg("svg", { width: 18, height: 18, viewBox: "0 0 18 18", "aria-hidden": "true" });
-    var attrs = { fill: item.colour, stroke: item.dashed ? "#000000" : "#444444",
-                  "stroke-width": item.dashed || item.thick ? 2.5 : 1 };
+    var attrs = { fill: item.colour, stroke: item.border || (item.dashed ? "#000000" : "#444444"),
+                  "stroke-width": item.borderWidth || (item.dashed || item.thick ? 2.5 : 1) };
     if (item.dashed) { attrs["stroke-dasharray"] = "3 2"; }
     if (item.faded) { attrs.opacity = 0.5; }
     var shape;
     if (item.shape === "square" || item.shape === "box") { attrs.x = 3; attrs.y = 3; attrs.width = 12; attrs.height = 12; shape = svg("rect", attrs); }
     else if (item.shape === "diamond") { attrs.points = "9,1 17,9 9,17 1,9"; shape = svg("polygon", attrs); }
     else if (item.shape === "triangle") { attrs.points = "9,2 16,16 2,16"; shape = svg("polygon", attrs); }
-    else { attrs.cx = 9; attrs.cy = 9; attrs.r = 7; shape = svg("circle", attrs); }
+    else { attrs.cx = 9; attrs.cy = 9; attrs.r = item.glow ? 6 : 7; shape = svg("circle", attrs); }
+    if (item.glow) {
+      s.appendChild(svg("circle", { cx: 9, cy: 9, r: 8.5, fill: "none", stroke: item.border,
+                                    "stroke-width": 1, opacity: 0.5 }));
+    }
     s.appendChild(shape);
     return s;
   }
