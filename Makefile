@@ -29,6 +29,7 @@ demo: install
 	rm -rf $(STORE)
 	$(VENV)/bin/scgraph ingest --store $(STORE) data/mpsc
 	$(VENV)/bin/scgraph stats --store $(STORE)
+	$(VENV)/bin/scgraph report --store $(STORE) --out $(OUT)/report
 
 lint: install-test
 	$(VENV)/bin/validate-pyproject pyproject.toml
