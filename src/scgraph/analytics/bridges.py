@@ -33,7 +33,7 @@ __all__ = [
 
 #: Up to this many initiatives, betweenness is computed exactly with networkx;
 #: above, exactly with rustworkx (networkx needs hours at 100k, see PERF_NOTES).
-EXACT_NETWORKX_LIMIT = 5000
+EXACT_NETWORKX_LIMIT = 500
 
 _Node = tuple[str, str]
 
