@@ -82,6 +82,17 @@ SELECT ?ida ?idb WHERE {""" + _EDGES + """
 
 
 def _peak_rss_bytes() -> int:
+    """This process's peak RSS since its exec (``VmHWM``).
+
+    ``ru_maxrss`` would not do: on Linux a child inherits its parent's high-water
+    mark across fork and exec, so it would show the ingest's memory.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
