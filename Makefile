@@ -35,6 +35,7 @@ demo: install
 	$(VENV)/bin/scgraph stats --store $(STORE)
 	$(VENV)/bin/scgraph viz --store $(STORE) --view overview --out $(OUT)/views/overview.html
 	$(VENV)/bin/scgraph viz --store $(STORE) --view network --out $(OUT)/views/network.html
+	$(VENV)/bin/scgraph report --store $(STORE) --out $(OUT)/report
 
 lint: install-test
 	$(VENV)/bin/validate-pyproject pyproject.toml

@@ -369,6 +369,70 @@ def viz_cmd(
     path = write_html(v, output)
     err.print(f"wrote {path}: {view.value} view, {len(v.nodes)} nodes, {len(v.edges)} edges",
               markup=False)
+# --- analytics ---
+
+class TableCsvJson(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _measure_names() -> list[str]:
+    from scgraph.analytics import MEASURES
+
+    return sorted(MEASURES)
+
+
+@app.command("analyze")
+def analyze_cmd(
+    name: Annotated[str, typer.Argument(
+        help="The measure: field-matrix, cross-field, isolated, bridges, critical, "
+             "side-effects or integration.", show_default=False)],
+    store: StoreOpt = None,
+    fmt: Annotated[TableCsvJson, typer.Option("--format", help="Output format.")] =
+        TableCsvJson.table,
+) -> None:
+    """Compute one measure of cross-field dependencies and print it as a table."""
+    from scgraph.analytics import MEASURES
+    from scgraph.errors import UsageError
+
+    measure = MEASURES.get(name)
+    if measure is None:
+        raise UsageError(f"analyze: unknown measure {name!r}; choose one of "
+                         f"{', '.join(_measure_names())}")
+    with open_store(store, read_only=True) as st:
+        frame = measure(st)
+    if fmt is TableCsvJson.csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    elif fmt is TableCsvJson.json:
+        out.print(frame.to_json(orient="records", force_ascii=False, indent=2), markup=False)
+    else:
+        table = RichTable(title=f"{name} ({len(frame)} rows)")
+        for col in frame.columns:
+            table.add_column(str(col))
+        for row in frame.itertuples(index=False):
+            table.add_row(*("" if _missing(v) else str(v) for v in row))
+        out.print(table)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+@app.command("report")
+def report_cmd(
+    store: StoreOpt = None,
+    out_dir: Annotated[Path, typer.Option(
+        "--out", help="Folder to write report.html, report.md and the tables' CSV files.")
+    ] = Path("out/report"),
+) -> None:
+    """Write the dependency report as one self-contained HTML file and Markdown."""
+    from scgraph.reports import write_report
+
+    with open_store(store, read_only=True) as st:
+        written = write_report(st, out_dir)
+    out.print(f"wrote {written.html}", markup=False)
+    out.print(f"wrote {written.markdown} and {len(written.tables)} CSV tables", markup=False)
 
 
 def main(argv: list[str] | None = None) -> int:

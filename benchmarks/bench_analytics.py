@@ -1,0 +1,260 @@
+"""Benchmark: every analytics measure plus the report at scale, against a baseline.
+
+Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
+
+1. generate the records and ingest them into an on-disk ``EmbeddedStore`` (setup,
+   timed but not part of the target; SHACL is skipped there, the records being valid
+   by construction);
+2. **scgraph**: in a fresh process, open the store read-only, load the data once,
+   run every measure of ``scgraph.analytics.MEASURES`` plus the report's extra
+   tables, and write the report; wall time per step and the process's peak RSS;
+3. **baseline**, in another fresh process: rdflib in-memory graph loaded from the
+   store's N-Triples export (named graphs merged), rdflib SPARQL for the field matrix
+   and the isolated initiatives, plain networkx (``nx.ancestors`` per initiative) for the critical
+   initiatives — a representative subset, whose results are checked against scgraph's;
+4. the ratio baseline / scgraph over the same subset.
+
+Target (issue 3): analytics + report at 100k in ≤ 5 s and ≤ 1.5 GiB.
+
+Usage::
+
+    python -m benchmarks.bench_analytics --n 100000 [--workdir DIR] [--no-baseline]
+
+writes ``benchmarks/results/analytics.json``. :func:`run` is the entry point for
+``make bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "analytics.json"
+TARGET_SECONDS = 5.0
+TARGET_BYTES = int(1.5 * 2**30)
+
+_PREFIXES = """PREFIX sc: <https://w3id.org/scgraph/ontology#>
+PREFIX scr: <https://w3id.org/scgraph/relation/>
+PREFIX scf: <https://w3id.org/scgraph/field/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
+# A needs B: depends_on, integrates, visualises_data_of give A = from, B = to;
+# supports gives A = to, B = from.
+_EDGES = """
+  { ?r sc:relationType scr:depends_on ; sc:fromInitiative ?a ; sc:toInitiative ?b . }
+  UNION
+  { ?r sc:relationType scr:integrates ; sc:fromInitiative ?a ; sc:toInitiative ?b . }
+  UNION
+  { ?r sc:relationType scr:visualises_data_of ; sc:fromInitiative ?a ; sc:toInitiative ?b . }
+  UNION
+  { ?r sc:relationType scr:supports ; sc:fromInitiative ?b ; sc:toInitiative ?a . }
+"""
+
+BASELINE_FIELD_MATRIX = _PREFIXES + """
+SELECT ?fa ?fb (COUNT(*) AS ?n) WHERE {""" + _EDGES + """
+  ?a sc:actionField ?fa . ?b sc:actionField ?fb .
+} GROUP BY ?fa ?fb"""
+
+BASELINE_ISOLATED = _PREFIXES + """
+SELECT ?id WHERE {
+  ?i a sc:Initiative ; dcterms:identifier ?id ; sc:actionField ?f .
+  FILTER NOT EXISTS { ?i sc:actionField ?other . FILTER(?other != ?f) }
+  FILTER NOT EXISTS { ?r sc:fromInitiative ?i ; sc:relationType ?rt .
+                      FILTER(?rt != scr:part_of) }
+  FILTER NOT EXISTS { ?r2 sc:toInitiative ?i ; sc:relationType ?rt2 .
+                      FILTER(?rt2 != scr:part_of) }
+}"""
+
+BASELINE_EDGES = _PREFIXES + """
+SELECT ?ida ?idb WHERE {""" + _EDGES + """
+  ?a dcterms:identifier ?ida . ?b dcterms:identifier ?idb .
+}"""
+
+
+def _peak_rss_bytes() -> int:
+    """This process's peak RSS since its exec (``VmHWM``).
+
+    ``ru_maxrss`` would not do: on Linux a child inherits its parent's high-water
+    mark across fork and exec, so it would show the ingest's memory.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def _child_scgraph(store_dir: Path, out_dir: Path) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    from scgraph.analytics import (
+        MEASURES,
+        articulation_points,
+        betweenness,
+        bridging_actors,
+        data_protection_exposure,
+        load_graph_data,
+        unmitigated_risks,
+    )
+    from scgraph.reports import write_report
+    from scgraph.store import EmbeddedStore
+
+    timings: dict[str, float] = {"import": time.perf_counter() - t0}
+    rows: dict[str, int] = {}
+    start = time.perf_counter()
+    with EmbeddedStore(store_dir, read_only=True) as store:
+        t = time.perf_counter()
+        data = load_graph_data(store)
+        timings["load_graph_data"] = time.perf_counter() - t
+    extra = {"articulation-points": articulation_points, "bridging-actors": bridging_actors,
+             "betweenness": betweenness, "unmitigated-risks": unmitigated_risks,
+             "data-protection-exposure": data_protection_exposure}
+    results = {}
+    for name, measure in {**MEASURES, **extra}.items():
+        t = time.perf_counter()
+        frame = measure(data)
+        timings[name] = time.perf_counter() - t
+        rows[name] = len(frame)
+        results[name] = frame
+    analytics = time.perf_counter() - start
+    t = time.perf_counter()
+    write_report(data, out_dir)
+    timings["report"] = time.perf_counter() - t
+    fm = results["field-matrix"]
+    return {
+        "timings_s": timings,
+        "rows": rows,
+        "analytics_s": analytics,
+        "report_s": timings["report"],
+        "total_s": analytics + timings["report"],
+        "subset_s": timings["load_graph_data"] + timings["field-matrix"]
+        + timings["isolated"] + timings["critical"],
+        "peak_rss_bytes": _peak_rss_bytes(),
+        "check": {"field_matrix_total": int(fm["dependencies"].sum()),
+                  "isolated": rows["isolated"],
+                  "critical_dependants_total": int(results["critical"]["dependants"].sum()),
+                  "betweenness_method": str(results["betweenness"]["method"].iloc[0])},
+    }
+
+
+def _child_baseline(ntriples: Path) -> dict[str, Any]:
+    import networkx as nx
+    import rdflib
+
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    graph = rdflib.Graph()
+    graph.parse(ntriples, format="nt")
+    timings["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    total = sum(int(row[2]) for row in graph.query(BASELINE_FIELD_MATRIX))  # type: ignore[index]
+    timings["field-matrix"] = time.perf_counter() - t
+    t = time.perf_counter()
+    isolated = len(list(graph.query(BASELINE_ISOLATED)))
+    timings["isolated"] = time.perf_counter() - t
+    t = time.perf_counter()
+    dep = nx.DiGraph()
+    dep.add_edges_from((str(a), str(b)) for a, b in graph.query(BASELINE_EDGES))  # type: ignore[misc]
+    dependants_total = sum(len(nx.ancestors(dep, n)) for n in dep)
+    timings["critical"] = time.perf_counter() - t
+    return {
+        "timings_s": timings,
+        "subset_s": sum(timings.values()),
+        "subset_without_load_s": sum(v for k, v in timings.items() if k != "load"),
+        "peak_rss_bytes": _peak_rss_bytes(),
+        "check": {"field_matrix_total": total, "isolated": isolated,
+                  "critical_dependants_total": dependants_total},
+    }
+
+
+def _in_child(*args: str) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_analytics", *args],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark child {args[:2]} failed:\n{proc.stderr}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(n: int, workdir: Path, *, baseline: bool = True) -> dict[str, Any]:
+    """Generate ``n`` initiatives under ``workdir``, ingest, and time scgraph vs baseline."""
+    from benchmarks.generate import generate
+    from scgraph.ingest import ingest
+    from scgraph.store import EmbeddedStore
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    data_dir, store_dir = workdir / f"syn{n}", workdir / f"store{n}"
+    setup: dict[str, float] = {}
+    if not (data_dir / "initiatives.csv").is_file():
+        t = time.perf_counter()
+        generate(n, data_dir)
+        setup["generate_s"] = time.perf_counter() - t
+    if not (store_dir / "CURRENT").is_file():
+        # The generator's output is valid by construction; SHACL over 1.6 M triples
+        # is the ingest benchmark's business, so setup skips it.
+        t = time.perf_counter()
+        with EmbeddedStore(store_dir) as store, mock.patch(
+                "scgraph.ingest.pipeline.shacl_check", return_value=([], [])):
+            ingest([data_dir], store)
+        setup["ingest_without_shacl_s"] = time.perf_counter() - t
+    result: dict[str, Any] = {"n": n, "setup": setup,
+                              "target": {"seconds": TARGET_SECONDS, "bytes": TARGET_BYTES}}
+    ours = _in_child("--child", "scgraph", str(store_dir), str(workdir / "report"))
+    result["scgraph"] = ours
+    result["meets_target"] = {
+        "time": ours["total_s"] <= TARGET_SECONDS,
+        "memory": ours["peak_rss_bytes"] <= TARGET_BYTES,
+    }
+    if baseline:
+        ntriples = workdir / f"store{n}.nt"
+        if not ntriples.is_file():
+            with EmbeddedStore(store_dir, read_only=True) as store:
+                ntriples.write_bytes(store.export("nt"))
+        base = _in_child("--child", "baseline", str(ntriples))
+        result["baseline"] = base
+        result["ratio_subset"] = base["subset_s"] / ours["subset_s"]
+        result["ratio_subset_without_load"] = (
+            base["subset_without_load_s"]
+            / (ours["subset_s"] - ours["timings_s"]["load_graph_data"]))
+        result["results_agree"] = {k: base["check"][k] == ours["check"][k]
+                                   for k in base["check"]}
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line; see the module docstring."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_analytics")
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, *rest = args.child
+        out = (_child_scgraph(Path(rest[0]), Path(rest[1])) if kind == "scgraph"
+               else _child_baseline(Path(rest[0])))
+        print(json.dumps(out))
+        return 0
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="scgraph-bench-"))
+    result = run(args.n, workdir, baseline=not args.no_baseline)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Who bridges action fields: actors by field span, cut vertices, betweenness.
+
+The *bridge graph* joins three kinds of node: action fields, initiatives and
+actors. An initiative is linked to each of its fields and to each of its
+actors, and to every initiative it interacts with (any relation but
+``part_of``). Two fields are connected when some path of initiatives and
+actors joins them. An actor or initiative *separates fields* when removing it
+leaves fields that were connected in different pieces: it is an articulation
+point of the bridge graph whose removal cuts between fields.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Literal
+
+import networkx as nx
+import pandas as pd
+import rustworkx as rx
+
+from scgraph.analytics._source import as_graph_data, join_fields
+from scgraph.analytics.projection import GraphData, interaction_graph
+from scgraph.store.base import GraphStore
+
+__all__ = [
+    "EXACT_NETWORKX_LIMIT",
+    "articulation_points",
+    "betweenness",
+    "bridge_graph",
+    "bridges",
+    "bridging_actors",
+]
+
+#: Up to this many initiatives, betweenness is computed exactly with networkx;
+#: above, exactly with rustworkx (networkx needs hours at 100k, see PERF_NOTES).
+EXACT_NETWORKX_LIMIT = 500
+
+_Node = tuple[str, str]
+
+
+def bridge_graph(source: GraphStore | GraphData) -> nx.Graph:
+    """The undirected graph of fields, initiatives and actors described above.
+
+    Nodes are ``("field", key)``, ``("initiative", id)`` and ``("actor", name)``.
+    """
+    data = as_graph_data(source)
+    g = nx.Graph()
+    for node in _bridge_nodes(data):
+        g.add_node(node)
+    g.add_edges_from(_bridge_edges(data))
+    return g
+
+
+def _bridge_nodes(data: GraphData) -> list[_Node]:
+    fields = sorted({f for fl in data.initiatives["fields"] for f in fl})
+    return ([("field", f) for f in fields]
+            + [("initiative", i) for i in data.initiatives["id"]]
+            + [("actor", a) for a in sorted(set(data.actors["actor"]))])
+
+
+def _bridge_edges(data: GraphData) -> list[tuple[_Node, _Node]]:
+    edges: list[tuple[_Node, _Node]] = []
+    for i, fl in zip(data.initiatives["id"], data.initiatives["fields"], strict=True):
+        edges.extend((("initiative", i), ("field", f)) for f in fl)
+    edges.extend((("actor", a), ("initiative", i))
+                 for i, a in zip(data.actors["initiative_id"], data.actors["actor"],
+                                 strict=True))
+    rel = data.relations[data.relations["relation"] != "part_of"]
+    edges.extend((("initiative", s), ("initiative", t))
+                 for s, t in zip(rel["source_id"], rel["target_id"], strict=True) if s != t)
+    return edges
+
+
+def articulation_points(source: GraphStore | GraphData) -> pd.DataFrame:
+    """Actors and initiatives whose removal separates connected fields.
+
+    Computed on the block-cut tree of the bridge graph (rustworkx biconnected
+    components), so the cost is linear in the graph's size.
+
+    Returns
+    -------
+    DataFrame with columns ``kind`` (``actor`` or ``initiative``), ``id``
+    (record id, or the actor's name), ``field_pieces`` (how many pieces that
+    contain a field the removal leaves of the node's component; at least 2),
+    sorted by ``field_pieces`` descending, then kind and id.
+    """
+    data = as_graph_data(source)
+    nodes = _bridge_nodes(data)
+    index = {n: k for k, n in enumerate(nodes)}
+    g: rx.PyGraph = rx.PyGraph(multigraph=False)
+    g.add_nodes_from(nodes)
+    g.add_edges_from_no_data([(index[a], index[b]) for a, b in _bridge_edges(data)])
+    cuts = set(rx.articulation_points(g))
+    blocks: dict[int, set[int]] = defaultdict(set)
+    for (u, v), comp in rx.biconnected_components(g).items():
+        blocks[comp].add(u)
+        blocks[comp].add(v)
+    # Block-cut tree: block nodes ("b", id) weigh the fields inside them that are
+    # not cut vertices; cut-vertex nodes ("c", index) weigh 1 if they are a field.
+    tree: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
+    weight: dict[tuple[str, int], int] = {}
+    for comp, members in blocks.items():
+        b = ("b", comp)
+        weight[b] = sum(1 for m in members if m not in cuts and nodes[m][0] == "field")
+        for m in members:
+            if m in cuts:
+                tree[b].append(("c", m))
+                tree["c", m].append(b)
+    for c in cuts:
+        weight["c", c] = int(nodes[c][0] == "field")
+    rows = []
+    seen: set[tuple[str, int]] = set()
+    for root in sorted(tree):
+        if root in seen:
+            continue
+        order, parent = [root], {root: root}
+        seen.add(root)
+        for node in order:  # breadth-first; ``order`` grows while iterating
+            for nxt in tree[node]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    parent[nxt] = node
+                    order.append(nxt)
+        sub = {n: weight[n] for n in order}
+        for n in reversed(order[1:]):
+            sub[parent[n]] += sub[n]
+        total = sub[root]
+        for n in order:
+            if n[0] != "c" or nodes[n[1]][0] == "field":
+                continue
+            pieces = [sub[k] for k in tree[n] if parent.get(k) == n and k != n]
+            if n != root:
+                pieces.append(total - sub[n])
+            with_fields = sum(1 for p in pieces if p > 0)
+            if with_fields >= 2:
+                kind, key = nodes[n[1]]
+                rows.append((kind, key, with_fields))
+    out = pd.DataFrame(rows, columns=["kind", "id", "field_pieces"])
+    out["field_pieces"] = out["field_pieces"].astype("int64")
+    return out.sort_values(["field_pieces", "kind", "id"],
+                           ascending=[False, True, True]).reset_index(drop=True)
+
+
+def betweenness(source: GraphStore | GraphData, *,
+                method: Literal["auto", "networkx", "rustworkx"] = "auto") -> pd.DataFrame:
+    """Normalised betweenness centrality of initiatives in the interaction graph.
+
+    Exact everywhere. ``auto`` uses networkx up to :data:`EXACT_NETWORKX_LIMIT`
+    initiatives and rustworkx (parallel, Rust) above it; both give the same
+    values. Values are rounded to 6 decimals.
+
+    Returns
+    -------
+    DataFrame with columns ``id``, ``betweenness`` and ``method``
+    (``networkx exact`` or ``rustworkx exact``), sorted by betweenness
+    descending, then id.
+    """
+    data = as_graph_data(source)
+    ids = list(data.initiatives["id"])
+    if method == "networkx" or (method == "auto" and len(ids) <= EXACT_NETWORKX_LIMIT):
+        values = nx.betweenness_centrality(interaction_graph(data), normalized=True)
+        scores = [values.get(i, 0.0) for i in ids]
+        used = "networkx exact"
+    else:
+        index = {i: k for k, i in enumerate(ids)}
+        g: rx.PyGraph = rx.PyGraph(multigraph=False)
+        g.add_nodes_from(ids)
+        rel = data.relations[data.relations["relation"] != "part_of"]
+        g.add_edges_from_no_data([
+            (index[s], index[t]) for s, t in zip(rel["source_id"], rel["target_id"],
+                                                 strict=True)
+            if s != t and s in index and t in index])
+        result = rx.graph_betweenness_centrality(g, normalized=True)
+        scores = [float(result[k]) if k in result else 0.0 for k in range(len(ids))]
+        used = "rustworkx exact"
+    out = pd.DataFrame({"id": ids, "betweenness": [round(s, 6) for s in scores],
+                        "method": used})
+    return out.sort_values(["betweenness", "id"], ascending=[False, True]).reset_index(
+        drop=True)
+
+
+def bridging_actors(source: GraphStore | GraphData) -> pd.DataFrame:
+    """Actors ranked by the number of action fields their initiatives span.
+
+    Returns
+    -------
+    DataFrame with columns ``actor``, ``actor_class``, ``initiatives`` (how
+    many), ``fields_spanned`` (how many distinct fields) and ``fields``
+    (sorted keys joined with ``;``), sorted by fields spanned and initiatives
+    descending, then actor.
+    """
+    data = as_graph_data(source)
+    fields = data.fields_of()
+    spans: dict[str, set[str]] = defaultdict(set)
+    counts: dict[str, int] = defaultdict(int)
+    classes: dict[str, str] = {}
+    for i, a, c in zip(data.actors["initiative_id"], data.actors["actor"],
+                       data.actors["actor_class"], strict=True):
+        spans[a].update(fields.get(i, []))
+        counts[a] += 1
+        classes.setdefault(a, c)
+    rows = [(a, classes[a], counts[a], len(spans[a]), join_fields(list(spans[a])))
+            for a in spans]
+    out = pd.DataFrame(rows, columns=["actor", "actor_class", "initiatives",
+                                      "fields_spanned", "fields"])
+    out[["initiatives", "fields_spanned"]] = out[["initiatives", "fields_spanned"]].astype(
+        "int64")
+    return out.sort_values(["fields_spanned", "initiatives", "actor"],
+                           ascending=[False, False, True]).reset_index(drop=True)
+
+
+def bridges(source: GraphStore | GraphData) -> pd.DataFrame:
+    """Actors and initiatives that bridge fields, in one ranked table.
+
+    Every actor is listed; an initiative is listed when it separates fields or
+    has a betweenness above 0.
+
+    Returns
+    -------
+    DataFrame with columns ``kind`` (``actor`` or ``initiative``), ``id``
+    (record id, or the actor's name), ``name``, ``fields_spanned`` (an actor's
+    :func:`bridging_actors` span; an initiative's own field count),
+    ``field_pieces`` (:func:`articulation_points`; 0 when removal separates
+    no fields), ``betweenness`` (:func:`betweenness`; empty for actors) and
+    ``betweenness_method``. Sorted by fields spanned, field pieces and
+    betweenness, all descending, then kind and id.
+    """
+    data = as_graph_data(source)
+    cuts = articulation_points(data)
+    pieces = {(k, i): int(p) for k, i, p in cuts.itertuples(index=False)}
+    actors = bridging_actors(data)
+    between = betweenness(data)
+    method = str(between["method"].iloc[0]) if len(between) else ""
+    score = dict(zip(between["id"], between["betweenness"], strict=True))
+    names = dict(zip(data.initiatives["id"], data.initiatives["name"], strict=True))
+    fields = data.fields_of()
+    rows: list[tuple[object, ...]] = [
+        ("actor", a, a, int(n), pieces.get(("actor", a), 0), None, method)
+        for a, n in zip(actors["actor"], actors["fields_spanned"], strict=True)]
+    for i in data.initiatives["id"]:
+        p, b = pieces.get(("initiative", i), 0), float(score.get(i, 0.0))
+        if p or b > 0:
+            rows.append(("initiative", i, names[i], len(fields[i]), p, b, method))
+    out = pd.DataFrame(rows, columns=["kind", "id", "name", "fields_spanned",
+                                      "field_pieces", "betweenness", "betweenness_method"])
+    out["betweenness"] = out["betweenness"].astype("float64")
+    return out.sort_values(
+        ["fields_spanned", "field_pieces", "betweenness", "kind", "id"],
+        ascending=[False, False, False, True, True], na_position="last").reset_index(drop=True)

@@ -1,0 +1,72 @@
+"""``scgraph analyze`` and ``scgraph report`` from the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "analytics"
+
+
+@pytest.fixture(scope="module")
+def mpsc_store(tmp_path_factory: pytest.TempPathFactory, mpsc_path: Path) -> Path:
+    from scgraph.cli import main
+
+    path = tmp_path_factory.mktemp("cli") / "store"
+    assert main(["ingest", "--store", str(path), str(mpsc_path)]) == 0
+    return path
+
+
+def test_analyze_csv_is_the_golden_file(cli, mpsc_store: Path) -> None:
+    result = cli("analyze", "critical", "--store", mpsc_store, "--format", "csv")
+    assert result.code == 0
+    assert result.out == (GOLDEN / "critical.csv").read_text(encoding="utf-8")
+
+
+def test_analyze_json_rows(cli, mpsc_store: Path) -> None:
+    result = cli("analyze", "cross-field", "--store", mpsc_store, "--format", "json")
+    assert result.code == 0
+    rows = json.loads(result.out)
+    golden = pd.read_csv(GOLDEN / "cross-field.csv")
+    assert [r["source_id"] for r in rows] == golden["source_id"].tolist()
+    assert set(rows[0]) == {"source_id", "target_id", "source_fields", "target_fields",
+                            "relation"}
+
+
+def test_analyze_table(cli, mpsc_store: Path) -> None:
+    result = cli("analyze", "isolated", "--store", mpsc_store)
+    assert result.code == 0
+    assert "isolated (73 rows)" in result.out
+    assert "MPSC-BA-PARK" in result.out
+
+
+def test_unknown_measure_exits_2_and_lists_the_names(cli, mpsc_store: Path) -> None:
+    result = cli("analyze", "nope", "--store", mpsc_store)
+    assert result.code == 2
+    assert "unknown measure 'nope'" in result.err
+    assert "field-matrix" in result.err
+
+
+def test_analyze_without_store_is_a_clear_error(cli, tmp_path: Path) -> None:
+    result = cli("analyze", "isolated", "--store", tmp_path / "missing")
+    assert result.code == 2
+    assert result.err.startswith("error:")
+    assert "Traceback" not in result.err
+
+
+def test_report_writes_html_markdown_and_csv(cli, mpsc_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = cli("report", "--store", mpsc_store, "--out", out)
+    assert result.code == 0
+    assert str(out / "report.html") in result.out
+    isolated = pd.read_csv(out / "isolated.csv")
+    assert len(isolated) == 73
+    assert (out / "field_matrix.csv").read_text("utf-8") == (
+        GOLDEN / "field-matrix.csv").read_text("utf-8")
+    md = (out / "report.md").read_text("utf-8")
+    assert "## Integration ranking" in md
+    assert pd.read_csv(io.StringIO((out / "integration.csv").read_text("utf-8"))).shape[0] == 89

@@ -1,0 +1,205 @@
+"""Measures on data/mpsc against golden CSV files, and on tiny hand-made data.
+
+How the golden files were checked by hand (against data/mpsc/*.csv):
+
+- field-matrix: the 15 dependency edges are the 14 ``depends_on`` links (written in
+  both relations.csv and the depends_on column, stored once) and
+  MPSC-PB-DASH visualises_data_of MPSC-PB-UDP. Cells recomputed on paper from the
+  fields of both ends, e.g. digital_infrastructure→digital_infrastructure = 4
+  (SG-SCREEN→SG-HUB, MG-UDP→PB-UDP, PB-DASH→PB-UDP, P-UDP→P-LORA), mobility→
+  digital_infrastructure = 3 (FR-MOB, SG-APP, EZ); total 46.
+- cross-field: the 15 edges less the three whose ends share one single field
+  (BO-TREE→BO-CLIM environment, MG-UDP→PB-UDP and P-UDP→P-LORA
+  digital_infrastructure) = 12 rows.
+- isolated: 73 rows; spot-checked MPSC-BA-PARK (mobility, only part_of MPSC-BA)
+  and that MPSC-FR-PART (single field but depends_on) is absent;
+  :func:`test_isolated_matches_raw_csv` recomputes it from the CSV files.
+- critical: MPSC-FR-DRF has 3 dependants (FR-MOB, FR-SIM, FR-PART) in 5 fields;
+  MPSC-KIR-SENS has 2 (KIR-TWIN directly, KIR-AI through it); MPSC-PB-UDP
+  reaches two municipalities (Magdeburg's MG-UDP and Paderborn's PB-DASH).
+- bridges / bridging-actors: Amt Süderbrarup spans 10 fields (its initiatives'
+  action_fields read off initiatives.csv); articulation-points is empty because
+  every field of data/mpsc is held by several linked initiatives — removing
+  any one actor or initiative by brute force leaves the fields connected.
+- side-effects: mobility→mobility = 10 counted from the side effects of
+  mobility initiatives that list mobility in affects_fields (6 risks, 4 benefits).
+- unmitigated-risks / data-protection-exposure: the risks with an empty
+  mitigation column; data_protection and surveillance rows read off
+  side_effects.csv.
+- integration: Solingen has 7 initiatives, 1 isolated (1/7 = 0.1429) and both
+  its dependencies cross fields, so the index is (6/7 + 1) / 2 = 0.9286.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scgraph.analytics import (
+    MEASURES,
+    GraphData,
+    articulation_points,
+    bridging_actors,
+    critical,
+    cross_field,
+    data_protection_exposure,
+    field_matrix,
+    integration,
+    isolated,
+    load_graph_data,
+    spillover_matrix,
+    unmitigated_risks,
+)
+from scgraph.ingest import ingest
+from scgraph.store import EmbeddedStore
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "analytics"
+
+EXTRA = {
+    "articulation-points": articulation_points,
+    "bridging-actors": bridging_actors,
+    "data-protection-exposure": data_protection_exposure,
+    "unmitigated-risks": unmitigated_risks,
+}
+
+
+@pytest.fixture(scope="module")
+def mpsc_store(mpsc_path: Path) -> EmbeddedStore:
+    store = EmbeddedStore()
+    ingest([mpsc_path], store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def mpsc_data(mpsc_store: EmbeddedStore) -> GraphData:
+    return load_graph_data(mpsc_store)
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+@pytest.mark.parametrize("name", sorted({*MEASURES, *EXTRA}))
+def test_golden(mpsc_data: GraphData, name: str) -> None:
+    measure = MEASURES.get(name) or EXTRA[name]
+    expected = (GOLDEN / f"{name}.csv").read_text(encoding="utf-8")
+    assert _csv(measure(mpsc_data)) == expected
+
+
+def test_registry_names_are_the_cli_names() -> None:
+    assert set(MEASURES) >= {"field-matrix", "cross-field", "isolated", "bridges", "critical",
+                             "side-effects", "integration"}
+
+
+def test_isolated_matches_raw_csv(mpsc_data: GraphData, mpsc_path: Path) -> None:
+    rows = list(csv.DictReader((mpsc_path / "initiatives.csv").open(encoding="utf-8")))
+    linked: set[str] = set()
+    for r in csv.DictReader((mpsc_path / "relations.csv").open(encoding="utf-8")):
+        if r["relation"] != "part_of":
+            linked |= {r["source_id"], r["target_id"]}
+    for r in rows:
+        if r["depends_on"]:
+            linked.add(r["id"])
+            linked |= set(r["depends_on"].split(";"))
+    expected = sorted(r["id"] for r in rows
+                      if len(r["action_fields"].split(";")) == 1 and r["id"] not in linked)
+    assert sorted(isolated(mpsc_data)["id"]) == expected
+
+
+def _data(initiatives: list[tuple[str, list[str], str | None]],
+          relations: list[tuple[str, str, str]],
+          actors: list[tuple[str, str]] = (),  # type: ignore[assignment]
+          effects: list[tuple[str, str, str, list[str], str | None]] = (),  # type: ignore[assignment]
+          ) -> GraphData:
+    ini = pd.DataFrame([{"id": i, "name": f"name of {i}", "kind": "project", "municipality": m,
+                         "region": None, "programme": "P" if m else None, "year": None,
+                         "fields": f} for i, f, m in initiatives])
+    rel = pd.DataFrame(relations, columns=["source_id", "relation", "target_id"])
+    rel["confidence"] = "stated"
+    act = pd.DataFrame(list(actors), columns=["initiative_id", "actor"])
+    act["actor_class"] = "Actor"
+    eff = pd.DataFrame([{"effect_id": f"e/{k}", "initiative_id": i, "effect": e,
+                         "polarity": p, "mitigation": m, "affects_fields": f}
+                        for k, (i, e, p, f, m) in enumerate(effects)],
+                       columns=["effect_id", "initiative_id", "effect", "polarity",
+                                "mitigation", "affects_fields"])
+    return GraphData(ini, rel, act, eff)
+
+
+def test_supports_is_reversed_and_pairs_multiply() -> None:
+    data = _data([("A", ["energy", "mobility"], "X"), ("B", ["housing"], "X")],
+                 [("A", "supports", "B")])
+    # A supports B: B depends on A, so the cells run from housing to A's fields.
+    assert field_matrix(data).values.tolist() == [["housing", "energy", 1],
+                                                  ["housing", "mobility", 1]]
+    assert cross_field(data)[["source_id", "target_id", "relation"]].values.tolist() == [
+        ["B", "A", "supports"]]
+
+
+def test_within_field_edge_is_not_cross_field() -> None:
+    data = _data([("A", ["energy"], "X"), ("B", ["energy"], "X"),
+                  ("C", ["energy", "mobility"], "X"), ("D", ["energy", "mobility"], "X")],
+                 [("A", "depends_on", "B"), ("C", "integrates", "D")])
+    assert cross_field(data)["source_id"].tolist() == ["C"]
+
+
+def test_part_of_does_not_count_as_interaction() -> None:
+    data = _data([("P", ["energy", "mobility"], "X"), ("M1", ["energy"], "X"),
+                  ("M2", ["mobility"], "X"), ("M3", ["mobility", "energy"], "X"),
+                  ("M4", ["housing"], "X")],
+                 [("M1", "part_of", "P"), ("M2", "part_of", "P"), ("M2", "related_to", "M4"),
+                  ("M3", "part_of", "P")])
+    assert isolated(data)["id"].tolist() == ["M1"]
+
+
+def test_critical_counts_transitive_dependants_once_even_in_cycles() -> None:
+    data = _data([("A", ["energy"], "X"), ("B", ["mobility"], "Y"), ("C", ["housing"], "Y"),
+                  ("D", ["health"], "Z")],
+                 [("A", "depends_on", "B"), ("B", "depends_on", "C"), ("C", "depends_on", "B"),
+                  ("D", "depends_on", "A")])
+    got = critical(data).set_index("id")[["dependants", "fields_reached",
+                                          "municipalities_reached"]]
+    assert got.loc["C"].tolist() == [3, 3, 3]  # B, A, D
+    assert got.loc["B"].tolist() == [3, 3, 3]  # C, A, D
+    assert got.loc["A"].tolist() == [1, 1, 1]  # D
+    assert "D" not in got.index
+
+
+def test_articulation_point_separates_fields() -> None:
+    # Actor K is the only link between the energy side and the housing side.
+    data = _data([("A", ["energy"], "X"), ("B", ["housing"], "X"), ("C", ["energy"], "X")],
+                 [("A", "related_to", "C")], actors=[("A", "K"), ("B", "K"), ("C", "L")])
+    got = articulation_points(data)
+    assert got.values.tolist() == [["actor", "K", 2], ["initiative", "A", 2],
+                                   ["initiative", "B", 2]]
+
+
+def test_spillover_and_data_protection() -> None:
+    data = _data([("A", ["energy", "mobility"], "X")], [],
+                 effects=[("A", "data_protection", "risk", ["administration"], None),
+                          ("A", "energy_saving", "benefit", ["energy"], None),
+                          ("A", "surveillance", "risk", ["administration", "safety"], "rules")])
+    spill = spillover_matrix(data).set_index(["cause_field", "landed_field"])
+    assert spill.loc[("energy", "administration")].tolist() == [2, 2, 0, True]
+    assert spill.loc[("energy", "energy")].tolist() == [1, 0, 1, False]
+    assert unmitigated_risks(data)["effect"].tolist() == ["data_protection"]
+    assert data_protection_exposure(data).values.tolist() == [["administration", 2, 1, 1],
+                                                              ["safety", 1, 0, 1]]
+
+
+def test_integration_index_formula() -> None:
+    data = _data([("A", ["energy"], "X"), ("B", ["mobility"], "X"), ("C", ["energy"], "X"),
+                  ("D", ["energy"], "X")],
+                 [("A", "depends_on", "B"), ("C", "depends_on", "D")])
+    row = integration(data, levels=("municipality",)).iloc[0]
+    # no isolated initiative (share 0), 1 of 2 dependencies cross fields (0.5)
+    assert (row["isolated_share"], row["cross_field_share"]) == (0.0, 0.5)
+    assert row["integration_index"] == 0.75
+
+
+def test_measures_accept_a_store(mpsc_store: EmbeddedStore) -> None:
+    assert _csv(field_matrix(mpsc_store)) == (GOLDEN / "field-matrix.csv").read_text("utf-8")
+    assert len(isolated(mpsc_store)) == 73

@@ -1,0 +1,88 @@
+"""The dependency report: self-contained, escaped HTML; Markdown; one CSV per table."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scgraph.ingest import ingest
+from scgraph.reports import build_report, render_html, write_report
+from scgraph.store import EmbeddedStore
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory: pytest.TempPathFactory, small_path: Path) -> EmbeddedStore:
+    """The small fixture with a hostile name on the isolated initiative and an actor."""
+    folder = tmp_path_factory.mktemp("hostile") / "small"
+    shutil.copytree(small_path, folder)
+    ini = folder / "initiatives.csv"
+    text = ini.read_text(encoding="utf-8")
+    text = text.replace("T-LONE,Smart benches,", f'T-LONE,"{HOSTILE} & | pipe",')
+    text = text.replace("Gemeinde Beispieldorf", "<img src=x onerror=alert(2)>")
+    ini.write_text(text, encoding="utf-8")
+    store = EmbeddedStore()
+    ingest([folder], store)
+    return store
+
+
+def test_html_escapes_every_value(hostile_store: EmbeddedStore, tmp_path: Path) -> None:
+    files = write_report(hostile_store, tmp_path)
+    page = files.html.read_text(encoding="utf-8")
+    assert HOSTILE not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; | pipe" in page
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
+    assert page.count("<script") == 0
+
+
+def test_html_is_self_contained(hostile_store: EmbeddedStore) -> None:
+    page = render_html(build_report(hostile_store))
+    sources = re.findall(r'(?:src|href)="([^"]*)"', page)
+    assert sources, "the heatmap is embedded as an image"
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "http://" not in page
+    assert "https://" not in page
+    assert "@import" not in page
+    assert "url(" not in page
+
+
+def test_markdown_escapes_and_every_table_has_its_csv(hostile_store: EmbeddedStore,
+                                                     tmp_path: Path) -> None:
+    files = write_report(hostile_store, tmp_path)
+    md = files.markdown.read_text(encoding="utf-8")
+    assert HOSTILE not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; \\| pipe" in md
+    report = build_report(hostile_store)
+    assert sorted(p.stem for p in files.tables) == sorted(report.tables())
+    for path in files.tables:
+        assert path.is_file()
+        frame = report.tables()[path.stem]
+        assert len(pd.read_csv(path)) == len(frame)
+    isolated = pd.read_csv(tmp_path / "isolated.csv")
+    assert isolated["name"].tolist() == [f"{HOSTILE} & | pipe"]
+    assert (tmp_path / "field_dependencies.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_summary_counts(hostile_store: EmbeddedStore) -> None:
+    summary = build_report(hostile_store).summary
+    assert summary["initiatives"] == "4"
+    # T-APP needs T-HUB twice (depends_on column, visualises_data_of relation);
+    # T-BUS needs T-HUB (T-HUB supports T-BUS)
+    assert summary["dependency edges"] == "3"
+    assert summary["isolated single-purpose initiatives"] == "1 of 4 (25.0 %)"
+
+
+def test_unwritable_folder_is_a_clear_error(hostile_store: EmbeddedStore,
+                                            tmp_path: Path) -> None:
+    from scgraph.errors import ScgraphError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ScgraphError, match="cannot write the report"):
+        write_report(hostile_store, blocker / "report")
