@@ -32,6 +32,7 @@ from scgraph.analytics.projection import (
     interaction_graph,
     load_graph_data,
 )
+from scgraph.analytics.screening import screening
 from scgraph.analytics.side_effects import (
     data_protection_exposure,
     spillover_matrix,
@@ -64,6 +65,7 @@ __all__ = [
     "interaction_graph",
     "isolated",
     "load_graph_data",
+    "screening",
     "spillover_matrix",
     "unmitigated_risks",
 ]
@@ -80,4 +82,5 @@ MEASURES: dict[str, Measure] = {
     "critical": critical,
     "side-effects": spillover_matrix,
     "integration": integration,
+    "screening": screening,
 }

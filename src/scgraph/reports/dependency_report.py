@@ -28,6 +28,7 @@ from scgraph.analytics import (
     spillover_matrix,
     unmitigated_risks,
 )
+from scgraph.analytics.screening import DATA_PROTECTION_EFFECTS, screening
 from scgraph.errors import ScgraphError
 from scgraph.reports.heatmap import heatmap_png, square_matrix
 from scgraph.store.base import GraphStore
@@ -153,7 +154,33 @@ def build_report(source: GraphStore | GraphData) -> Report:
                 "integrated, 0 = only isolated solutions).",
                 {"integration": integration(data)}),
     ]
+    if not isinstance(source, GraphData):
+        sections.append(_screening_section(source, summary))
     return Report("Cross-field dependencies and isolated solutions", summary, sections)
+
+
+def _screening_section(store: GraphStore, summary: dict[str, str]) -> Section:
+    """Potential side effects from the guidance patterns, open data-protection risks first.
+
+    Needs the store: solution types (stated or inferred) are not part of GraphData.
+    """
+    frame = screening(store)
+    risky = frame[(frame["status"] == "open") & (frame["polarity"] == "risk")]
+    dp = risky[risky["effect"].isin(sorted(DATA_PROTECTION_EFFECTS))].reset_index(drop=True)
+    counts = (frame.groupby(["effect", "polarity", "status"]).size()
+              .rename("initiatives").reset_index()
+              .sort_values(["initiatives", "effect", "status"], ascending=[False, True, True])
+              .reset_index(drop=True))
+    summary["initiatives with open potential data-protection risks"] = str(dp["id"].nunique())
+    return Section(
+        "Side-effect screening",
+        "Potential side effects that guidance documents state for the initiatives' kinds of "
+        "solution (stated or inferred from names and descriptions): 'recorded' if the data "
+        "holds a side effect of that kind, 'mitigated' if it names a mitigation, else "
+        "'open' — a question for a person to check, not a finding. Data-protection kinds: "
+        + ", ".join(sorted(DATA_PROTECTION_EFFECTS)) + ".",
+        {"screening_open_data_protection": dp, "screening_by_effect": counts,
+         "screening": frame})
 
 
 def _cell(value: object) -> str:
