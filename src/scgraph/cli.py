@@ -25,8 +25,10 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from scgraph import __version__
-from scgraph.errors import InputError, Problem, ScgraphError
+from scgraph.errors import InputError, Problem, QueryError, ScgraphError
 from scgraph.ingest import IngestReport, ingest, validate_paths
+from scgraph.queries import list_queries, load_query
+from scgraph.results import serialize_table
 from scgraph.stats import store_stats
 from scgraph.store import EXPORT_FORMATS, open_store, store_path
 
@@ -190,6 +192,64 @@ def export_cmd(
         except OSError as exc:
             raise ScgraphError(f"{output}: cannot write: {exc.strerror or exc}") from exc
         err.print(f"wrote {output} ({len(data)} bytes)", markup=False)
+
+
+# --- queries ---
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    tsv = "tsv"
+
+
+def _parse_params(params: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param {item!r}: expected NAME=VALUE, e.g. "
+                             "--param platform=MPSC-SG-HUB")
+        out[key.strip()] = value
+    return out
+
+
+@app.command("query")
+def query_cmd(
+    name: Annotated[str | None, typer.Argument(
+        help="Name of a named query (see --list) or a .rq file.", show_default=False)] = None,
+    store: StoreOpt = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="NAME=VALUE, once per parameter.", show_default=False)] = None,
+    fmt: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] =
+        QueryFormat.table,
+    list_: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
+) -> None:
+    """Run a named SPARQL query (or a .rq file) with typed parameters."""
+    if list_:
+        for q in list_queries():
+            params = " ".join(f"--param {p.name}=<{p.type}>" for p in q.parameters)
+            out.print(f"{q.name}  {q.title}" + (f"  [{params}]" if params else ""),
+                      markup=False)
+        return
+    if name is None:
+        raise QueryError("give a query name or a .rq file; `scgraph query --list` shows them")
+    query = load_query(name)
+    bindings = query.bindings(_parse_params(param or []))
+    with open_store(store, read_only=True) as st:
+        table = st.select(query.text, bindings=bindings)
+    if fmt is QueryFormat.table:
+        rich = RichTable(title=query.title or query.name)
+        for col in table.columns:
+            rich.add_column(col)
+        for row in table.values():
+            rich.add_row(*("" if v is None else v for v in row))
+        out.print(rich)
+        err.print(f"{len(table)} rows", markup=False)
+        return
+    sys.stdout.buffer.write(serialize_table(table, fmt.value))
+    sys.stdout.buffer.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
