@@ -18,6 +18,9 @@ system-deps:
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "installing a Java runtime (for the HermiT reasoner)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+	@command -v curl >/dev/null 2>&1 || { \
+	  echo "installing curl (the SPARQL endpoint tests query with it)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl; }
 
 install: $(VENV)/bin/activate
 	$(PIP) install --quiet .

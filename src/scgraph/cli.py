@@ -29,6 +29,7 @@ from scgraph.errors import InputError, Problem, QueryError, ScgraphError
 from scgraph.ingest import IngestReport, ingest, validate_paths
 from scgraph.queries import list_queries, load_query
 from scgraph.results import serialize_table
+from scgraph.serve import is_loopback as is_loopback_host
 from scgraph.stats import store_stats
 from scgraph.store import EXPORT_FORMATS, open_store, store_path
 
@@ -250,6 +251,43 @@ def query_cmd(
         return
     sys.stdout.buffer.write(serialize_table(table, fmt.value))
     sys.stdout.buffer.flush()
+
+
+# --- endpoint ---
+
+
+@app.command("serve")
+def serve_cmd(
+    store: StoreOpt = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).")] = 7878,
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Allow a non-loopback --host (the endpoint has no "
+        "authentication).")] = False,
+    allow_service: Annotated[bool, typer.Option(
+        "--allow-service", help="Allow SERVICE (federated queries to other endpoints).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Do not log requests.")] = False,
+) -> None:
+    """Serve the store as a read-only SPARQL 1.1 endpoint with a query page at /."""
+    from scgraph.serve import make_server
+
+    with open_store(store, read_only=True) as st:
+        server = make_server(st, host, port, allow_remote=allow_remote,
+                             allow_service=allow_service,
+                             log=None if quiet else lambda m: err.print(m, markup=False))
+        if not is_loopback_host(host):
+            err.print(f"warning: listening on {host}: anyone who can reach it can read "
+                      "the whole store", markup=False)
+        out.print(f"serving {server.url} (SPARQL endpoint {server.url}sparql); "
+                  "Ctrl-C stops", markup=False)
+        sys.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            err.print("stopped", markup=False)
+        finally:
+            server.server_close()
 
 
 def main(argv: list[str] | None = None) -> int:
