@@ -39,7 +39,7 @@ def mpsc(mpsc_store_path: Path) -> Iterator[EmbeddedStore]:
 @pytest.fixture(scope="module")
 def server(mpsc: EmbeddedStore) -> Iterator[SparqlServer]:
     srv = make_server(mpsc, "127.0.0.1", 0)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield srv
     srv.shutdown()

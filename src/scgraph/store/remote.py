@@ -88,12 +88,13 @@ class RemoteStore:
 
     ``query_endpoint`` answers queries; ``update_endpoint`` (default: none, the store
     is read-only) takes updates; ``graph_store`` is an optional Graph Store Protocol
-    URL for uploads.
+    URL for uploads, else data goes up as ``INSERT DATA`` of ``chunk_size`` triples.
     """
 
     def __init__(self, query_endpoint: str, update_endpoint: str | None = None,
                  graph_store: str | None = None, *, timeout: float = 60.0, retries: int = 3,
-                 backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep) -> None:
+                 backoff: float = 0.5, chunk_size: int = 2000,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         for url in (query_endpoint, update_endpoint, graph_store):
             if url is not None and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
                 raise UsageError(f"endpoint {url!r} is not an http(s) URL")
@@ -104,6 +105,7 @@ class RemoteStore:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.chunk_size = chunk_size
         self._sleep = sleep
         self._headers = self._auth_headers()
 
@@ -249,7 +251,17 @@ class RemoteStore:
             self._request("PUT", url, body=data, headers={"Content-Type":
                                                           "application/n-triples"})
             return
-        self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{data.decode('utf-8')}\n}} }}")
+        lines = data.decode("utf-8").splitlines()
+        # A blank node is new in every request: keep the triples that use blank nodes
+        # together; send the rest in chunks small enough for any engine's parser.
+        with_blanks = [ln for ln in lines if "_:" in ln]
+        plain = [ln for ln in lines if ln.strip() and "_:" not in ln]
+        for i in range(0, len(plain), self.chunk_size):
+            body = "\n".join(plain[i:i + self.chunk_size])
+            self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
+        if with_blanks:  # a template, since some engines refuse blank nodes in INSERT DATA
+            body = "\n".join(with_blanks)
+            self.update(f"INSERT {{ GRAPH <{graph}> {{\n{body}\n}} }} WHERE {{}}")
 
     def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
         """Replace each named graph by the given N-Triples, all or nothing.
