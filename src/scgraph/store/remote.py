@@ -212,7 +212,7 @@ class RemoteStore:
 
     def graphs(self) -> list[str]:
         """IRIs of the named graphs that hold triples, sorted."""
-        table = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        table = self.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return sorted(v for (v,) in table.values()
                       if v is not None and not v.startswith(_STAGING))
 
