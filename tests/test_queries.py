@@ -207,3 +207,16 @@ def test_cli_list_and_run(cli, mpsc_store_path: Path, tmp_path: Path) -> None:
     assert "not a whole number" in bad.err
     assert cli("query", "multi_field_initiatives", "--store", store, "--param", "oops").code == 2
     assert cli("query", "nope", "--store", store).code == 2
+
+
+def test_a_declared_parameter_that_is_not_projected(tmp_path: Path, mpsc: EmbeddedStore,
+                                                    cli, mpsc_store_path: Path) -> None:
+    path = tmp_path / "hidden.rq"
+    path.write_text("# title: T\n# question: Q?\n"
+                    "# param: p: iri, e.g. http://a -- a subject\n# columns: o\n"
+                    "SELECT ?o WHERE { ?p ?x ?o } ORDER BY ?o\n")
+    with pytest.raises(QueryError, match="hidden"):
+        run_query(mpsc, load_query(path), {"p": "http://a"})
+    res = cli("query", path, "--store", mpsc_store_path, "--param", "p=http://a")
+    assert res.code == 2
+    assert "Traceback" not in res.err

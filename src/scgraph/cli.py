@@ -27,7 +27,7 @@ from rich.table import Table as RichTable
 from scgraph import __version__
 from scgraph.errors import InputError, Problem, QueryError, ScgraphError, UsageError
 from scgraph.ingest import IngestReport, ingest, validate_paths
-from scgraph.queries import list_queries, load_query
+from scgraph.queries import list_queries, load_query, run_query
 from scgraph.results import serialize_table
 from scgraph.serve import is_loopback as is_loopback_host
 from scgraph.stats import store_stats
@@ -257,9 +257,10 @@ def query_cmd(
     if name is None:
         raise QueryError("give a query name or a .rq file; `scgraph query --list` shows them")
     query = load_query(name)
-    bindings = query.bindings(_parse_params(param or []))
+    values = _parse_params(param or [])
+    query.bindings(values)  # check the parameters before opening the store
     with connect(store, endpoint=endpoint, read_only=True) as st:
-        table = st.select(query.text, bindings=bindings)
+        table = run_query(st, query, values)
     if fmt is QueryFormat.table:
         rich = RichTable(title=query.title or query.name)
         for col in table.columns:

@@ -262,4 +262,8 @@ def run_query(store: GraphStore, query: NamedQuery | str,
               params: Mapping[str, str] | None = None) -> Table:
     """Run a named query (or its name) on ``store`` with parameter values given as text."""
     q = load_query(query) if isinstance(query, str) else query
-    return store.select(q.text, bindings=q.bindings(params or {}))
+    bindings = q.bindings(params or {})
+    try:
+        return store.select(q.text, bindings=bindings)
+    except RuntimeError as exc:  # e.g. a declared parameter that the query does not project
+        raise QueryError(f"query {q.name!r}: {exc}") from exc
