@@ -82,6 +82,7 @@ def _rdflib_times(nquads: Path, queries: list[NamedQuery], budget: float
     ctx = mp.get_context("fork")
     out: dict[str, tuple[float, int | None]] = {}
     for q in queries:
+        print(f"rdflib: {q.name}", file=sys.stderr, flush=True)
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=_rdflib_query, args=(ds, q, child))
         proc.start()
@@ -137,6 +138,7 @@ def run(n: int, workdir: Path, *, repeat: int = 3, rdflib_budget: float = 120.0)
 
     embedded: dict[str, tuple[float, int]] = {}
     for q in queries:
+        print(f"embedded: {q.name}", file=sys.stderr, flush=True)
         run_query(store, q, _examples(q))
         secs, table = _median_time(lambda q=q, st=store: run_query(st, q, _examples(q)),
                                    repeat)
