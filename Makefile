@@ -15,6 +15,8 @@ $(VENV)/bin/activate:
 
 # Java runs the HermiT reasoner (owlready2) in tests and `scgraph reason`;
 # Chromium runs the browser tests of the views.
+# Java runs the HermiT reasoner (owlready2) in tests and `scgraph reason`; curl and Virtuoso
+# serve the endpoint tests (the Oxigraph server comes from PyPI with the test extras).
 system-deps:
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "installing a Java runtime (for the HermiT reasoner)"; \
@@ -22,6 +24,12 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
 	  echo "installing Chromium (for the browser tests of the views)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+	@command -v curl >/dev/null 2>&1 || { \
+	  echo "installing curl (the SPARQL endpoint tests query with it)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl; }
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  echo "installing Virtuoso (a SPARQL engine the integration tests run against)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; }
 
 install: $(VENV)/bin/activate
 	$(PIP) install --quiet .

@@ -54,3 +54,14 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def mpsc_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store folder holding data/mpsc, ingested once per session; open it read-only."""
+    from scgraph.ingest import ingest
+
+    path = tmp_path_factory.mktemp("mpsc") / "store"
+    with EmbeddedStore(path) as st:
+        ingest([DATA / "mpsc"], st)
+    return path

@@ -26,10 +26,13 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from scgraph import __version__
-from scgraph.errors import InputError, Problem, ScgraphError
+from scgraph.errors import InputError, Problem, QueryError, ScgraphError, UsageError
 from scgraph.ingest import IngestReport, ingest, validate_paths
+from scgraph.queries import list_queries, load_query, run_query
+from scgraph.results import serialize_table
+from scgraph.serve import is_loopback as is_loopback_host
 from scgraph.stats import store_stats
-from scgraph.store import EXPORT_FORMATS, open_store, store_path
+from scgraph.store import EXPORT_FORMATS, connect, open_store, store_path
 
 __all__ = ["app", "main"]
 
@@ -48,6 +51,18 @@ err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 StoreOpt = Annotated[Path | None, typer.Option(
     "--store", help="Store folder (default: $SCGRAPH_STORE, else ./.scgraph).",
+    show_default=False)]
+# A command reads or writes a remote endpoint instead of the embedded store with
+# `endpoint: EndpointOpt = None` (plus `update_endpoint: UpdateEndpointOpt = None` to write)
+# and `with connect(store, endpoint=endpoint, ...) as st:`.
+EndpointOpt = Annotated[str | None, typer.Option(
+    "--endpoint", help="SPARQL query endpoint URL to use instead of the embedded store "
+    "(see docs/endpoints.md).", show_default=False)]
+UpdateEndpointOpt = Annotated[str | None, typer.Option(
+    "--update-endpoint", help="SPARQL update endpoint URL (with --endpoint; needed to write).",
+    show_default=False)]
+GraphStoreOpt = Annotated[str | None, typer.Option(
+    "--graph-store", help="Graph Store Protocol URL for uploads (optional, with --endpoint).",
     show_default=False)]
 
 
@@ -113,12 +128,16 @@ def ingest_cmd(
         help="Dataset folders (with initiatives.csv), .yaml/.json dataset files, or RDF "
              "files (.nq .trig .ttl .nt .jsonld).", show_default=False)],
     store: StoreOpt = None,
+    endpoint: EndpointOpt = None,
+    update_endpoint: UpdateEndpointOpt = None,
+    graph_store: GraphStoreOpt = None,
 ) -> None:
     """Validate datasets and write them into the store, each into its own named graph.
 
     Re-ingesting a dataset replaces it. If anything is invalid, nothing is written.
     """
-    with open_store(store) as st, _progress(True) as say:
+    with connect(store, endpoint=endpoint, update_endpoint=update_endpoint,
+                 graph_store=graph_store) as st, _progress(True) as say:
         report = ingest(paths, st, progress=say)  # type: ignore[arg-type]
     _print_warnings(report.warnings)
     _print_report(report, "ingested")
@@ -151,14 +170,16 @@ def stats_cmd(
     store: StoreOpt = None,
     fmt: Annotated[TableOrJson, typer.Option("--format", help="Output format.")] =
         TableOrJson.table,
+    endpoint: EndpointOpt = None,
 ) -> None:
     """Count initiatives, actors, relations, side effects, triples and datasets."""
-    with open_store(store, read_only=True) as st:
+    with connect(store, endpoint=endpoint, read_only=True) as st:
         stats = store_stats(st)
+        location = st.location
     if fmt is TableOrJson.json:
         out.print(json.dumps(stats, indent=2, ensure_ascii=False), markup=False)
         return
-    table = RichTable(title=f"store {store_path(store)}")
+    table = RichTable(title=f"store {location}")
     table.add_column("what")
     table.add_column("count", justify="right")
     for key in ("initiatives", "actors", "relations", "side_effects", "triples"):
@@ -178,9 +199,10 @@ def export_cmd(
         "--out", help="File to write (default: standard output).", show_default=False)] = None,
     graph: Annotated[str | None, typer.Option(
         "--graph", help="Export only this named graph (IRI).", show_default=False)] = None,
+    endpoint: EndpointOpt = None,
 ) -> None:
     """Write the store's content as RDF."""
-    with open_store(store, read_only=True) as st:
+    with connect(store, endpoint=endpoint, read_only=True) as st:
         data = st.export(fmt.value, graph=graph)
     if output is None:
         sys.stdout.buffer.write(data)
@@ -433,6 +455,127 @@ def report_cmd(
         written = write_report(st, out_dir)
     out.print(f"wrote {written.html}", markup=False)
     out.print(f"wrote {written.markdown} and {len(written.tables)} CSV tables", markup=False)
+# --- queries ---
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    tsv = "tsv"
+
+
+def _parse_params(params: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param {item!r}: expected NAME=VALUE, e.g. "
+                             "--param platform=MPSC-SG-HUB")
+        out[key.strip()] = value
+    return out
+
+
+@app.command("query")
+def query_cmd(
+    name: Annotated[str | None, typer.Argument(
+        help="Name of a named query (see --list) or a .rq file.", show_default=False)] = None,
+    store: StoreOpt = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="NAME=VALUE, once per parameter.", show_default=False)] = None,
+    fmt: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] =
+        QueryFormat.table,
+    list_: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
+    endpoint: EndpointOpt = None,
+) -> None:
+    """Run a named SPARQL query (or a .rq file) with typed parameters."""
+    if list_:
+        for q in list_queries():
+            params = " ".join(f"--param {p.name}=<{p.type}>" for p in q.parameters)
+            out.print(f"{q.name}  {q.title}" + (f"  [{params}]" if params else ""),
+                      markup=False)
+        return
+    if name is None:
+        raise QueryError("give a query name or a .rq file; `scgraph query --list` shows them")
+    query = load_query(name)
+    values = _parse_params(param or [])
+    query.bindings(values)  # check the parameters before opening the store
+    with connect(store, endpoint=endpoint, read_only=True) as st:
+        table = run_query(st, query, values)
+    if fmt is QueryFormat.table:
+        rich = RichTable(title=query.title or query.name)
+        for col in table.columns:
+            rich.add_column(col)
+        for row in table.values():
+            rich.add_row(*("" if v is None else v for v in row))
+        out.print(rich)
+        err.print(f"{len(table)} rows", markup=False)
+        return
+    sys.stdout.buffer.write(serialize_table(table, fmt.value))
+    sys.stdout.buffer.flush()
+
+
+# --- endpoint ---
+
+
+@app.command("push")
+def push_cmd(
+    endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL query endpoint URL.",
+                                          show_default=False)],
+    update_endpoint: Annotated[str, typer.Option(
+        "--update-endpoint", help="SPARQL update endpoint URL.", show_default=False)],
+    store: StoreOpt = None,
+    graph_store: GraphStoreOpt = None,
+) -> None:
+    """Upload every named graph of the embedded store to a SPARQL endpoint.
+
+    Each graph replaces the endpoint's graph of the same IRI; all graphs are moved in
+    place by one update, so a failed upload changes nothing.
+    """
+    with open_store(store, read_only=True) as local:
+        graphs = {g: local.export("nt", graph=g) for g in local.graphs()}
+    if not graphs:
+        raise UsageError(f"{store_path(store)}: the store holds no graphs; nothing to push")
+    with connect(endpoint=endpoint, update_endpoint=update_endpoint,
+                 graph_store=graph_store) as remote:
+        remote.replace_graphs(graphs)
+    for g, data in graphs.items():
+        n = data.count(b"\n")
+        out.print(f"pushed {g} ({n} triples) -> {endpoint}", markup=False)
+
+
+@app.command("serve")
+def serve_cmd(
+    store: StoreOpt = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).")] = 7878,
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Allow a non-loopback --host (the endpoint has no "
+        "authentication).")] = False,
+    allow_service: Annotated[bool, typer.Option(
+        "--allow-service", help="Allow SERVICE (federated queries to other endpoints).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Do not log requests.")] = False,
+) -> None:
+    """Serve the store as a read-only SPARQL 1.1 endpoint with a query page at /."""
+    from scgraph.serve import make_server
+
+    with open_store(store, read_only=True) as st:
+        server = make_server(st, host, port, allow_remote=allow_remote,
+                             allow_service=allow_service,
+                             log=None if quiet else lambda m: err.print(m, markup=False))
+        if not is_loopback_host(host):
+            err.print(f"warning: listening on {host}: anyone who can reach it can read "
+                      "the whole store", markup=False)
+        out.print(f"serving {server.url} (SPARQL endpoint {server.url}sparql); "
+                  "Ctrl-C stops", markup=False)
+        sys.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            err.print("stopped", markup=False)
+        finally:
+            server.server_close()
 
 
 def main(argv: list[str] | None = None) -> int:

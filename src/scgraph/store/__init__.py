@@ -1,7 +1,8 @@
-"""Stores: the embedded Oxigraph default, behind one small interface.
+"""Stores: the embedded Oxigraph default and remote SPARQL endpoints, behind one interface.
 
 :func:`open_store` resolves where the store is: the argument, else the
 ``SCGRAPH_STORE`` environment variable, else ``.scgraph/`` in the current folder.
+:func:`connect` opens either that or a remote endpoint.
 """
 
 from __future__ import annotations
@@ -9,15 +10,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from scgraph.errors import UsageError
 from scgraph.store.base import EXPORT_FORMATS, GraphStore, Table, Term, term_value
 from scgraph.store.embedded import EmbeddedStore
+from scgraph.store.remote import RemoteStore
 
 __all__ = [
     "EXPORT_FORMATS",
     "EmbeddedStore",
     "GraphStore",
+    "RemoteStore",
     "Table",
     "Term",
+    "connect",
     "open_store",
     "store_path",
     "term_value",
@@ -35,3 +40,25 @@ def store_path(path: Path | str | None = None) -> Path:
 def open_store(path: Path | str | None = None, *, read_only: bool = False) -> EmbeddedStore:
     """Open the embedded store at :func:`store_path` (``path``)."""
     return EmbeddedStore(store_path(path), read_only=read_only)
+
+
+def connect(store: Path | str | None = None, *, endpoint: str | None = None,
+            update_endpoint: str | None = None, graph_store: str | None = None,
+            read_only: bool = False) -> EmbeddedStore | RemoteStore:
+    """The embedded store at ``store``, or the SPARQL endpoint ``endpoint`` if given.
+
+    Every command that reads or writes the store opens it through this function,
+    so ``--endpoint`` works the same everywhere.
+
+    >>> connect(endpoint="http://127.0.0.1:7878/query").location
+    'http://127.0.0.1:7878/query'
+    """
+    if endpoint is None:
+        if update_endpoint is not None or graph_store is not None:
+            raise UsageError("--update-endpoint and --graph-store need --endpoint")
+        return open_store(store, read_only=read_only)
+    if store is not None:
+        raise UsageError("give either --store or --endpoint, not both")
+    if read_only:
+        return RemoteStore(endpoint)
+    return RemoteStore(endpoint, update_endpoint, graph_store)

@@ -1,0 +1,313 @@
+"""A remote SPARQL 1.1 endpoint (Oxigraph server, Virtuoso, Fuseki, GraphDB) as the store.
+
+Queries go to the query endpoint, writes to the update endpoint, and uploads to the
+Graph Store Protocol URL where one is given (else as ``INSERT DATA`` updates).
+Every request has a timeout; connection failures and HTTP 502/503/504 are retried
+with exponential backoff. Credentials come from the environment:
+
+=================================  ==========================================
+``SCGRAPH_ENDPOINT_TOKEN``          bearer token (``Authorization: Bearer``)
+``SCGRAPH_ENDPOINT_USER``,          HTTP basic authentication
+``SCGRAPH_ENDPOINT_PASSWORD``
+=================================  ==========================================
+
+The endpoint must answer queries over the union of its named graphs when no
+graph is named (``docs/endpoints.md`` says how to set that up per engine).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from http.client import HTTPException
+from types import TracebackType
+from typing import Any
+
+import pyoxigraph as ox
+
+from scgraph.errors import EndpointError, UsageError
+from scgraph.namespaces import GRAPH, PREFIXES
+from scgraph.sparql import inject_values
+from scgraph.store.base import EXPORT_FORMATS, Table, Term
+
+__all__ = ["ENV_PASSWORD", "ENV_TOKEN", "ENV_USER", "TRANSIENT_STATUS", "RemoteStore",
+           "parse_json_results"]
+
+ENV_USER = "SCGRAPH_ENDPOINT_USER"
+ENV_PASSWORD = "SCGRAPH_ENDPOINT_PASSWORD"
+ENV_TOKEN = "SCGRAPH_ENDPOINT_TOKEN"
+#: HTTP statuses worth retrying: the server or a proxy in front of it is busy or restarting.
+TRANSIENT_STATUS = frozenset({502, 503, 504})
+_STAGING = GRAPH + "_staging/"
+_JSON_RESULTS = "application/sparql-results+json"
+
+
+def _term(cell: Mapping[str, str]) -> Term:
+    kind = cell.get("type")
+    value = cell.get("value", "")
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        return ox.BlankNode(value) if value else ox.BlankNode()
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in cell:
+            return ox.Literal(value, language=cell["xml:lang"])
+        if "datatype" in cell:
+            return ox.Literal(value, datatype=ox.NamedNode(cell["datatype"]))
+        return ox.Literal(value)
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+def parse_json_results(doc: Mapping[str, Any]) -> Table | bool:
+    """A SPARQL 1.1 JSON result document as a :class:`Table` (or a boolean for ASK).
+
+    >>> parse_json_results({"head": {"vars": ["s"]}, "results": {"bindings": [
+    ...     {"s": {"type": "literal", "value": "1", "datatype":
+    ...            "http://www.w3.org/2001/XMLSchema#integer"}}, {}]}}).values()
+    [('1',), (None,)]
+    """
+    if "boolean" in doc:
+        return bool(doc["boolean"])
+    columns = list(doc["head"]["vars"])
+    rows = [tuple(_term(b[c]) if c in b else None for c in columns)
+            for b in doc["results"]["bindings"]]
+    return Table(columns, rows)
+
+
+class RemoteStore:
+    """A SPARQL 1.1 endpoint behind the :class:`~scgraph.store.GraphStore` interface.
+
+    ``query_endpoint`` answers queries; ``update_endpoint`` (default: none, the store
+    is read-only) takes updates; ``graph_store`` is an optional Graph Store Protocol
+    URL for uploads, else data goes up as ``INSERT DATA`` of ``chunk_size`` triples.
+    """
+
+    def __init__(self, query_endpoint: str, update_endpoint: str | None = None,
+                 graph_store: str | None = None, *, timeout: float = 60.0, retries: int = 3,
+                 backoff: float = 0.5, chunk_size: int = 2000,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        for url in (query_endpoint, update_endpoint, graph_store):
+            if url is not None and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+                raise UsageError(f"endpoint {url!r} is not an http(s) URL")
+        self.query_endpoint = query_endpoint
+        self.update_endpoint = update_endpoint
+        self.graph_store = graph_store
+        self.location = query_endpoint
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.chunk_size = chunk_size
+        self._sleep = sleep
+        self._headers = self._auth_headers()
+
+    @staticmethod
+    def _auth_headers() -> dict[str, str]:
+        token = os.environ.get(ENV_TOKEN)
+        if token:
+            return {"Authorization": f"Bearer {token}"}
+        user = os.environ.get(ENV_USER)
+        if user:
+            secret = f"{user}:{os.environ.get(ENV_PASSWORD, '')}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(secret).decode("ascii")}
+        return {}
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def _request(self, method: str, url: str, *, body: bytes | None = None,
+                 headers: Mapping[str, str] | None = None) -> bytes:
+        """Send one request, retrying transient failures; return the response body."""
+        all_headers = {"User-Agent": "scgraph", **self._headers, **(headers or {})}
+        attempt = 0
+        while True:
+            req = urllib.request.Request(url, data=body, method=method, headers=all_headers)
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                    data: bytes = resp.read()
+                    return data
+            except urllib.error.HTTPError as exc:
+                message = exc.read().decode("utf-8", "replace").strip()
+                if exc.code in TRANSIENT_STATUS and attempt < self.retries:
+                    pass
+                else:
+                    raise EndpointError(self._describe(url, f"HTTP {exc.code} {exc.reason}",
+                                                       message)) from None
+            except (urllib.error.URLError, ConnectionError, HTTPException) as exc:
+                reason = getattr(exc, "reason", exc)
+                if isinstance(reason, TimeoutError | socket.timeout):
+                    raise EndpointError(self._describe(
+                        url, f"no answer within {self.timeout:g} s", "")) from None
+                if attempt >= self.retries:
+                    raise EndpointError(self._describe(
+                        url, f"cannot connect ({reason})",
+                        f"gave up after {attempt + 1} attempts; is the server running?")
+                    ) from None
+            except TimeoutError:
+                raise EndpointError(self._describe(
+                    url, f"no answer within {self.timeout:g} s", "")) from None
+            self._sleep(self.backoff * 2 ** attempt)
+            attempt += 1
+
+    @staticmethod
+    def _describe(url: str, status: str, message: str) -> str:
+        text = f"{url}: {status}"
+        if message:
+            text += ": " + (message if len(message) <= 600 else message[:600] + " ...")
+        return text
+
+    def _post_query(self, sparql: str, accept: str) -> bytes:
+        body = urllib.parse.urlencode({"query": sparql}).encode()
+        return self._request("POST", self.query_endpoint, body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+
+    def update(self, sparql: str) -> None:
+        """Send a SPARQL update to the update endpoint."""
+        if self.update_endpoint is None:
+            raise UsageError(f"{self.query_endpoint}: no update endpoint given; "
+                             "pass --update-endpoint to write")
+        body = urllib.parse.urlencode({"update": sparql}).encode()
+        self._request("POST", self.update_endpoint, body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded"})
+
+    # -- reading ---------------------------------------------------------------------------
+    def _results(self, sparql: str, bindings: Mapping[str, Term] | None) -> Table | bool:
+        text = inject_values(sparql, bindings or {})
+        data = self._post_query(text, _JSON_RESULTS)
+        try:
+            return parse_json_results(json.loads(data))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EndpointError(self._describe(self.query_endpoint, "unreadable answer",
+                                               f"{exc}: {data[:200]!r}")) from None
+
+    def select(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> Table:
+        """Run a SELECT query; ``bindings`` become a VALUES block of RDF terms."""
+        result = self._results(sparql, bindings)
+        if not isinstance(result, Table):
+            raise UsageError("expected a SELECT query")
+        return result
+
+    def ask(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> bool:
+        """Run an ASK query."""
+        result = self._results(sparql, bindings)
+        if not isinstance(result, bool):
+            raise UsageError("expected an ASK query")
+        return result
+
+    def construct(self, sparql: str, *,
+                  bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE query."""
+        data = self._post_query(inject_values(sparql, bindings or {}), "application/n-triples")
+        try:
+            return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        except SyntaxError as exc:
+            raise EndpointError(self._describe(self.query_endpoint, "unreadable answer",
+                                               str(exc))) from None
+
+    def graphs(self) -> list[str]:
+        """IRIs of the named graphs that hold triples, sorted."""
+        table = self.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return sorted(v for (v,) in table.values()
+                      if v is not None and not v.startswith(_STAGING))
+
+    def export(self, fmt: str, *, graph: str | None = None) -> bytes:
+        """Serialise the named graphs (or one of them) as ``fmt`` (see EXPORT_FORMATS)."""
+        if fmt not in EXPORT_FORMATS:
+            raise UsageError(f"unknown export format {fmt!r}; expected one of "
+                             + ", ".join(EXPORT_FORMATS))
+        rdf_format, datasets = EXPORT_FORMATS[fmt]
+        prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        graphs = self.graphs()
+        if graph is not None:
+            if graph not in graphs:
+                raise UsageError(f"no graph {graph!r} at {self.query_endpoint}; "
+                                 "`scgraph stats` lists the datasets")
+            graphs = [graph]
+        quads: list[ox.Quad] = []
+        for g in graphs:
+            table = self.select("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                bindings={"g": ox.NamedNode(g)})
+            for s, p, o in table.rows:
+                if isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode) \
+                        and o is not None:
+                    quads.append(ox.Quad(s, p, o, ox.NamedNode(g)))
+        if datasets:
+            return ox.serialize(sorted(quads, key=str), format=rdf_format,
+                                prefixes=prefixes) or b""
+        triples = sorted({q.triple for q in quads}, key=str)
+        return ox.serialize(triples, format=rdf_format, prefixes=prefixes) or b""
+
+    # -- writing ---------------------------------------------------------------------------
+    def _upload(self, graph: str, data: bytes) -> None:
+        if self.graph_store is not None:
+            sep = "&" if "?" in self.graph_store else "?"
+            url = f"{self.graph_store}{sep}graph={urllib.parse.quote(graph, safe='')}"
+            self._request("PUT", url, body=data, headers={"Content-Type":
+                                                          "application/n-triples"})
+            return
+        lines = data.decode("utf-8").splitlines()
+        # A blank node is new in every request: keep the triples that use blank nodes
+        # together; send the rest in chunks small enough for any engine's parser.
+        with_blanks = [ln for ln in lines if "_:" in ln]
+        plain = [ln for ln in lines if ln.strip() and "_:" not in ln]
+        for i in range(0, len(plain), self.chunk_size):
+            body = "\n".join(plain[i:i + self.chunk_size])
+            self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
+        if with_blanks:  # a template, since some engines refuse blank nodes in INSERT DATA
+            body = "\n".join(with_blanks)
+            self.update(f"INSERT {{ GRAPH <{graph}> {{\n{body}\n}} }} WHERE {{}}")
+
+    def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
+        """Replace each named graph by the given N-Triples, all or nothing.
+
+        Each graph is uploaded to a temporary graph first; one update request then
+        moves all of them in place. If an upload fails, the temporary graphs are
+        dropped and the endpoint's graphs are as before.
+        """
+        if self.update_endpoint is None:
+            raise UsageError(f"{self.query_endpoint}: no update endpoint given; "
+                             "pass --update-endpoint to write")
+        run = uuid.uuid4().hex
+        staged: list[tuple[str, str]] = []
+        empty: list[str] = []
+        try:
+            for i, (target, data) in enumerate(graphs.items()):
+                ox.NamedNode(target)  # refuse a malformed IRI before writing anything
+                if not data.strip():
+                    empty.append(target)
+                    continue
+                tmp = f"{_STAGING}{run}/{i}"
+                staged.append((tmp, target))
+                self._upload(tmp, data)
+            steps = [f"MOVE SILENT GRAPH <{tmp}> TO GRAPH <{target}>" for tmp, target in staged]
+            steps += [f"DROP SILENT GRAPH <{target}>" for target in empty]
+            if steps:
+                self.update(" ;\n".join(steps))
+        except (EndpointError, ValueError, UnicodeDecodeError) as exc:
+            with contextlib.suppress(EndpointError):
+                if staged:
+                    self.update(" ;\n".join(f"DROP SILENT GRAPH <{tmp}>" for tmp, _ in staged))
+            raise EndpointError(f"writing to {self.update_endpoint} failed, nothing was "
+                                f"changed: {exc}") from exc
+
+    def drop_graphs(self, graphs: Sequence[str]) -> None:
+        """Remove named graphs in one update request."""
+        if graphs:
+            self.update(" ;\n".join(f"DROP SILENT GRAPH <{ox.NamedNode(g).value}>"
+                                    for g in graphs))
+
+    def close(self) -> None:
+        """Nothing to release: every request has its own connection."""
+
+    def __enter__(self) -> RemoteStore:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

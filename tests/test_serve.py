@@ -1,0 +1,206 @@
+"""The local SPARQL endpoint: protocol, formats, read-only, loopback, query page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import rdflib
+from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+
+from scgraph.errors import UsageError
+from scgraph.queries import load_query, run_query
+from scgraph.serve import SparqlServer, make_server
+from scgraph.store import EmbeddedStore
+
+ROOT = Path(__file__).resolve().parents[1]
+COUNT = ("PREFIX sc: <https://w3id.org/scgraph/ontology#>\n"
+         "SELECT (COUNT(*) AS ?n) WHERE { ?i a sc:Initiative }")
+
+
+@pytest.fixture(scope="module")
+def mpsc(mpsc_store_path: Path) -> Iterator[EmbeddedStore]:
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        yield st
+
+
+@pytest.fixture(scope="module")
+def server(mpsc: EmbeddedStore) -> Iterator[SparqlServer]:
+    srv = make_server(mpsc, "127.0.0.1", 0)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def _curl(*args: str) -> tuple[int, str]:
+    """Run curl; return the HTTP status and the body."""
+    curl = shutil.which("curl")
+    assert curl, "curl is installed by `make system-deps`"
+    done = subprocess.run([curl, "-s", "-w", "\n%{http_code}", *args], capture_output=True,
+                          text=True, check=True, timeout=60)
+    body, _, status = done.stdout.rpartition("\n")
+    return int(status), body
+
+
+def _http(url: str, data: bytes | None = None, headers: dict[str, str] | None = None
+          ) -> tuple[int, str, str]:
+    req = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers.get("Content-Type", ""), resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read().decode()
+
+
+def test_sparqlwrapper_select_matches_the_store(server: SparqlServer,
+                                                mpsc: EmbeddedStore) -> None:
+    q = load_query("relations_by_type")
+    sw = SPARQLWrapper(server.url + "sparql")
+    sw.setQuery(q.text)
+    sw.setReturnFormat(JSON)
+    doc = sw.query().convert()
+    assert isinstance(doc, dict)
+    rows = [tuple(b[c]["value"] for c in doc["head"]["vars"])
+            for b in doc["results"]["bindings"]]
+    assert rows == run_query(mpsc, q).values()
+    assert doc["results"]["bindings"][0]["n_relations"]["datatype"] == \
+        "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def test_sparqlwrapper_post_xml_ask_and_construct(server: SparqlServer) -> None:
+    sw = SPARQLWrapper(server.url + "sparql")
+    sw.setMethod("POST")
+    sw.setQuery(COUNT)
+    sw.setReturnFormat(XML)
+    xml = sw.query().convert()
+    assert xml.getElementsByTagName("literal")[0].firstChild.data == "249"
+    sw.setQuery("ASK { ?s ?p ?o }")
+    sw.setReturnFormat(JSON)
+    assert sw.query().convert()["boolean"] is True
+    sw.setQuery("PREFIX sc: <https://w3id.org/scgraph/ontology#>\n"
+                "CONSTRUCT { ?a sc:dependsOn ?b } WHERE { ?a sc:dependsOn ?b }")
+    sw.setReturnFormat(TURTLE)
+    graph = rdflib.Graph().parse(data=sw.query().convert(), format="turtle")
+    assert len(graph) == 14
+    sw.setQuery(COUNT)
+    sw.setReturnFormat(CSV)
+    assert sw.query().convert().decode().splitlines() == ["n", "249"]
+
+
+def test_curl_get_and_post(server: SparqlServer) -> None:
+    url = server.url + "sparql"
+    status, body = _curl("-G", url, "--data-urlencode", f"query={COUNT}",
+                         "-H", "Accept: text/csv")
+    assert (status, body.splitlines()) == (200, ["n", "249"])
+    status, body = _curl("-X", "POST", url, "-H", "Content-Type: application/sparql-query",
+                         "-H", "Accept: text/tab-separated-values", "--data-binary", COUNT)
+    assert status == 200
+    assert body.splitlines() == ["?n", '"249"^^<http://www.w3.org/2001/XMLSchema#integer>']
+    status, body = _curl(url, "--data-urlencode", f"query={COUNT}")
+    assert status == 200
+    assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "249"
+    status, body = _curl("-G", url, "--data-urlencode",
+                         "query=CONSTRUCT WHERE { ?s a <https://w3id.org/scgraph/ontology#Risk> }",
+                         "-H", "Accept: application/n-triples")
+    assert status == 200
+    assert len(body.splitlines()) == 32
+
+
+def test_updates_are_refused(server: SparqlServer, mpsc: EmbeddedStore) -> None:
+    before = len(mpsc)
+    url = server.url + "sparql"
+    assert _curl(url, "--data-urlencode", "update=DROP ALL")[0] == 403
+    assert _curl(url, "-H", "Content-Type: application/sparql-update",
+                 "--data-binary", "CLEAR ALL")[0] == 403
+    status, body = _curl(url, "--data-urlencode", "query=DROP ALL")
+    assert status == 403
+    assert "read-only" in body
+    status, body = _curl(url, "--data-urlencode",
+                         "query=LOAD <http://example.org/x> INTO GRAPH <http://g>")
+    assert status == 403
+    assert len(mpsc) == before
+
+
+def test_service_is_refused_but_the_word_in_a_string_is_not(server: SparqlServer) -> None:
+    url = server.url + "sparql"
+    status, body = _curl(url, "--data-urlencode",
+                         "query=SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    assert status == 403
+    assert "--allow-service" in body
+    status, _ = _curl(url, "--data-urlencode", 'query=SELECT * { BIND ("SERVICE" AS ?s) }')
+    assert status == 200
+
+
+def test_errors_name_the_problem(server: SparqlServer) -> None:
+    url = server.url + "sparql"
+    status, body = _curl(url, "--data-urlencode", "query=SELECT ?s { ?s ?p }")
+    assert status == 400
+    assert "syntax" in body.lower()
+    assert _curl("-G", url, "--data-urlencode", f"query={COUNT}",
+                 "-H", "Accept: image/png")[0] == 406
+    assert _curl(server.url + "nothing")[0] == 404
+    assert _curl(url)[0] == 400
+
+
+def test_query_page(server: SparqlServer) -> None:
+    status, ctype, page = _http(server.url, headers={"Accept": "text/html"})
+    assert status == 200
+    assert ctype.startswith("text/html")
+    assert "<form" in page
+    assert "<textarea" in page
+    for external in ("src=", "<link", "<script", "http://cdn", "https://cdn"):
+        assert external not in page
+    data = urllib.parse.urlencode({"query": COUNT}).encode()
+    status, _, page = _http(server.url, data=data, headers={"Accept": "text/html"})
+    assert status == 200
+    assert "<td>249</td>" in page
+    data = urllib.parse.urlencode({"query": "DROP ALL"}).encode()
+    status, _, page = _http(server.url, data=data, headers={"Accept": "text/html"})
+    assert status == 403
+    assert "read-only" in page
+
+
+def test_only_loopback_without_a_flag(mpsc: EmbeddedStore) -> None:
+    with pytest.raises(UsageError, match="--allow-remote"):
+        make_server(mpsc, "0.0.0.0", 0)
+    srv = make_server(mpsc, "0.0.0.0", 0, allow_remote=True)
+    srv.server_close()
+
+
+def test_serve_command(mpsc_store_path: Path) -> None:
+    """`scgraph serve` in its own process, stopped with SIGINT."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "scgraph", "serve", "--store",
+                             str(mpsc_store_path), "--port", "0", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("serving http://127.0.0.1:")
+        url = line.split()[1]
+        status, body = _curl("-G", url + "sparql", "--data-urlencode", f"query={COUNT}",
+                             "-H", "Accept: text/csv")
+        assert (status, list(csv.reader(io.StringIO(body)))) == (200, [["n"], ["249"]])
+    finally:
+        proc.send_signal(2)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    refused = subprocess.run([sys.executable, "-m", "scgraph", "serve", "--store",
+                              str(mpsc_store_path), "--host", "0.0.0.0", "--port", "0"],
+                             capture_output=True, text=True, env=env, timeout=60)
+    assert refused.returncode == 2
+    assert "--allow-remote" in refused.stderr
