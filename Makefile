@@ -13,10 +13,9 @@ $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# Java runs the HermiT reasoner (owlready2) in tests and `scgraph reason`;
-# Chromium runs the browser tests of the views.
-# Java runs the HermiT reasoner (owlready2) in tests and `scgraph reason`; curl and Virtuoso
-# serve the endpoint tests (the Oxigraph server comes from PyPI with the test extras).
+# Java runs the HermiT reasoner (owlready2) in tests and `scgraph reason`; Chromium runs the
+# browser tests of the views; curl and Virtuoso serve the endpoint tests (the Oxigraph
+# server comes from PyPI with the test extras).
 system-deps:
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "installing a Java runtime (for the HermiT reasoner)"; \

@@ -319,6 +319,7 @@ def viz_cmd(
     output: Annotated[Path, typer.Option("--out", help="HTML file to write.",
                                          show_default=False)],
     store: StoreOpt = None,
+    endpoint: EndpointOpt = None,
     municipality: Annotated[str | None, typer.Option(
         "--municipality", help="municipality view: its name; network view: keep only its "
         "initiatives.", show_default=False)] = None,
@@ -364,7 +365,7 @@ def viz_cmd(
         raise UsageError("--view impact needs --initiative ID")
     if view is not ViewName.impact and initiative is not None:
         raise UsageError("--initiative: only for --view impact")
-    with open_store(store, read_only=True) as st:
+    with connect(store, endpoint=endpoint, read_only=True) as st:
         data = load_graph_data(st)
         details = load_details(st)
         if screening and view is ViewName.network and not data.initiatives.empty:
@@ -411,6 +412,7 @@ def analyze_cmd(
         help="The measure: field-matrix, cross-field, isolated, bridges, critical, "
              "side-effects or integration.", show_default=False)],
     store: StoreOpt = None,
+    endpoint: EndpointOpt = None,
     fmt: Annotated[TableCsvJson, typer.Option("--format", help="Output format.")] =
         TableCsvJson.table,
 ) -> None:
@@ -422,7 +424,7 @@ def analyze_cmd(
     if measure is None:
         raise UsageError(f"analyze: unknown measure {name!r}; choose one of "
                          f"{', '.join(_measure_names())}")
-    with open_store(store, read_only=True) as st:
+    with connect(store, endpoint=endpoint, read_only=True) as st:
         frame = measure(st)
     if fmt is TableCsvJson.csv:
         sys.stdout.write(frame.to_csv(index=False))
@@ -444,6 +446,7 @@ def _missing(value: object) -> bool:
 @app.command("report")
 def report_cmd(
     store: StoreOpt = None,
+    endpoint: EndpointOpt = None,
     out_dir: Annotated[Path, typer.Option(
         "--out", help="Folder to write report.html, report.md and the tables' CSV files.")
     ] = Path("out/report"),
@@ -451,7 +454,7 @@ def report_cmd(
     """Write the dependency report as one self-contained HTML file and Markdown."""
     from scgraph.reports import write_report
 
-    with open_store(store, read_only=True) as st:
+    with connect(store, endpoint=endpoint, read_only=True) as st:
         written = write_report(st, out_dir)
     out.print(f"wrote {written.html}", markup=False)
     out.print(f"wrote {written.markdown} and {len(written.tables)} CSV tables", markup=False)
