@@ -218,12 +218,42 @@ def check_dataset(ds: RawDataset, vocab: Vocabulary, problems: list[Problem],
     wanted = {r[0] for r in refs if r[0] not in defined}
     found = known_elsewhere(wanted) if wanted else set()
     for ident, fld, loc, rid in refs:
+        if not ds.complete:  # some records could not be read; their ids are unknown
+            break
         if ident not in defined and ident not in found:
             problems.append(Problem(fld, f"{ident!r} refers to no known initiative",
                                     file=loc.file, line=loc.line, record=rid or loc.path,
                                     expected="the id of an initiative in this dataset or "
                                     "already in the store", value=ident))
+    _warn_cycles(out, warnings)
     return out
+
+
+def _warn_cycles(ds: CheckedDataset, warnings: list[Problem]) -> None:
+    """Warn about each cycle of needs (``depends_on``, and ``supports`` reversed).
+
+    A cycle is accepted: initiatives may need each other. It is named, so that a
+    mistake is easy to spot.
+    """
+    import networkx as nx  # noqa: PLC0415 - only needed when there are links
+
+    needs = nx.DiGraph()
+    where: dict[tuple[str, str], Location] = {}
+    for r in ds.relations:
+        if r.relation in ("depends_on", "supports"):
+            edge = (r.source_id, r.target_id) if r.relation == "depends_on" \
+                else (r.target_id, r.source_id)
+            needs.add_edge(*edge)
+            where.setdefault(edge, r.loc)
+    for component in nx.strongly_connected_components(needs):
+        if len(component) < 2:
+            continue
+        cycle = nx.find_cycle(needs.subgraph(component))
+        ids = [a for a, _ in cycle] + [cycle[0][0]]
+        loc = where[cycle[0]]
+        warnings.append(Problem("depends_on", "cycle of dependencies: "
+                                + " -> ".join(ids) + " (accepted; check that it is meant)",
+                                file=loc.file, line=loc.line, record=cycle[0][0]))
 
 
 def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:
