@@ -33,6 +33,17 @@ _YEAR = re.compile(r"\d{4}")
 _MAX_EUR = Decimal("1e15")
 
 
+def _short(value: str, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters so that messages stay readable.
+
+    >>> _short("9" * 100, 10)
+    "'9999999999…' (100 characters)"
+    """
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}"[:-1] + f"…' ({len(value)} characters)"
+
+
 @dataclass(slots=True)
 class CheckedDataset:
     """A dataset whose records passed the field checks."""
@@ -84,7 +95,7 @@ class _Checker:
     def ident(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
         value = self.required(rec, key, rid)
         if value is not None and not _ID.fullmatch(value):
-            self.problem(rec, key, f"{value!r} is not a usable id", record=rid,
+            self.problem(rec, key, f"{_short(value)} is not a usable id", record=rid,
                          expected="letters, digits and - _ . : / without spaces, ';' or '|'",
                          value=value)
             return None
@@ -108,7 +119,7 @@ class _Checker:
         if value.endswith(".0"):  # numbers from JSON/YAML
             value = value[:-2]
         if not _YEAR.fullmatch(value) or not 1800 <= int(value) <= 2200:
-            self.problem(rec, "year", f"{value!r} is not a year", record=rid,
+            self.problem(rec, "year", f"{_short(value)} is not a year", record=rid,
                          expected="e.g. 2021", value=value)
             return None
         return int(value)
@@ -122,12 +133,12 @@ class _Checker:
         except InvalidOperation:
             amount = None
         if amount is None or not amount.is_finite() or "e" in value.lower():
-            self.problem(rec, key, f"{value!r} is not an amount in euros", record=rid,
+            self.problem(rec, key, f"{_short(value)} is not an amount in euros", record=rid,
                          expected="a plain number such as 8000000 (put remarks in "
                          "funding_note)", value=value)
             return None
         if amount < 0 or amount >= _MAX_EUR:
-            self.problem(rec, key, f"{value!r} is out of range", record=rid,
+            self.problem(rec, key, f"{_short(value)} is out of range", record=rid,
                          expected="an amount from 0 to 10^15 euros", value=value)
             return None
         return amount
@@ -235,7 +246,7 @@ def _warn_cycles(ds: CheckedDataset, warnings: list[Problem]) -> None:
     A cycle is accepted: initiatives may need each other. It is named, so that a
     mistake is easy to spot.
     """
-    import networkx as nx  # noqa: PLC0415 - only needed when there are links
+    import networkx as nx
 
     needs = nx.DiGraph()
     where: dict[tuple[str, str], Location] = {}

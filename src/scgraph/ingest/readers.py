@@ -20,6 +20,7 @@ from scgraph.ingest.records import Location, RawDataset, RawRecord, RecordKind
 __all__ = [
     "COLUMNS",
     "MAX_FILE_BYTES",
+    "MAX_NESTING",
     "REQUIRED_COLUMNS",
     "read_dataset",
 ]
@@ -245,12 +246,15 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 _MAX_ALIASES = 100
+#: YAML documents nested deeper than this are refused (records need about 5 levels).
+MAX_NESTING = 64
 
 
 def _load_yaml(text: str, path: Path, problems: list[Problem]) -> Any:
-    # Refuse alias bombs before PyYAML expands them.
+    # Refuse alias bombs and deep nesting before PyYAML builds anything; libyaml (when
+    # present) scans deep nesting in linear time, the pure-Python scanner in quadratic.
     try:
-        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+        events = list(yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except RecursionError:
         problems.append(Problem(None, "nested too deeply", file=str(path),
                                 expected="at most a few levels of nesting"))
@@ -260,6 +264,17 @@ def _load_yaml(text: str, path: Path, problems: list[Problem]) -> Any:
         problems.append(Problem(None, f"malformed YAML: {getattr(exc, 'problem', exc)}",
                                 file=str(path), line=mark.line + 1 if mark else None,
                                 expected="valid YAML (see docs/record-format.md)"))
+        return None
+    depth = deepest = 0
+    for e in events:
+        if isinstance(e, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(e, yaml.CollectionEndEvent):
+            depth -= 1
+    if deepest > MAX_NESTING:
+        problems.append(Problem(None, f"nested {deepest} levels deep", file=str(path),
+                                expected=f"at most {MAX_NESTING} levels of nesting"))
         return None
     aliases = sum(isinstance(e, yaml.AliasEvent) for e in events)
     if aliases > _MAX_ALIASES:
@@ -297,7 +312,7 @@ def _json_object(problems: list[Problem], path: Path) -> Any:
 def _load_json(text: str, path: Path, problems: list[Problem]) -> Any:
     try:
         # numbers stay text: no overflow to inf, no limit on digits; checks parse them
-        return json.loads(text, parse_int=str, parse_float=str,
+        return json.loads(text, parse_int=str, parse_float=str, parse_constant=str,
                           object_pairs_hook=_json_object(problems, path))
     except json.JSONDecodeError as exc:
         problems.append(Problem(None, f"malformed JSON: {exc.msg}", file=str(path),
