@@ -9,29 +9,34 @@ not show anything.)
 
 from __future__ import annotations
 
-import json
-import os
-import random
-import signal
-import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
-import pytest
-from benchmarks.generate import generate
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # benchmarks/ is not installed
+    sys.path.insert(0, str(REPO))
 
-from scgraph.errors import Problem
-from scgraph.ingest.checks import check_dataset
-from scgraph.ingest.mapping import map_dataset
-from scgraph.ingest.readers import read_dataset
-from scgraph.namespaces import dataset_graph_iri
-from scgraph.ontology import vocabulary
-from scgraph.stats import store_stats
-from scgraph.store import EmbeddedStore
-from scgraph.store.embedded import LOCK_FILE
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+import pyoxigraph as ox  # noqa: E402
+import pytest  # noqa: E402
+from benchmarks.generate import generate  # noqa: E402
+
+from scgraph.errors import Problem  # noqa: E402
+from scgraph.ingest.checks import check_dataset  # noqa: E402
+from scgraph.ingest.mapping import map_dataset  # noqa: E402
+from scgraph.ingest.readers import read_dataset  # noqa: E402
+from scgraph.namespaces import dataset_graph_iri  # noqa: E402
+from scgraph.ontology import vocabulary  # noqa: E402
+from scgraph.stats import store_stats  # noqa: E402
+from scgraph.store import EmbeddedStore  # noqa: E402
+from scgraph.store.embedded import LOCK_FILE  # noqa: E402
 
 GRAPH = dataset_graph_iri("syn")
 N = 1000
