@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from scgraph.errors import InputError
 from scgraph.ingest import ingest
@@ -150,3 +152,98 @@ def test_a_second_bad_dataset_in_the_run_blocks_the_good_one(
             ingest([mpsc_path, bad], st)
         assert st.graphs() == []
         assert len(st) == 0
+
+
+# --- the corpus: tests/bad_inputs/cases.yaml ------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parent / "bad_inputs"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MANIFEST: list[dict[str, Any]] = yaml.safe_load((CORPUS / "cases.yaml").read_text("utf-8"))
+_TWO_ROWS = ("id,name,year,action_fields,description\n"
+             "X-HUB,Data hub,2021,digital_infrastructure,A hub.\n"
+             "X-APP,City app,2022,participation,{}\n")
+
+
+def _huge_cell(size: int) -> Callable[[Path, str], list[Path]]:
+    def setup(tmp: Path, case: str) -> list[Path]:
+        folder = tmp / case
+        folder.mkdir()
+        (folder / "initiatives.csv").write_text(_TWO_ROWS.format("x" * size), "utf-8")
+        return [folder]
+    return setup
+
+
+def _symlink_loop_dataset(tmp: Path, case: str) -> list[Path]:
+    (tmp / "loop").symlink_to("loop")
+    return [tmp / "loop"]
+
+
+def _symlink_loop_in(name: str) -> Callable[[Path, str], list[Path]]:
+    def setup(tmp: Path, case: str) -> list[Path]:
+        folder = tmp / case
+        shutil.copytree(FIXTURES / "small", folder)
+        (folder / name).unlink()
+        (folder / name).symlink_to(name)
+        return [folder]
+    return setup
+
+
+SETUPS: dict[str, Callable[[Path, str], list[Path]]] = {
+    "huge_cell_200k": _huge_cell(200_000),
+    "huge_cell_2m": _huge_cell(2_000_000),
+    "symlink_loop_dataset": _symlink_loop_dataset,
+    "symlink_loop_relations": _symlink_loop_in("relations.csv"),
+    "symlink_loop_initiatives": _symlink_loop_in("initiatives.csv"),
+}
+
+
+def test_corpus_manifest_lists_every_case_once() -> None:
+    """Every file or folder in tests/bad_inputs is a case (or part of one), and vice versa."""
+    ids = [c["id"] for c in MANIFEST]
+    assert len(ids) == len(set(ids)) >= 40
+    used: set[str] = set()
+    for case in MANIFEST:
+        assert set(case) <= {"id", "path", "setup", "exit", "expect", "absent", "note"}, case
+        assert case["exit"] in (0, 1, 2), case
+        assert case["expect"], case
+        assert (case["exit"] == 0) == ("note" in case), f"{case['id']}: accepted cases say why"
+        if "setup" in case:
+            assert case["setup"] in SETUPS
+            continue
+        paths = case.get("path", case["id"])
+        used.update([paths] if isinstance(paths, str) else paths)
+    on_disk = {p.name for p in CORPUS.iterdir()} - {"cases.yaml"}
+    assert used == on_disk
+    formats = {"csv" if c["id"].startswith(("csv", "dup", "symlink")) else c["id"][:4]
+               for c in MANIFEST}
+    assert formats == {"csv", "yaml", "json"}
+
+
+@pytest.mark.parametrize("case", MANIFEST, ids=[c["id"] for c in MANIFEST])
+def test_corpus_case(case: dict[str, Any], tmp_path: Path, seeded: tuple[Path, bytes],
+                     cli) -> None:
+    """The case's exit status and located messages; the store is unchanged unless accepted."""
+    if "setup" in case:
+        paths = SETUPS[case["setup"]](tmp_path, case["id"])
+    else:
+        rel = case.get("path", case["id"])
+        paths = [CORPUS / p for p in ([rel] if isinstance(rel, str) else rel)]
+    store_dir, before = seeded
+    result = cli("ingest", "--store", store_dir, *paths)
+    output = result.err + result.out
+    assert result.code == case["exit"], output
+    assert "Traceback" not in output
+    for text in case["expect"]:
+        assert text in output, f"{text!r} not in:\n{output}"
+    for text in case.get("absent", []):
+        assert text not in output, f"{text!r} in:\n{output}"
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        after = st.export("nq")
+    if case["exit"] == 0:
+        # the other datasets are untouched (the ontology graph is rewritten, same triples)
+        mpsc = b"<https://w3id.org/scgraph/graph/mpsc> ."
+        assert [q for q in after.splitlines() if q.endswith(mpsc)] == \
+            [q for q in before.splitlines() if q.endswith(mpsc)]
+        assert len(after) > len(before)
+    else:
+        assert after == before

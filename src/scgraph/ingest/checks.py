@@ -33,6 +33,17 @@ _YEAR = re.compile(r"\d{4}")
 _MAX_EUR = Decimal("1e15")
 
 
+def _short(value: str, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters so that messages stay readable.
+
+    >>> _short("9" * 100, 10)
+    "'9999999999…' (100 characters)"
+    """
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}"[:-1] + f"…' ({len(value)} characters)"
+
+
 @dataclass(slots=True)
 class CheckedDataset:
     """A dataset whose records passed the field checks."""
@@ -84,7 +95,7 @@ class _Checker:
     def ident(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
         value = self.required(rec, key, rid)
         if value is not None and not _ID.fullmatch(value):
-            self.problem(rec, key, f"{value!r} is not a usable id", record=rid,
+            self.problem(rec, key, f"{_short(value)} is not a usable id", record=rid,
                          expected="letters, digits and - _ . : / without spaces, ';' or '|'",
                          value=value)
             return None
@@ -120,7 +131,7 @@ class _Checker:
         if value.endswith(".0"):  # numbers from JSON/YAML
             value = value[:-2]
         if not _YEAR.fullmatch(value) or not 1800 <= int(value) <= 2200:
-            self.problem(rec, "year", f"{value!r} is not a year", record=rid,
+            self.problem(rec, "year", f"{_short(value)} is not a year", record=rid,
                          expected="e.g. 2021", value=value)
             return None
         return int(value)
@@ -134,12 +145,12 @@ class _Checker:
         except InvalidOperation:
             amount = None
         if amount is None or not amount.is_finite() or "e" in value.lower():
-            self.problem(rec, key, f"{value!r} is not an amount in euros", record=rid,
+            self.problem(rec, key, f"{_short(value)} is not an amount in euros", record=rid,
                          expected="a plain number such as 8000000 (put remarks in "
                          "funding_note)", value=value)
             return None
         if amount < 0 or amount >= _MAX_EUR:
-            self.problem(rec, key, f"{value!r} is out of range", record=rid,
+            self.problem(rec, key, f"{_short(value)} is out of range", record=rid,
                          expected="an amount from 0 to 10^15 euros", value=value)
             return None
         return amount
@@ -230,12 +241,42 @@ def check_dataset(ds: RawDataset, vocab: Vocabulary, problems: list[Problem],
     wanted = {r[0] for r in refs if r[0] not in defined}
     found = known_elsewhere(wanted) if wanted else set()
     for ident, fld, loc, rid in refs:
+        if not ds.complete:  # some records could not be read; their ids are unknown
+            break
         if ident not in defined and ident not in found:
             problems.append(Problem(fld, f"{ident!r} refers to no known initiative",
                                     file=loc.file, line=loc.line, record=rid or loc.path,
                                     expected="the id of an initiative in this dataset or "
                                     "already in the store", value=ident))
+    _warn_cycles(out, warnings)
     return out
+
+
+def _warn_cycles(ds: CheckedDataset, warnings: list[Problem]) -> None:
+    """Warn about each cycle of needs (``depends_on``, and ``supports`` reversed).
+
+    A cycle is accepted: initiatives may need each other. It is named, so that a
+    mistake is easy to spot.
+    """
+    import networkx as nx
+
+    needs = nx.DiGraph()
+    where: dict[tuple[str, str], Location] = {}
+    for r in ds.relations:
+        if r.relation in ("depends_on", "supports"):
+            edge = (r.source_id, r.target_id) if r.relation == "depends_on" \
+                else (r.target_id, r.source_id)
+            needs.add_edge(*edge)
+            where.setdefault(edge, r.loc)
+    for component in nx.strongly_connected_components(needs):
+        if len(component) < 2:
+            continue
+        cycle = nx.find_cycle(needs.subgraph(component))
+        ids = [a for a, _ in cycle] + [cycle[0][0]]
+        loc = where[cycle[0]]
+        warnings.append(Problem("depends_on", "cycle of dependencies: "
+                                + " -> ".join(ids) + " (accepted; check that it is meant)",
+                                file=loc.file, line=loc.line, record=cycle[0][0]))
 
 
 def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:

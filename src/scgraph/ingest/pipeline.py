@@ -115,6 +115,8 @@ def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
     for raw in raws:
         say(f"checking {raw.name}")
         checked.append((raw, check_dataset(raw, vocab, problems, warnings, known_elsewhere)))
+    _check_ids_unique_across(checked, store, run_graphs | {g for p in rdf_files
+                                                           for g in p.graphs}, problems)
     if problems:
         raise InputError(problems)
 
@@ -143,6 +145,35 @@ def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
     if problems:
         raise InputError(problems)
     return prepared + rdf_files, warnings
+
+
+def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
+                             store: GraphStore | None, replaced: set[str],
+                             problems: list[Problem]) -> None:
+    """An id defined by two datasets (of this run, or one already in the store) is an error."""
+    owner: dict[str, tuple[str, str]] = {}
+    if store is not None:
+        others = sorted(set(store.graphs()) - replaced - {ONTOLOGY_GRAPH})
+        if others and any(ds.initiatives for _, ds in checked):
+            graphs = " ".join(f"<{g}>" for g in others)
+            table = store.select(f"SELECT ?s ?g WHERE {{ VALUES ?g {{ {graphs} }} "
+                                 f"GRAPH ?g {{ ?s a <{SC}Initiative> }} }}")
+            for s_iri, g_iri in zip(table.column("s"), table.column("g"), strict=True):
+                if s_iri and g_iri:
+                    owner[s_iri] = (f"dataset <{g_iri}> in the store", "")
+    for raw, ds in checked:
+        for ini in ds.initiatives:
+            key = initiative_iri(ini.id)
+            if key in owner:
+                where, at = owner[key]
+                problems.append(Problem("id", f"{ini.id!r} is also defined by {where}{at}",
+                                        file=ini.loc.file, line=ini.loc.line, record=ini.id,
+                                        expected="an id that no other dataset uses (refer to "
+                                        "it from depends_on or relations instead)",
+                                        value=ini.id))
+        for ini in ds.initiatives:
+            owner.setdefault(initiative_iri(ini.id),
+                             (f"dataset {raw.name!r}", f" at {ini.loc.file}:{ini.loc.line}"))
 
 
 def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,

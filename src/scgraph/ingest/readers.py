@@ -20,6 +20,7 @@ from scgraph.ingest.records import Location, RawDataset, RawRecord, RecordKind
 __all__ = [
     "COLUMNS",
     "MAX_FILE_BYTES",
+    "MAX_NESTING",
     "REQUIRED_COLUMNS",
     "read_dataset",
 ]
@@ -51,6 +52,8 @@ _KIND_OF_FILE: dict[str, RecordKind] = {
 MAX_FILE_BYTES = 512 * 1024 * 1024
 _MAX_CELL = 1_000_000
 _METADATA_FILES = ("dataset.yaml", "dataset.yml", "datapackage.json")
+_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+         (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
 def read_dataset(path: Path, problems: list[Problem], warnings: list[Problem]) -> RawDataset:
@@ -64,6 +67,9 @@ def read_dataset(path: Path, problems: list[Problem], warnings: list[Problem]) -
         return _read_folder(path, problems, warnings)
     if path.is_file() and path.suffix.lower() in (".yaml", ".yml", ".json"):
         return _read_document(path, problems, warnings)
+    if path.is_symlink() and not path.exists():
+        raise UsageError(f"{path}: a symbolic link that points nowhere or to itself "
+                         "(a loop); point it at a dataset folder or file")
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder (expected a dataset folder, "
                          "or a .yaml/.json dataset file)")
@@ -73,17 +79,25 @@ def read_dataset(path: Path, problems: list[Problem], warnings: list[Problem]) -
 
 def _read_folder(folder: Path, problems: list[Problem], warnings: list[Problem]) -> RawDataset:
     ds = RawDataset(name=folder.resolve().name, source=folder)
-    if not (folder / "initiatives.csv").is_file():
+    ini_path = folder / "initiatives.csv"
+    if not (ini_path.is_file() or ini_path.is_symlink()):
         problems.append(Problem(None, "the folder has no initiatives.csv", file=str(folder),
                                 expected="a dataset folder with initiatives.csv "
                                 "(see docs/record-format.md)"))
         return ds
     for fname, kind in _KIND_OF_FILE.items():
         fpath = folder / fname
-        if not fpath.is_file():
+        if not (fpath.is_file() or fpath.is_symlink()):
             continue
         ds.files.append(fpath)
+        n_problems = len(problems)
         records = _read_csv(fpath, kind, problems, warnings)
+        if kind == "initiative" and len(problems) > n_problems:
+            ds.complete = False  # ids may be missing: no "refers to no initiative" cascade
+        elif kind == "initiative" and not records:
+            problems.append(Problem(None, "the file has no initiative records", file=str(fpath),
+                                    line=2, expected="one initiative per line after the "
+                                    "header"))
         getattr(ds, {"initiative": "initiatives", "relation": "relations",
                      "side_effect": "side_effects"}[kind]).extend(records)
     for meta in _METADATA_FILES:
@@ -106,6 +120,12 @@ def _read_bytes(path: Path, problems: list[Problem]) -> str | None:
     except OSError as exc:
         problems.append(Problem(None, f"cannot be read: {exc.strerror or exc}", file=str(path)))
         return None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            problems.append(Problem(None, f"file is encoded as {name} (it starts with a "
+                                    "byte-order mark)", file=str(path), line=1,
+                                    expected="a file saved as UTF-8"))
+            return None
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         problems.append(Problem(None, "contains a NUL byte: this is a binary file, not text",
@@ -133,6 +153,17 @@ def _read_csv(path: Path, kind: RecordKind, problems: list[Problem],
         problems.append(Problem(None, "file is empty", file=str(path),
                                 expected="a header line: " + ",".join(REQUIRED_COLUMNS[fname])))
         return []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, _MAX_CELL + 1))
+    try:
+        return _parse_csv(path, text, kind, problems, warnings)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _parse_csv(path: Path, text: str, kind: RecordKind, problems: list[Problem],
+               warnings: list[Problem]) -> list[RawRecord]:
+    fname = path.name
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[RawRecord] = []
     try:
@@ -165,6 +196,11 @@ def _read_csv(path: Path, kind: RecordKind, problems: list[Problem],
         except StopIteration:
             break
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                problems.append(Problem(None, "a cell is longer than 1,000,000 characters",
+                                        file=str(path), line=start,
+                                        expected="a shorter value (is a quote left open?)"))
+                break
             problems.append(Problem(None, f"malformed CSV: {exc}", file=str(path),
                                     line=reader.line_num or start,
                                     expected='cells with a comma inside wrapped in "double '
@@ -196,6 +232,12 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)  # resolve merge keys (<<) first
+    keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice in one mapping", node.start_mark)
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
@@ -204,17 +246,35 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 _MAX_ALIASES = 100
+#: YAML documents nested deeper than this are refused (records need about 5 levels).
+MAX_NESTING = 64
 
 
 def _load_yaml(text: str, path: Path, problems: list[Problem]) -> Any:
-    # Refuse alias bombs before PyYAML expands them.
+    # Refuse alias bombs and deep nesting before PyYAML builds anything; libyaml (when
+    # present) scans deep nesting in linear time, the pure-Python scanner in quadratic.
     try:
-        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+        events = list(yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    except RecursionError:
+        problems.append(Problem(None, "nested too deeply", file=str(path),
+                                expected="at most a few levels of nesting"))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(Problem(None, f"malformed YAML: {getattr(exc, 'problem', exc)}",
                                 file=str(path), line=mark.line + 1 if mark else None,
                                 expected="valid YAML (see docs/record-format.md)"))
+        return None
+    depth = deepest = 0
+    for e in events:
+        if isinstance(e, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(e, yaml.CollectionEndEvent):
+            depth -= 1
+    if deepest > MAX_NESTING:
+        problems.append(Problem(None, f"nested {deepest} levels deep", file=str(path),
+                                expected=f"at most {MAX_NESTING} levels of nesting"))
         return None
     aliases = sum(isinstance(e, yaml.AliasEvent) for e in events)
     if aliases > _MAX_ALIASES:
@@ -233,11 +293,27 @@ def _load_yaml(text: str, path: Path, problems: list[Problem]) -> Any:
         problems.append(Problem(None, "nested too deeply", file=str(path),
                                 expected="at most a few levels of nesting"))
         return None
+    except ValueError as exc:  # e.g. an integer with more than 4300 digits
+        problems.append(Problem(None, f"cannot be read: {exc}", file=str(path),
+                                expected="numbers of ordinary size"))
+        return None
+
+
+def _json_object(problems: list[Problem], path: Path) -> Any:
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        for key in sorted({k for k in keys if keys.count(k) > 1}):
+            problems.append(Problem(key, "key appears twice in one object", file=str(path),
+                                    expected="each key once"))
+        return dict(pairs)
+    return hook
 
 
 def _load_json(text: str, path: Path, problems: list[Problem]) -> Any:
     try:
-        return json.loads(text)
+        # numbers stay text: no overflow to inf, no limit on digits; checks parse them
+        return json.loads(text, parse_int=str, parse_float=str, parse_constant=str,
+                          object_pairs_hook=_json_object(problems, path))
     except json.JSONDecodeError as exc:
         problems.append(Problem(None, f"malformed JSON: {exc.msg}", file=str(path),
                                 line=exc.lineno, expected="valid JSON"))
@@ -289,8 +365,12 @@ def _read_document(path: Path, problems: list[Problem], warnings: list[Problem])
                                 expected="a document with an 'initiatives' list"))
         return ds
     is_json = path.suffix.lower() == ".json"
+    n_problems = len(problems)
     doc = _load_json(text, path, problems) if is_json else _load_yaml(text, path, problems)
-    if doc is None:
+    if doc is None or len(problems) > n_problems:
+        if len(problems) == n_problems:
+            problems.append(Problem(None, "the document is empty (null)", file=str(path),
+                                    expected="a mapping with a list under 'initiatives'"))
         return ds
     if not isinstance(doc, dict) or not isinstance(doc.get("initiatives"), list):
         problems.append(Problem("initiatives", "the document has no 'initiatives' list",
@@ -307,9 +387,14 @@ def _read_document(path: Path, problems: list[Problem], warnings: list[Problem])
     for key in doc:
         if key not in known:
             warnings.append(Problem(str(key), "unknown key is ignored", file=str(path)))
+    if not doc["initiatives"]:
+        problems.append(Problem("initiatives", "the list of initiatives is empty",
+                                file=str(path), line=doc.get("__line__"),
+                                expected="at least one initiative"))
     for i, item in enumerate(doc["initiatives"]):
         where = f"initiatives[{i}]"
         if not isinstance(item, dict):
+            ds.complete = False
             problems.append(Problem(None, "an initiative must be a mapping of fields",
                                     file=str(path),
                                     record=where, expected="id, name, action_fields, ..."))

@@ -65,6 +65,8 @@ class RawDataset:
     initiatives: list[RawRecord] = field(default_factory=list)
     relations: list[RawRecord] = field(default_factory=list)
     side_effects: list[RawRecord] = field(default_factory=list)
+    #: False when some initiative records could not be read, so ids may be missing.
+    complete: bool = True
 
 
 @dataclass(slots=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -17,9 +18,15 @@ from scgraph.errors import StoreError, StoreLockedError, UsageError
 from scgraph.namespaces import GRAPH, PREFIXES
 from scgraph.store.base import EXPORT_FORMATS, Table, Term
 
-__all__ = ["LOCK_FILE", "EmbeddedStore"]
+__all__ = ["LOCK_FILE", "LOCK_TIMEOUT", "READ_LOCK_FILE", "EmbeddedStore"]
 
+#: Held exclusively by the one writer for as long as it has the store open.
 LOCK_FILE = "scgraph.lock"
+#: Held shared by each reader while open, and exclusively by the writer while it changes
+#: the files on disk (opening, each write, closing).
+READ_LOCK_FILE = "scgraph.read.lock"
+#: Seconds a reader waits for a write to finish (and a writer for readers) before giving up.
+LOCK_TIMEOUT = 60.0
 _STAGING = GRAPH + "_staging/"
 
 
@@ -34,7 +41,10 @@ class EmbeddedStore:
 
     Opened for writing (the default), it holds an exclusive lock: a second writer
     gets :class:`~scgraph.errors.StoreLockedError` naming the process that holds it.
-    Opened with ``read_only=True``, it needs an existing store and takes no lock.
+    Opened with ``read_only=True``, it needs an existing store and sees the state of
+    the moment it was opened: it holds a shared lock that the writer takes exclusively
+    only while it changes the files (see docs/reliability.md), so a reader never opens
+    a store in the middle of a write.
 
     >>> with EmbeddedStore() as store:
     ...     store.replace_graphs({"http://example.org/g": b"<http://a> <http://b> <http://c> .\\n"})
@@ -47,6 +57,7 @@ class EmbeddedStore:
         self.read_only = read_only
         self.location = str(self.path) if self.path else "memory"
         self._lock: IO[str] | None = None
+        self._read_lock: IO[str] | None = None
         if self.path is None:
             self._store = ox.Store()
             return
@@ -54,9 +65,11 @@ class EmbeddedStore:
             if not (self.path / "CURRENT").is_file():
                 raise StoreError(f"{self.path}: no store here yet; run `scgraph ingest "
                                  f"--store {self.path} DATASET` first")
+            self._read_lock = self._flock(READ_LOCK_FILE, fcntl.LOCK_SH)
             try:
                 self._store = ox.Store.read_only(str(self.path))
             except OSError as exc:
+                self._release_lock()
                 raise StoreError(f"{self.path}: cannot open the store read-only: {exc}") from exc
             return
         if self.path.exists() and not self.path.is_dir():
@@ -68,11 +81,15 @@ class EmbeddedStore:
         self.path.mkdir(parents=True, exist_ok=True)
         self._acquire_lock()
         try:
-            self._store = ox.Store(str(self.path))
+            with self._changing():
+                self._store = ox.Store(str(self.path))
+                self._drop_staging()
         except OSError as exc:
             self._release_lock()
             raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
-        self._drop_staging()
+        except StoreError:
+            self._release_lock()
+            raise
 
     # -- locking ---------------------------------------------------------------------------
     def _acquire_lock(self) -> None:
@@ -95,11 +112,52 @@ class EmbeddedStore:
         self._lock = fh
 
     def _release_lock(self) -> None:
-        if self._lock is not None:
+        for fh in (self._read_lock, self._lock):
+            if fh is not None:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+                fh.close()
+        self._lock = self._read_lock = None
+
+    def _holder(self) -> str:
+        assert self.path is not None
+        try:
+            return (self.path / LOCK_FILE).read_text(encoding="utf-8").strip() or "unknown"
+        except OSError:
+            return "unknown"
+
+    def _flock(self, name: str, mode: int) -> IO[str]:
+        """Take ``mode`` on the lock file ``name``, waiting up to LOCK_TIMEOUT seconds."""
+        assert self.path is not None
+        fh = open(self.path / name, "a+", encoding="utf-8")  # noqa: SIM115 - held while open
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(fh, mode | fcntl.LOCK_NB)
+                return fh
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    fh.close()
+                    what = "written by process " + self._holder() if mode == fcntl.LOCK_SH \
+                        else "read by another process"
+                    raise StoreLockedError(
+                        f"{self.path}: store is being {what} for more than "
+                        f"{LOCK_TIMEOUT:.0f} s; try again later") from None
+                time.sleep(0.02)
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Hold the readers' lock exclusively while the files on disk change."""
+        if self.path is None:
+            yield
+            return
+        fh = self._flock(READ_LOCK_FILE, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
             with contextlib.suppress(OSError):
-                fcntl.flock(self._lock, fcntl.LOCK_UN)
-            self._lock.close()
-            self._lock = None
+                fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
 
     def _drop_staging(self) -> None:
         """Remove graphs left behind by a write that was interrupted."""
@@ -183,6 +241,10 @@ class EmbeddedStore:
         moves them in place, which Oxigraph applies as one transaction.
         """
         self._writable()
+        with self._changing():
+            self._replace_graphs(graphs)
+
+    def _replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
         run = uuid.uuid4().hex
         staged: list[tuple[str, str]] = []
         try:
@@ -207,13 +269,17 @@ class EmbeddedStore:
         """Remove named graphs in one transaction."""
         self._writable()
         if graphs:
-            self._store.update(" ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+            with self._changing():
+                self._store.update(" ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+                self._store.flush()
 
     def close(self) -> None:
         """Flush and release the lock."""
         if not self.read_only and hasattr(self, "_store"):
-            with contextlib.suppress(OSError):
-                self._store.flush()
+            with self._changing():
+                with contextlib.suppress(OSError):
+                    self._store.flush()
+                del self._store
         if hasattr(self, "_store"):
             del self._store
         self._release_lock()
