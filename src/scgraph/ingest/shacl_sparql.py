@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -32,7 +33,8 @@ from rdflib.collection import Collection
 __all__ = ["Check", "ShapeResult", "UnsupportedShape", "compile_shapes", "run_checks"]
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-_TYPE = f"<{rdflib.RDF.type}>/<{rdflib.RDFS.subClassOf}>*"
+_TYPE = f"<{rdflib.RDF.type}>"
+_SUBCLASSES = re.compile(r"@subclasses\((<[^>]*>)\)")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 #: Shape properties that describe a shape and constrain nothing.
@@ -89,6 +91,11 @@ def _int(node: rdflib.term.Node) -> int:
     return int(node.toPython())
 
 
+def _instance(v: str, t: str, cls: rdflib.term.Node) -> str:
+    """Pattern: ``v`` is an instance of ``cls`` or of a subclass (filled in per store)."""
+    return f"VALUES {t} {{ @subclasses({_term(cls)}) }} {v} {_TYPE} {t}"
+
+
 def _term(node: rdflib.term.Node) -> str:
     if isinstance(node, rdflib.URIRef):
         return f"<{node}>"
@@ -127,7 +134,8 @@ class _Compiler:
     # -- value-node constraints: an expression true when the value node violates ------
     def violates(self, p: rdflib.term.Node, o: rdflib.term.Node, v: str) -> str | None:
         if p == SH["class"]:
-            return f"NOT EXISTS {{ {v} {_TYPE} {_term(o)} }}"
+            t = self.var()
+            return f"NOT EXISTS {{ {_instance(v, t, o)} }}"
         if p == SH.datatype:
             ok = f"(isLiteral({v}) && datatype({v}) = {_term(o)}"
             if str(o) in _CASTS:
@@ -197,7 +205,8 @@ class _Compiler:
     # -- top-level checks --------------------------------------------------------------
     def targets(self, shape: rdflib.term.Node) -> str | None:
         alts: list[str] = []
-        alts += [f"{{ ?focus {_TYPE} {_term(c)} }}" for c in self.g.objects(shape, SH.targetClass)]
+        alts += [f"{{ {_instance('?focus', self.var(), c)} }}"
+                 for c in self.g.objects(shape, SH.targetClass)]
         nodes = " ".join(_term(n) for n in self.g.objects(shape, SH.targetNode))
         if nodes:
             alts.append(f"{{ VALUES ?focus {{ {nodes} }} }}")
@@ -205,7 +214,7 @@ class _Compiler:
         alts += [f"{{ [] {_term(p)} ?focus }}" for p in self.g.objects(shape, SH.targetObjectsOf)]
         if (shape, rdflib.RDF.type, rdflib.RDFS.Class) in self.g or \
                 (shape, rdflib.RDF.type, rdflib.OWL.Class) in self.g:
-            alts.append(f"{{ ?focus {_TYPE} {_term(shape)} }}")
+            alts.append(f"{{ {_instance('?focus', self.var(), shape)} }}")
         if not alts:
             return None
         return "{ SELECT DISTINCT ?focus WHERE { " + " UNION ".join(alts) + " } }"
@@ -305,9 +314,21 @@ def run_checks(store: ox.Store, checks: list[Check] | tuple[Check, ...] | str,
     """
     if isinstance(checks, str):
         checks = _compiled(checks)
+    subclasses: dict[str, str] = {}
+
+    def fill(match: re.Match[str]) -> str:
+        cls = match.group(1)
+        if cls not in subclasses:
+            rows = store.query(f"SELECT DISTINCT ?c WHERE {{ ?c <{rdflib.RDFS.subClassOf}>* "
+                               f"{cls} }}", use_default_graph_as_union=True)
+            assert isinstance(rows, ox.QuerySolutions)
+            subclasses[cls] = " ".join(str(row["c"]) for row in rows) or cls
+        return subclasses[cls]
+
     results: list[ShapeResult] = []
     for check in checks:
-        solutions = store.query(check.query, use_default_graph_as_union=True)
+        solutions = store.query(_SUBCLASSES.sub(fill, check.query),
+                                use_default_graph_as_union=True)
         assert isinstance(solutions, ox.QuerySolutions)
         for row in solutions:
             focus = row["focus"]
