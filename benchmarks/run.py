@@ -225,12 +225,19 @@ def _optional_entries(name: str, n: int, work: Path) -> list[dict[str, Any]]:
 
 def run_suite(sizes: list[int], out: Path, *, workdir: Path | None = None,
               baseline_timeout: float = 600.0, baseline_max_n: int | None = None,
+              keep_other_sizes: bool = False,
               log: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    """Run every step at every size; write summary.json, summary.md, scaling.png to ``out``."""
+    """Run every step at every size; write summary.json, summary.md, scaling.png to ``out``.
+
+    With ``keep_other_sizes``, entries of sizes not run now are kept from ``out``.
+    """
     from benchmarks.generate import generate
 
     root = workdir or Path(tempfile.mkdtemp(prefix="scgraph-bench-"))
     entries: list[dict[str, Any]] = []
+    if keep_other_sizes and (out / "summary.json").is_file():
+        old = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        entries = [e for e in old if e["n"] not in sizes]
     for n in sizes:
         work = root / str(n)
         work.mkdir(parents=True, exist_ok=True)
@@ -256,10 +263,10 @@ def run_suite(sizes: list[int], out: Path, *, workdir: Path | None = None,
         for name in OPTIONAL_STEPS:
             log(f"n={n}: {name}")
             entries.extend(_optional_entries(name, n, work))
-        _write(entries, out)
+        _write(sorted(entries, key=lambda e: e["n"]), out)
     if workdir is None:
         shutil.rmtree(root, ignore_errors=True)
-    return entries
+    return sorted(entries, key=lambda e: e["n"])
 
 
 # -- results ----------------------------------------------------------------------------
@@ -336,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop a baseline step after this many seconds")
     parser.add_argument("--baseline-max-n", type=int, default=None,
                         help="run baselines only up to this size")
+    parser.add_argument("--keep-other-sizes", action="store_true",
+                        help="keep the results of sizes not run now from --out")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -345,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     run_suite(sizes, args.out, workdir=args.workdir, baseline_timeout=args.baseline_timeout,
-              baseline_max_n=args.baseline_max_n)
+              baseline_max_n=args.baseline_max_n, keep_other_sizes=args.keep_other_sizes)
     print((args.out / "summary.md").read_text(encoding="utf-8"))
     return 0
 

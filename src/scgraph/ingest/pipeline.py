@@ -129,6 +129,8 @@ def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
             | {e.initiative_id for e in ds.side_effects}
         say(f"validating {raw.name}")
         data = "".join(mapped.triples).encode()
+        n_triples = len(mapped.triples)
+        mapped.triples = []  # the bytes are all that is needed from here: free the lines
         violations, shape_warnings = shacl_check(
             data, mapped.locations, context=[initiative_iri(i) for i in external - defined],
             engine=shacl)
@@ -139,7 +141,7 @@ def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
                                         files=files, when=when)
         report = DatasetReport(raw.name, graph, str(raw.source), len(ds.initiatives),
                                len(ds.relations), len(ds.side_effects),
-                               len(mapped.triples) + len(provenance))
+                               n_triples + len(provenance))
         prepared.append(_Prepared(report, {graph: data + "".join(provenance).encode()}))
     if problems:
         raise InputError(problems)
