@@ -315,6 +315,11 @@ def _plot(entries: list[dict[str, Any]], path: Path) -> None:
         if base:
             ax.plot([e["n"] for e in base], [e["baseline_seconds"] for e in base], "s--",
                     color=line.get_color(), alpha=0.6, label=f"{step} baseline (rdflib)")
+            for e in base:
+                if "baseline stopped" in e["note"]:
+                    ax.annotate("stopped: > this", (e["n"], e["baseline_seconds"]),
+                                textcoords="offset points", xytext=(-70, 6), fontsize=7,
+                                color=line.get_color())
         flo = [e for e in rows if e["floor_seconds"]]
         if flo:
             ax.plot([e["n"] for e in flo], [e["floor_seconds"] for e in flo], "^:",
