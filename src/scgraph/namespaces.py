@@ -6,6 +6,7 @@ the same IRI, whatever dataset it comes from.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, unquote
 
 __all__ = [
@@ -71,8 +72,13 @@ def sparql_prefixes() -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
 def _segment(value: str) -> str:
-    return quote(value.strip(), safe="")
+    value = value.strip()
+    # fast path for the common case: quote() would leave these unchanged
+    return value if _UNRESERVED.fullmatch(value) else quote(value, safe="")
 
 
 def initiative_iri(record_id: str) -> str:

@@ -6,7 +6,6 @@ Every problem is collected with its location; nothing here raises on bad data.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -31,6 +30,8 @@ _ID = re.compile(r"[^\s;|<>\"{}\\^`]+")
 _EFFECT = re.compile(r"[a-z][a-z0-9_]*")
 _YEAR = re.compile(r"\d{4}")
 _MAX_EUR = Decimal("1e15")
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; tab, LF and CR are allowed
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _short(value: str, limit: int = 60) -> str:
@@ -79,7 +80,7 @@ class _Checker:
         value = rec.text(key)
         if not value:
             return None
-        if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+        if _CONTROL.search(value):
             self.problem(rec, key, "contains control characters", record=rid,
                          expected="printable text")
             return None

@@ -42,6 +42,12 @@ SKOS = PREFIXES["skos"]
 PROV = PREFIXES["prov"]
 _URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NEEDS_ESCAPE = re.compile('[\x00-\x1f\x7f"\\\\]')
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    return _ESCAPES.get(ch) or f"\\u{ord(ch):04X}"
 
 
 def iri(value: str) -> str:
@@ -57,15 +63,8 @@ def literal(value: str, datatype: str | None = None, lang: str | None = None) ->
     >>> literal("2021", XSD + "gYear")
     '"2021"^^<http://www.w3.org/2001/XMLSchema#gYear>'
     """
-    out = []
-    for ch in value:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    text = '"' + "".join(out) + '"'
+    text = '"' + (_NEEDS_ESCAPE.sub(_escape, value) if _NEEDS_ESCAPE.search(value)
+                  else value) + '"'
     if lang:
         return f"{text}@{lang}"
     if datatype and datatype != XSD + "string":

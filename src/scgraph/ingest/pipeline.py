@@ -15,9 +15,9 @@ from scgraph.ingest.checks import CheckedDataset, check_dataset
 from scgraph.ingest.mapping import map_dataset, provenance_triples
 from scgraph.ingest.readers import read_dataset
 from scgraph.ingest.records import RawDataset
-from scgraph.ingest.validation import shacl_check
+from scgraph.ingest.validation import ontology_ntriples, shacl_check
 from scgraph.namespaces import ONTOLOGY_GRAPH, SC, dataset_graph_iri, initiative_iri
-from scgraph.ontology import ontology_file, vocabulary
+from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
 
 __all__ = ["RDF_SUFFIXES", "DatasetReport", "IngestReport", "ingest", "validate_paths"]
@@ -67,7 +67,7 @@ def _sha256(path: Path) -> str:
 
 
 def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
-             progress: Progress | None) -> tuple[list[_Prepared], list[Problem]]:
+             progress: Progress | None, shacl: str) -> tuple[list[_Prepared], list[Problem]]:
     """Read, check, map and validate; raise InputError listing every problem."""
     say = progress or (lambda _msg: None)
     if not paths:
@@ -130,18 +130,21 @@ def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
         external = {r.target_id for r in ds.relations} | {r.source_id for r in ds.relations} \
             | {e.initiative_id for e in ds.side_effects}
         say(f"validating {raw.name}")
+        data = "".join(mapped.triples).encode()
+        n_triples = len(mapped.triples)
+        mapped.triples = []  # the bytes are all that is needed from here: free the lines
         violations, shape_warnings = shacl_check(
-            mapped.triples, mapped.locations,
-            context=[initiative_iri(i) for i in external - defined])
+            data, mapped.locations, context=[initiative_iri(i) for i in external - defined],
+            engine=shacl)
         problems.extend(violations)
         warnings.extend(shape_warnings)
         files = [(f.name, _sha256(f)) for f in raw.files]
-        triples = mapped.triples + provenance_triples(graph, name=raw.name,
-                                                      metadata=raw.metadata, files=files,
-                                                      when=when)
+        provenance = provenance_triples(graph, name=raw.name, metadata=raw.metadata,
+                                        files=files, when=when)
         report = DatasetReport(raw.name, graph, str(raw.source), len(ds.initiatives),
-                               len(ds.relations), len(ds.side_effects), len(triples))
-        prepared.append(_Prepared(report, {graph: "".join(triples).encode()}))
+                               len(ds.relations), len(ds.side_effects),
+                               n_triples + len(provenance))
+        prepared.append(_Prepared(report, {graph: data + "".join(provenance).encode()}))
     if problems:
         raise InputError(problems)
     return prepared + rdf_files, warnings
@@ -177,18 +180,13 @@ def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
 
 
 def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,
-                   progress: Progress | None = None) -> IngestReport:
+                   progress: Progress | None = None, *, shacl: str = "sparql") -> IngestReport:
     """Run every check of :func:`ingest` and write nothing.
 
     Raises :class:`~scgraph.errors.InputError` listing every problem found.
     """
-    prepared, warnings = _prepare(paths, store, progress)
+    prepared, warnings = _prepare(paths, store, progress, shacl)
     return IngestReport([p.report for p in prepared], warnings)
-
-
-def _ontology_ntriples() -> bytes:
-    quads = ox.parse(ontology_file().read_bytes(), format=ox.RdfFormat.TURTLE)
-    return "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads).encode()
 
 
 def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepared | None:
@@ -215,16 +213,18 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
 
 
 def ingest(paths: Sequence[Path | str], store: GraphStore,
-           progress: Progress | None = None) -> IngestReport:
+           progress: Progress | None = None, *, shacl: str = "sparql") -> IngestReport:
     """Check and write datasets into ``store``, each into its own named graph.
 
     A dataset already in the store is replaced, never duplicated. If anything
     is invalid, :class:`~scgraph.errors.InputError` lists every problem and the
-    store is left exactly as it was.
+    store is left exactly as it was. ``shacl`` chooses the SHACL engine:
+    ``"sparql"`` (shapes compiled to queries, fast) or ``"pyshacl"`` (the
+    reference implementation, slow on large datasets); both find the same problems.
     """
     say = progress or (lambda _msg: None)
-    prepared, warnings = _prepare(paths, store, progress)
-    graphs: dict[str, bytes] = {ONTOLOGY_GRAPH: _ontology_ntriples()}
+    prepared, warnings = _prepare(paths, store, progress, shacl)
+    graphs: dict[str, bytes] = {ONTOLOGY_GRAPH: ontology_ntriples()}
     for p in prepared:
         graphs.update(p.graphs)
     say("writing")

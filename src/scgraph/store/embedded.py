@@ -28,6 +28,9 @@ READ_LOCK_FILE = "scgraph.read.lock"
 #: Seconds a reader waits for a write to finish (and a writer for readers) before giving up.
 LOCK_TIMEOUT = 60.0
 _STAGING = GRAPH + "_staging/"
+#: Graphs a write creates are listed here until the write commits.
+_JOURNAL = _STAGING + "journal"
+_PENDING = _STAGING + "pending"
 
 
 def _substitutions(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | None:
@@ -160,11 +163,15 @@ class EmbeddedStore:
             fh.close()
 
     def _drop_staging(self) -> None:
-        """Remove graphs left behind by a write that was interrupted."""
+        """Undo a write that did not commit: drop the graphs it left behind."""
+        journal = ox.NamedNode(_JOURNAL)
+        pending = {q.object for q in self._store.quads_for_pattern(None, None, None, journal)}
         stale = [g for g in self._store.named_graphs()
                  if isinstance(g, ox.NamedNode) and g.value.startswith(_STAGING)]
-        for g in stale:
-            self._store.remove_graph(g)
+        for g in [*pending, *stale]:
+            if isinstance(g, ox.NamedNode):
+                self._store.remove_graph(g)
+        self._store.flush()
 
     # -- reading ---------------------------------------------------------------------------
     def _query(self, sparql: str, bindings: Mapping[str, Term] | None) -> object:
@@ -237,8 +244,13 @@ class EmbeddedStore:
     def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
         """Replace each named graph by the given N-Triples, all or nothing.
 
-        The triples are first loaded into staging graphs; one SPARQL update then
-        moves them in place, which Oxigraph applies as one transaction.
+        A graph that is new to the store is bulk-loaded in place (fast) and listed
+        in a journal first; a graph that exists is bulk-loaded into a staging graph.
+        One SPARQL update then swaps the staged graphs in (writing only what
+        changed) and clears the journal: that transaction is the commit point.
+        After an error, or when a store is opened after a killed write, the graphs
+        the journal lists and all staging graphs are dropped, so the store is
+        left as it was before the write.
         """
         self._writable()
         with self._changing():
@@ -246,21 +258,35 @@ class EmbeddedStore:
 
     def _replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
         run = uuid.uuid4().hex
+        existing = {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
+        journal = ox.NamedNode(_JOURNAL)
+        entries = [ox.Quad(ox.NamedNode(f"{_STAGING}{run}"), ox.NamedNode(_PENDING),
+                           ox.NamedNode(g), journal) for g in graphs if g not in existing]
         staged: list[tuple[str, str]] = []
         try:
+            if entries:
+                self._store.extend(entries)
+                self._store.flush()
             for i, (target, data) in enumerate(graphs.items()):
-                tmp = f"{_STAGING}{run}/{i}"
-                self._store.load(data, format=ox.RdfFormat.N_TRIPLES,
-                                 to_graph=ox.NamedNode(tmp))
-                staged.append((tmp, target))
-            moves = " ; ".join(f"MOVE SILENT GRAPH <{tmp}> TO GRAPH <{target}>"
-                               for tmp, target in staged)
-            if moves:
-                self._store.update(moves)
+                into = target
+                if target in existing:
+                    into = f"{_STAGING}{run}/{i}"
+                    staged.append((into, target))
+                self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES,
+                                      to_graph=ox.NamedNode(into))
+            self._store.flush()
+            swaps = [part for tmp, target in staged for part in (
+                f"DELETE {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{target}> "
+                f"{{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH <{tmp}> {{ ?s ?p ?o }} }} }}",
+                f"INSERT {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{tmp}> "
+                f"{{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH <{target}> {{ ?s ?p ?o }} }} }}",
+                f"DROP SILENT GRAPH <{tmp}>")]
+            swaps += [f"DELETE DATA {{ GRAPH <{_JOURNAL}> {{ {e.subject} {e.predicate} "
+                      f"{e.object} }} }}" for e in entries]
+            if swaps:
+                self._store.update(" ;\n".join(swaps))
         except (OSError, SyntaxError, ValueError) as exc:
-            for tmp, _ in staged:
-                with contextlib.suppress(OSError):
-                    self._store.remove_graph(ox.NamedNode(tmp))
+            self._drop_staging()
             raise StoreError(f"{self.location}: writing failed, nothing was changed: "
                              f"{exc}") from exc
         self._store.flush()

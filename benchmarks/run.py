@@ -1,0 +1,368 @@
+"""Benchmark suite: scgraph against a plain-rdflib baseline and the Oxigraph floor.
+
+For each size, in this order: generate a seeded dataset, then run every step in
+its own subprocess (so that each has its own peak RSS, read with ``wait4``):
+
+- ``ingest``: validated ingest (read, check, map, SHACL, write) into an on-disk
+  embedded store. Baseline: rdflib parses the same triples as N-Triples into an
+  in-memory graph and pySHACL validates them (reading and mapping are not even
+  counted for it). Floor: ``pyoxigraph.Store.bulk_load`` of those N-Triples on disk.
+- ``stats``: :func:`scgraph.stats.store_stats` on the store. Baseline: the same
+  SPARQL counts with rdflib on an in-memory graph (parsing not counted).
+- optional steps from modules ``benchmarks/bench_<area>.py`` (``bench_analytics``,
+  ``bench_queries``, ``bench_views``, ``bench_reasoning``), each with
+  ``run(n: int, workdir: Path) -> dict``: ``workdir`` holds ``data/`` (the dataset),
+  ``store/`` (the ingested store) and ``all.nt`` (its triples). A module that is
+  not importable is recorded as skipped with a note.
+
+A baseline that runs longer than ``--baseline-timeout`` seconds is stopped and
+recorded as "> T s". Results: ``summary.json``, ``summary.md`` and ``scaling.png``
+in ``--out``. See benchmarks/README.md for what the numbers mean.
+
+Usage::
+
+    python -m benchmarks.run [--sizes 1000,10000,100000] [--out benchmarks/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["OPTIONAL_STEPS", "STEP_KEYS", "main", "run_suite"]
+
+#: Modules that other parts of scgraph contribute; each is skipped if absent.
+OPTIONAL_STEPS = ("bench_analytics", "bench_queries", "bench_views", "bench_reasoning")
+#: Keys of every entry of summary.json.
+STEP_KEYS = ("step", "n", "seconds", "baseline_seconds", "floor_seconds", "ratio",
+             "floor_ratio", "peak_rss_mb", "baseline_peak_rss_mb", "note")
+HERE = Path(__file__).resolve().parent
+
+
+# -- the steps, each run in a worker subprocess -----------------------------------------
+def _ingest(n: int, work: Path) -> dict[str, Any]:
+    from scgraph.ingest import ingest
+    from scgraph.store import EmbeddedStore
+
+    shutil.rmtree(work / "store", ignore_errors=True)
+    start = time.perf_counter()
+    with EmbeddedStore(work / "store") as store:
+        report = ingest([work / "data"], store)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "triples": sum(d.triples for d in report.datasets)}
+
+
+def _export(n: int, work: Path) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    from scgraph.store import EmbeddedStore
+
+    with EmbeddedStore(work / "store", read_only=True) as store:
+        quads = store._store.quads_for_pattern(None, None, None, None)
+        ox.serialize((q.triple for q in quads), output=str(work / "all.nt"),
+                     format=ox.RdfFormat.N_TRIPLES)
+    return {"seconds": 0.0}
+
+
+def _floor_ingest(n: int, work: Path) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    shutil.rmtree(work / "floor", ignore_errors=True)
+    start = time.perf_counter()
+    store = ox.Store(str(work / "floor"))
+    store.bulk_load(path=str(work / "all.nt"), format=ox.RdfFormat.N_TRIPLES)
+    store.flush()
+    seconds = time.perf_counter() - start
+    del store
+    shutil.rmtree(work / "floor", ignore_errors=True)
+    return {"seconds": seconds}
+
+
+def _baseline_ingest(n: int, work: Path) -> dict[str, Any]:
+    import rdflib
+    from pyshacl import validate
+
+    from scgraph.ontology import ontology_file, shapes_file
+
+    start = time.perf_counter()
+    graph = rdflib.Graph()
+    graph.parse(work / "all.nt", format="nt")
+    validate(graph, shacl_graph=rdflib.Graph().parse(shapes_file(), format="turtle"),
+             ont_graph=rdflib.Graph().parse(ontology_file(), format="turtle"),
+             inference="none", allow_warnings=True, advanced=True)
+    return {"seconds": time.perf_counter() - start}
+
+
+def _stats(n: int, work: Path) -> dict[str, Any]:
+    from scgraph.stats import store_stats
+    from scgraph.store import EmbeddedStore
+
+    start = time.perf_counter()
+    with EmbeddedStore(work / "store", read_only=True) as store:
+        stats = store_stats(store)
+    return {"seconds": time.perf_counter() - start, "triples": stats["triples"]}
+
+
+def _baseline_stats(n: int, work: Path) -> dict[str, Any]:
+    import rdflib
+
+    from scgraph import stats
+
+    graph = rdflib.Graph()
+    graph.parse(work / "all.nt", format="nt")
+    start = time.perf_counter()
+    list(graph.query(stats._COUNTS))
+    triples = len(graph)
+    return {"seconds": time.perf_counter() - start, "triples": triples}
+
+
+_WORKERS: dict[str, Callable[[int, Path], dict[str, Any]]] = {
+    "ingest": _ingest, "export": _export, "floor_ingest": _floor_ingest,
+    "baseline_ingest": _baseline_ingest, "stats": _stats, "baseline_stats": _baseline_stats,
+}
+
+
+def _optional(name: str, n: int, work: Path) -> dict[str, Any]:
+    module = importlib.import_module(f"benchmarks.{name}")
+    result: dict[str, Any] = module.run(n, work)
+    return result
+
+
+def _worker(step: str, n: int, work: Path, out: Path) -> None:
+    result = _WORKERS[step](n, work) if step in _WORKERS else _optional(step, n, work)
+    out.write_text(json.dumps(result, default=str), encoding="utf-8")
+
+
+# -- running workers --------------------------------------------------------------------
+def _spawn(step: str, n: int, work: Path, timeout: float | None) -> dict[str, Any]:
+    """Run one step in a subprocess: its result, wall time and peak RSS (MiB)."""
+    out = work / f"{step}.json"
+    out.unlink(missing_ok=True)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(HERE.parent), *filter(None, [env.get("PYTHONPATH")])])
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.run", "--worker", step,
+                             "--n", str(n), "--workdir", str(work), "--result", str(out)],
+                            env=env)
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if timeout is not None and time.perf_counter() - start > timeout:
+            proc.send_signal(signal.SIGKILL)
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            return {"timed_out": True, "seconds": timeout,
+                    "peak_rss_mb": usage.ru_maxrss / 1024}
+        time.sleep(0.05)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0 or not out.is_file():
+        raise RuntimeError(f"benchmark step {step} at n={n} failed "
+                           f"(exit {proc.returncode}); see its output above")
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024
+    result["wall_seconds"] = time.perf_counter() - start
+    return result
+
+
+def _entry(step: str, n: int, main: dict[str, Any], baseline: dict[str, Any] | None = None,
+           floor: dict[str, Any] | None = None, note: str = "") -> dict[str, Any]:
+    seconds = float(main["seconds"])
+    base = float(baseline["seconds"]) if baseline else None
+    flo = float(floor["seconds"]) if floor else None
+    notes = [note] if note else []
+    if baseline and baseline.get("timed_out"):
+        notes.append(f"baseline stopped after {base:.0f} s: baseline_seconds and ratio "
+                     "are lower bounds")
+    return {
+        "step": step, "n": n, "seconds": round(seconds, 4),
+        "baseline_seconds": round(base, 4) if base is not None else None,
+        "floor_seconds": round(flo, 4) if flo is not None else None,
+        "ratio": round(base / seconds, 2) if base is not None and seconds > 0 else None,
+        "floor_ratio": round(seconds / flo, 2) if flo else None,
+        "peak_rss_mb": round(float(main["peak_rss_mb"]), 1),
+        "baseline_peak_rss_mb": round(float(baseline["peak_rss_mb"]), 1) if baseline else None,
+        "note": "; ".join(notes),
+    }
+
+
+def _optional_entries(name: str, n: int, work: Path) -> list[dict[str, Any]]:
+    if importlib.util.find_spec(f"benchmarks.{name}") is None:
+        return [_entry(name, n, {"seconds": 0.0, "peak_rss_mb": 0.0},
+                       note=f"skipped: benchmarks/{name}.py is absent")
+                | {"seconds": None, "peak_rss_mb": None}]
+    result = _spawn(name, n, work, None)
+    rss = result["peak_rss_mb"]
+    if "seconds" in result:
+        parts = {name: result}
+    else:
+        parts = {k: v if isinstance(v, dict) else {"seconds": v}
+                 for k, v in result.items() if isinstance(v, (dict, int, float))}
+    entries = []
+    for step, part in parts.items():
+        if "seconds" not in part:
+            continue
+        base = {"seconds": part["baseline_seconds"], "peak_rss_mb": rss} \
+            if part.get("baseline_seconds") is not None else None
+        flo = {"seconds": part["floor_seconds"]} if part.get("floor_seconds") else None
+        entries.append(_entry(step, n, {"seconds": part["seconds"], "peak_rss_mb": rss},
+                              base, flo, note=str(part.get("note", ""))))
+    return entries
+
+
+def run_suite(sizes: list[int], out: Path, *, workdir: Path | None = None,
+              baseline_timeout: float = 600.0, baseline_max_n: int | None = None,
+              keep_other_sizes: bool = False,
+              log: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    """Run every step at every size; write summary.json, summary.md, scaling.png to ``out``.
+
+    With ``keep_other_sizes``, entries of sizes not run now are kept from ``out``.
+    """
+    from benchmarks.generate import generate
+
+    root = workdir or Path(tempfile.mkdtemp(prefix="scgraph-bench-"))
+    entries: list[dict[str, Any]] = []
+    if keep_other_sizes and (out / "summary.json").is_file():
+        old = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        entries = [e for e in old if e["n"] not in sizes]
+    for n in sizes:
+        work = root / str(n)
+        work.mkdir(parents=True, exist_ok=True)
+        log(f"n={n}: generating")
+        generate(n, work / "data")
+        with_baseline = baseline_max_n is None or n <= baseline_max_n
+        log(f"n={n}: ingest")
+        ingest = _spawn("ingest", n, work, None)
+        _spawn("export", n, work, None)
+        log(f"n={n}: floor")
+        floor = _spawn("floor_ingest", n, work, None)
+        baseline = None
+        if with_baseline:
+            log(f"n={n}: baseline ingest (rdflib + pySHACL)")
+            baseline = _spawn("baseline_ingest", n, work, baseline_timeout)
+        entries.append(_entry("ingest", n, ingest, baseline, floor,
+                              note=f"{ingest['triples']} triples"))
+        log(f"n={n}: stats")
+        stats = _spawn("stats", n, work, None)
+        base_stats = _spawn("baseline_stats", n, work, baseline_timeout) \
+            if with_baseline else None
+        entries.append(_entry("stats", n, stats, base_stats))
+        for name in OPTIONAL_STEPS:
+            log(f"n={n}: {name}")
+            entries.extend(_optional_entries(name, n, work))
+        _write(sorted(entries, key=lambda e: e["n"]), out)
+    if workdir is None:
+        shutil.rmtree(root, ignore_errors=True)
+    return sorted(entries, key=lambda e: e["n"])
+
+
+# -- results ----------------------------------------------------------------------------
+def _fmt(value: object, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3g}{unit}" if value < 100 else f"{value:.0f}{unit}"
+    return f"{value}{unit}"
+
+
+def _write(entries: list[dict[str, Any]], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
+    lines = ["| step | n | seconds | baseline s | floor s | × faster than baseline "
+             "| × floor | peak RSS MiB | baseline RSS MiB | note |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for e in entries:
+        stopped = "baseline stopped" in e["note"]
+        base = ("> " if stopped else "") + _fmt(e["baseline_seconds"])
+        ratio = ("≥ " if stopped else "") + _fmt(e["ratio"])
+        lines.append(f"| {e['step']} | {e['n']:,} | {_fmt(e['seconds'])} | "
+                     f"{base if e['baseline_seconds'] is not None else '–'} | "
+                     f"{_fmt(e['floor_seconds'])} | "
+                     f"{ratio if e['ratio'] is not None else '–'} | "
+                     f"{_fmt(e['floor_ratio'])} | {_fmt(e['peak_rss_mb'])} | "
+                     f"{_fmt(e['baseline_peak_rss_mb'])} | {e['note']} |")
+    (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _plot(entries, out / "scaling.png")
+
+
+def _plot(entries: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    steps = sorted({e["step"] for e in entries if e["seconds"]})
+    for step in steps:
+        rows = sorted((e for e in entries if e["step"] == step and e["seconds"]),
+                      key=lambda e: e["n"])
+        line, = ax.plot([e["n"] for e in rows], [e["seconds"] for e in rows], "o-",
+                        label=f"{step} (scgraph)")
+        base = [e for e in rows if e["baseline_seconds"]]
+        if base:
+            ax.plot([e["n"] for e in base], [e["baseline_seconds"] for e in base], "s--",
+                    color=line.get_color(), alpha=0.6, label=f"{step} baseline (rdflib)")
+            for e in base:
+                if "baseline stopped" in e["note"]:
+                    ax.annotate("stopped: > this", (e["n"], e["baseline_seconds"]),
+                                textcoords="offset points", xytext=(-70, 6), fontsize=7,
+                                color=line.get_color())
+        flo = [e for e in rows if e["floor_seconds"]]
+        if flo:
+            ax.plot([e["n"] for e in flo], [e["floor_seconds"] for e in flo], "^:",
+                    color=line.get_color(), alpha=0.6, label=f"{step} floor (bulk load)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("initiatives")
+    ax.set_ylabel("seconds (wall)")
+    ax.set_title("scgraph benchmark: time against size")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: run the suite, or (internally) one step as a worker."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000",
+                        help="comma-separated numbers of initiatives")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep datasets and stores here (default: a temporary folder)")
+    parser.add_argument("--baseline-timeout", type=float, default=600.0,
+                        help="stop a baseline step after this many seconds")
+    parser.add_argument("--baseline-max-n", type=int, default=None,
+                        help="run baselines only up to this size")
+    parser.add_argument("--keep-other-sizes", action="store_true",
+                        help="keep the results of sizes not run now from --out")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        _worker(args.worker, args.n, args.workdir, args.result)
+        return 0
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    run_suite(sizes, args.out, workdir=args.workdir, baseline_timeout=args.baseline_timeout,
+              baseline_max_n=args.baseline_max_n, keep_other_sizes=args.keep_other_sizes)
+    print((args.out / "summary.md").read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

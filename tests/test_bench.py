@@ -1,0 +1,58 @@
+"""A small run of the benchmark suite (1k initiatives) gives a complete, sane summary.
+
+No timing thresholds here: targets are shown by `make bench`, not asserted in tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.run import OPTIONAL_STEPS, STEP_KEYS, run_suite  # noqa: E402
+
+
+def test_smoke_run_at_1k_writes_every_documented_key(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    entries = run_suite([1000], out, workdir=tmp_path / "work", baseline_timeout=300,
+                        log=lambda _msg: None)
+    saved = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert saved == entries
+    assert all(tuple(e) == STEP_KEYS for e in saved)
+    by_step = {e["step"]: e for e in saved}
+    assert {"ingest", "stats"} <= set(by_step)
+
+    ingest = by_step["ingest"]
+    assert ingest["n"] == 1000
+    assert ingest["seconds"] > 0
+    assert ingest["floor_seconds"] > 0
+    assert ingest["baseline_seconds"] > 0
+    assert ingest["ratio"] == round(ingest["baseline_seconds"] / ingest["seconds"], 2) or \
+        abs(ingest["ratio"] - ingest["baseline_seconds"] / ingest["seconds"]) < 0.02
+    assert abs(ingest["floor_ratio"] - ingest["seconds"] / ingest["floor_seconds"]) < 0.02
+    # each step ran in its own process: a Python process with pyoxigraph takes > 20 MiB
+    assert 20 < ingest["peak_rss_mb"] < 4096
+    triples = int(ingest["note"].split()[0])
+    assert 20_000 < triples < 60_000
+
+    stats = by_step["stats"]
+    assert stats["seconds"] > 0
+    assert stats["baseline_seconds"] > 0
+    assert stats["floor_seconds"] is None
+
+    for name in OPTIONAL_STEPS:
+        # a module that is absent is recorded as skipped, not silently left out
+        present = importlib.util.find_spec(f"benchmarks.{name}") is not None
+        skipped = [e for e in saved if e["step"] == name and e["seconds"] is None]
+        assert [e["note"] for e in skipped] == \
+            ([] if present else [f"skipped: benchmarks/{name}.py is absent"])
+
+    table = (out / "summary.md").read_text(encoding="utf-8").splitlines()
+    assert len(table) == 2 + len(saved)
+    assert table[2].startswith("| ingest | 1,000 |")
+    assert (out / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

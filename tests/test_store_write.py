@@ -1,0 +1,71 @@
+"""replace_graphs is all or nothing, also when the process dies in the middle."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scgraph.errors import StoreError
+from scgraph.store import EmbeddedStore
+
+OLD = b"<http://a> <http://b> <http://c> .\n"
+NEW = b"<http://a> <http://b> <http://d> .\n"
+G1, G2 = "http://example.org/g1", "http://example.org/g2"
+
+DIE_BEFORE_COMMIT = """
+import os, sys
+import pyoxigraph as ox
+from scgraph.store import EmbeddedStore
+store = EmbeddedStore(sys.argv[1])
+real = store._store
+class Dying:
+    def __getattr__(self, name):
+        if name == "update":
+            def die(*args, **kwargs):
+                os._exit(9)
+            return die
+        return getattr(real, name)
+store._store = Dying()
+store.replace_graphs({sys.argv[2]: b"<http://a> <http://b> <http://d> .\\n",
+                      sys.argv[3]: b"<http://x> <http://y> <http://z> .\\n"})
+"""
+
+
+def _content(store: EmbeddedStore) -> set[tuple[str, ...]]:
+    return {tuple(str(t) for t in row) for row in
+            store.select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }").rows}
+
+
+def test_new_and_existing_graphs_are_replaced(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graphs({G1: OLD})
+        store.replace_graphs({G1: NEW, G2: OLD})
+        assert store.graphs() == [G1, G2]
+        assert _content(store) == {(f"<{G1}>", "<http://a>", "<http://b>", "<http://d>"),
+                                   (f"<{G2}>", "<http://a>", "<http://b>", "<http://c>")}
+
+
+def test_a_killed_write_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "s"
+    with EmbeddedStore(path) as store:
+        store.replace_graphs({G1: OLD})
+        before = _content(store)
+    done = subprocess.run([sys.executable, "-c", DIE_BEFORE_COMMIT, str(path), G1, G2],
+                          check=False)
+    assert done.returncode == 9
+    with EmbeddedStore(path) as store:
+        assert store.graphs() == [G1]
+        assert _content(store) == before
+        assert len(store) == 1
+
+
+def test_a_failed_write_changes_nothing(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graphs({G1: OLD})
+        with pytest.raises(StoreError, match="nothing was changed"):
+            store.replace_graphs({G2: NEW, G1: b"<http://a> <http://b> broken .\n"})
+        assert store.graphs() == [G1]
+        assert len(store) == 1
