@@ -50,7 +50,7 @@ lint: install-test
 	$(VENV)/bin/mypy
 
 test: install-test lint
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest --durations=25
 
 # HTML documentation of the ontology (pyLODE) and the core-class diagram, in docs/html/.
 docs: $(VENV)/bin/activate
