@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from scgraph.errors import EndpointError
@@ -365,13 +366,16 @@ def test_injection_through_the_proxy_reaches_the_server_as_one_term(fault: Setup
     before = _snapshot(fault.direct)
     remote = RemoteStore(fault.proxy.url + "/query", timeout=5)
     for hostile in ['x" } ; DROP ALL ; #', "x> } } ; CLEAR ALL #", "a\nb } } #",
-                    "\\u0022 } DROP ALL #", "{ ?s ?p ?o }", "<http://evil>"]:
+                    "a\r\nb", "\\u0022 } DROP ALL #", "\\U0000003E", "{ ?s ?p ?o }",
+                    "<http://evil>", "caf\u00e9 \U0001f3d9", "'''", "#"]:
         fault.proxy.fault.seen.clear()
         table = run_query(remote, "initiatives_in_field_and_region",
                           {"field": "mobility", "region": hostile})
         assert len(table) == 0
         (sent,) = fault.proxy.fault.seen
         assert sent.count("VALUES") == 1
+        echoed = remote.select("SELECT ?v WHERE { }", bindings={"v": ox.Literal(hostile)})
+        assert echoed.rows == [(ox.Literal(hostile),)]
     assert _snapshot(fault.direct) == before
     assert len(run_query(remote, "initiatives_in_field_and_region",
                          {"field": "mobility", "region": "Nordrhein-Westfalen"})) > 0

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
+import http.server
 import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import http.server
 import threading
 import urllib.error
 import urllib.parse
