@@ -220,3 +220,34 @@ def test_a_declared_parameter_that_is_not_projected(tmp_path: Path, mpsc: Embedd
     res = cli("query", path, "--store", mpsc_store_path, "--param", "p=http://a")
     assert res.code == 2
     assert "Traceback" not in res.err
+
+
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+METACHARACTERS = ["a\nb } } ; DROP ALL #", "line\r\nbreak", "tab\there", "\\u0022 } #",
+                  "\\U0000003E } #", "x\\\" ; ?s ?p ?o", "<http://evil> }", "{ ?s ?p ?o }",
+                  "\"\"\" } DROP ALL #", "caf\u00e9 \u202e \U0001f3d9", "#", ">"]
+
+
+@pytest.mark.parametrize("value", METACHARACTERS)
+def test_metacharacters_come_back_unchanged(value: str, mpsc: EmbeddedStore) -> None:
+    """A bound value is one literal: echoed back exactly, by store substitution and by
+    the VALUES block RemoteStore sends; a named query still matches nothing with it."""
+    echo = "SELECT ?v (STRLEN(?v) AS ?n) WHERE { }"
+    literal = ox.Literal(value)
+    substituted = mpsc.select(echo, bindings={"v": literal}).rows
+    injected = mpsc.select(inject_values(echo, {"v": literal})).rows
+    length = ox.Literal(str(len(value)), datatype=ox.NamedNode(XSD_INTEGER))
+    assert substituted == injected == [(literal, length)]
+    before = len(mpsc)
+    q = load_query("initiatives_in_field_and_region")
+    bindings = q.bindings({"field": "mobility", "region": value})
+    assert len(mpsc.select(inject_values(q.text, bindings))) == 0
+    assert len(run_query(mpsc, q, {"field": "mobility", "region": value})) == 0
+    assert len(mpsc) == before
+
+
+@pytest.mark.parametrize("value", ["http://e/a>b", "http://e/a b", "http://e/a\nb",
+                                   "http://e/{x}", "http://e/a\"b", "http://e/\\u003E"])
+def test_iri_parameters_with_metacharacters_are_refused(value: str) -> None:
+    with pytest.raises(QueryError, match="parameter 'p'"):
+        parse_parameter_value(Parameter("p", "iri", "x", "test"), value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import http.server
 import io
 import json
 import os
@@ -204,3 +205,89 @@ def test_serve_command(mpsc_store_path: Path) -> None:
                              capture_output=True, text=True, env=env, timeout=60)
     assert refused.returncode == 2
     assert "--allow-remote" in refused.stderr
+
+
+UPDATES = ["DROP ALL", "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+           "DELETE WHERE { ?s ?p ?o }", "LOAD <http://127.0.0.1:9/x.ttl>",
+           "PREFIX x: <http://e/> # a comment\nCLEAR DEFAULT",
+           "WITH <http://e/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }"]
+
+
+def _protocol_forms(url: str, text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The same text in every SPARQL 1.1 protocol form, as query and as update."""
+    return [(form, args) for form, args in [
+        ("GET query=", ("-G", url, "--data-urlencode", f"query={text}")),
+        ("GET update=", ("-G", url, "--data-urlencode", f"update={text}")),
+        ("POST form query=", (url, "--data-urlencode", f"query={text}")),
+        ("POST form update=", (url, "--data-urlencode", f"update={text}")),
+        ("POST sparql-query", (url, "-H", "Content-Type: application/sparql-query",
+                               "--data-binary", text)),
+        ("POST sparql-update", (url, "-H", "Content-Type: application/sparql-update",
+                                "--data-binary", text)),
+        ("POST form query= in the URL", (url + "?query=" + urllib.parse.quote(text),
+                                         "--data-urlencode", "x=1")),
+    ]]
+
+
+@pytest.mark.parametrize("update", UPDATES)
+def test_updates_are_refused_in_every_protocol_form(update: str, server: SparqlServer,
+                                                    mpsc: EmbeddedStore) -> None:
+    """GET and POST, form and direct body, ``query=`` and ``update=``: always 403."""
+    before = len(mpsc)
+    for form, args in _protocol_forms(server.url + "sparql", update):
+        status, body = _curl(*args)
+        assert status == 403, (form, status, body)
+        assert "read-only" in body
+    assert len(mpsc) == before
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server that records every request: a SERVICE target that must stay idle."""
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        do_POST = do_GET
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/sparql", seen
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_service_is_refused_in_every_spelling_and_protocol_form(
+        server: SparqlServer, listener: tuple[str, list[str]]) -> None:
+    """No request ever reaches the SERVICE target, however the keyword is written."""
+    target, seen = listener
+    spellings = [f"SELECT * {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+                 f"select * {{ service<{target}>{{?s ?p ?o}} }}",
+                 f"SELECT * {{ # SERVICE in a comment\n SeRvIcE SILENT <{target}> "
+                 "{ ?s ?p ?o } }",
+                 f"ASK {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+                 f"CONSTRUCT WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"]
+    for text in spellings:
+        for form, args in _protocol_forms(server.url + "sparql", text):
+            status, body = _curl(*args)
+            assert status == 403, (form, text, status, body)
+    escaped = f"SELECT * {{ \\u0053ERVICE <{target}> {{ ?s ?p ?o }} }}"
+    status, _ = _curl(server.url + "sparql", "--data-urlencode", f"query={escaped}")
+    assert status in (400, 403)
+    assert seen == []
+
+
+def test_make_server_binds_loopback_by_default(mpsc: EmbeddedStore) -> None:
+    srv = make_server(mpsc)
+    try:
+        assert srv.server_address[0] == "127.0.0.1"
+        assert srv.url.startswith("http://127.0.0.1:")
+    finally:
+        srv.server_close()

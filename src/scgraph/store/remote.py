@@ -3,12 +3,16 @@
 Queries go to the query endpoint, writes to the update endpoint, and uploads to the
 Graph Store Protocol URL where one is given (else as ``INSERT DATA`` updates).
 Every request has a timeout; connection failures and HTTP 502/503/504 are retried
-with exponential backoff. Credentials come from the environment:
+with exponential backoff. An update whose answer was lost after it was sent (a reset
+or cut connection, a gateway error) is not sent again: repeating a ``MOVE`` would
+empty its target. Credentials and limits come from the environment:
 
 =================================  ==========================================
 ``SCGRAPH_ENDPOINT_TOKEN``          bearer token (``Authorization: Bearer``)
 ``SCGRAPH_ENDPOINT_USER``,          HTTP basic authentication
 ``SCGRAPH_ENDPOINT_PASSWORD``
+``SCGRAPH_ENDPOINT_TIMEOUT``        seconds to wait for an answer (default 60)
+``SCGRAPH_ENDPOINT_RETRIES``        retries of a transient failure (default 3)
 =================================  ==========================================
 
 The endpoint must answer queries over the union of its named graphs when no
@@ -39,16 +43,35 @@ from scgraph.namespaces import GRAPH, PREFIXES
 from scgraph.sparql import inject_values
 from scgraph.store.base import EXPORT_FORMATS, Table, Term
 
-__all__ = ["ENV_PASSWORD", "ENV_TOKEN", "ENV_USER", "TRANSIENT_STATUS", "RemoteStore",
-           "parse_json_results"]
+__all__ = ["ENV_PASSWORD", "ENV_RETRIES", "ENV_TIMEOUT", "ENV_TOKEN", "ENV_USER",
+           "TRANSIENT_STATUS", "RemoteStore", "parse_json_results"]
 
 ENV_USER = "SCGRAPH_ENDPOINT_USER"
 ENV_PASSWORD = "SCGRAPH_ENDPOINT_PASSWORD"
 ENV_TOKEN = "SCGRAPH_ENDPOINT_TOKEN"
+ENV_TIMEOUT = "SCGRAPH_ENDPOINT_TIMEOUT"
+ENV_RETRIES = "SCGRAPH_ENDPOINT_RETRIES"
 #: HTTP statuses worth retrying: the server or a proxy in front of it is busy or restarting.
 TRANSIENT_STATUS = frozenset({502, 503, 504})
 _STAGING = GRAPH + "_staging/"
 _JSON_RESULTS = "application/sparql-results+json"
+
+
+class _AnswerLost(EndpointError):
+    """The request went out but its answer did not come back: it may have been done."""
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise UsageError(f"{name}={raw!r} is not a number >= 0; unset it or give e.g. 30")
+    return value
 
 
 def _term(cell: Mapping[str, str]) -> Term:
@@ -89,10 +112,12 @@ class RemoteStore:
     ``query_endpoint`` answers queries; ``update_endpoint`` (default: none, the store
     is read-only) takes updates; ``graph_store`` is an optional Graph Store Protocol
     URL for uploads, else data goes up as ``INSERT DATA`` of ``chunk_size`` triples.
+    ``timeout`` and ``retries`` default to the environment (see the module docstring).
     """
 
     def __init__(self, query_endpoint: str, update_endpoint: str | None = None,
-                 graph_store: str | None = None, *, timeout: float = 60.0, retries: int = 3,
+                 graph_store: str | None = None, *, timeout: float | None = None,
+                 retries: int | None = None,
                  backoff: float = 0.5, chunk_size: int = 2000,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         for url in (query_endpoint, update_endpoint, graph_store):
@@ -102,8 +127,8 @@ class RemoteStore:
         self.update_endpoint = update_endpoint
         self.graph_store = graph_store
         self.location = query_endpoint
-        self.timeout = timeout
-        self.retries = retries
+        self.timeout = _env_number(ENV_TIMEOUT, 60.0) if timeout is None else timeout
+        self.retries = int(_env_number(ENV_RETRIES, 3)) if retries is None else retries
         self.backoff = backoff
         self.chunk_size = chunk_size
         self._sleep = sleep
@@ -122,9 +147,14 @@ class RemoteStore:
 
     # -- HTTP ------------------------------------------------------------------------------
     def _request(self, method: str, url: str, *, body: bytes | None = None,
-                 headers: Mapping[str, str] | None = None) -> bytes:
-        """Send one request, retrying transient failures; return the response body."""
+                 headers: Mapping[str, str] | None = None, repeatable: bool = True) -> bytes:
+        """Send one request, retrying transient failures; return the response body.
+
+        A request that is not ``repeatable`` is retried only when it cannot have
+        reached the server (no connection) or the server said 503 Unavailable.
+        """
         all_headers = {"User-Agent": "scgraph", **self._headers, **(headers or {})}
+        maybe_done = "" if repeatable else "; the request may have been carried out"
         attempt = 0
         while True:
             req = urllib.request.Request(url, data=body, method=method, headers=all_headers)
@@ -134,24 +164,33 @@ class RemoteStore:
                     return data
             except urllib.error.HTTPError as exc:
                 message = exc.read().decode("utf-8", "replace").strip()
-                if exc.code in TRANSIENT_STATUS and attempt < self.retries:
+                if exc.code in TRANSIENT_STATUS and attempt < self.retries and (
+                        repeatable or exc.code == 503):
                     pass
                 else:
-                    raise EndpointError(self._describe(url, f"HTTP {exc.code} {exc.reason}",
-                                                       message)) from None
-            except (urllib.error.URLError, ConnectionError, HTTPException) as exc:
+                    error = _AnswerLost if exc.code in TRANSIENT_STATUS and maybe_done \
+                        else EndpointError
+                    raise error(self._describe(url, f"HTTP {exc.code} {exc.reason}",
+                                               message)) from None
+            except (urllib.error.URLError, ConnectionError, HTTPException, TimeoutError) as exc:
                 reason = getattr(exc, "reason", exc)
                 if isinstance(reason, TimeoutError | socket.timeout):
-                    raise EndpointError(self._describe(
-                        url, f"no answer within {self.timeout:g} s", "")) from None
-                if attempt >= self.retries:
-                    raise EndpointError(self._describe(
-                        url, f"cannot connect ({reason})",
-                        f"gave up after {attempt + 1} attempts; is the server running?")
+                    raise _AnswerLost(self._describe(
+                        url, f"no answer within {self.timeout:g} s",
+                        f"raise {ENV_TIMEOUT} to wait longer" + maybe_done)) from None
+                # urllib wraps failures before the request was sent; later ones are raw
+                refused = isinstance(exc, urllib.error.URLError)
+                if not refused and not repeatable:
+                    raise _AnswerLost(self._describe(
+                        url, f"connection lost ({reason!r})",
+                        "the request may have been carried out, so it is not sent again")
                     ) from None
-            except TimeoutError:
-                raise EndpointError(self._describe(
-                    url, f"no answer within {self.timeout:g} s", "")) from None
+                if attempt >= self.retries:
+                    cause = f"cannot connect ({reason})" if refused \
+                        else f"connection lost ({reason!r})"
+                    raise EndpointError(self._describe(
+                        url, cause, f"gave up after {attempt + 1} attempts"
+                        + ("; is the server running?" if refused else ""))) from None
             self._sleep(self.backoff * 2 ** attempt)
             attempt += 1
 
@@ -174,7 +213,7 @@ class RemoteStore:
                              "pass --update-endpoint to write")
         body = urllib.parse.urlencode({"update": sparql}).encode()
         self._request("POST", self.update_endpoint, body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded"})
+            "Content-Type": "application/x-www-form-urlencoded"}, repeatable=False)
 
     # -- reading ---------------------------------------------------------------------------
     def _results(self, sparql: str, bindings: Mapping[str, Term] | None) -> Table | bool:
@@ -276,6 +315,7 @@ class RemoteStore:
         run = uuid.uuid4().hex
         staged: list[tuple[str, str]] = []
         empty: list[str] = []
+        moving = False
         try:
             for i, (target, data) in enumerate(graphs.items()):
                 ox.NamedNode(target)  # refuse a malformed IRI before writing anything
@@ -288,11 +328,17 @@ class RemoteStore:
             steps = [f"MOVE SILENT GRAPH <{tmp}> TO GRAPH <{target}>" for tmp, target in staged]
             steps += [f"DROP SILENT GRAPH <{target}>" for target in empty]
             if steps:
+                moving = True
                 self.update(" ;\n".join(steps))
         except (EndpointError, ValueError, UnicodeDecodeError) as exc:
             with contextlib.suppress(EndpointError):
                 if staged:
                     self.update(" ;\n".join(f"DROP SILENT GRAPH <{tmp}>" for tmp, _ in staged))
+            if moving and isinstance(exc, _AnswerLost):  # MOVE is one request: all or none
+                raise EndpointError(
+                    f"writing to {self.update_endpoint}: no answer to the final MOVE, so the "
+                    "graphs are either all as before or all replaced; run `scgraph stats "
+                    f"--endpoint ...` to see which: {exc}") from exc
             raise EndpointError(f"writing to {self.update_endpoint} failed, nothing was "
                                 f"changed: {exc}") from exc
 
