@@ -22,6 +22,7 @@ import rdflib
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from scgraph.errors import UsageError
+from scgraph.ingest import ingest
 from scgraph.queries import load_query, run_query
 from scgraph.serve import SparqlServer, make_server
 from scgraph.store import EmbeddedStore
@@ -291,3 +292,31 @@ def test_make_server_binds_loopback_by_default(mpsc: EmbeddedStore) -> None:
         assert srv.url.startswith("http://127.0.0.1:")
     finally:
         srv.server_close()
+
+
+def test_ingest_runs_while_serve_is_up(tmp_path: Path, mpsc_path: Path,
+                                      small_path: Path) -> None:
+    """The endpoint holds no lock between queries: a writer gets in, queries see its result."""
+    store_dir = tmp_path / "store"
+    with EmbeddedStore(store_dir) as st:
+        ingest([small_path], st)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "scgraph", "serve", "--store",
+                             str(store_dir), "--port", "0", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[1]
+        status, body = _curl("-G", url + "sparql", "--data-urlencode", f"query={COUNT}",
+                             "-H", "Accept: text/csv")
+        assert (status, list(csv.reader(io.StringIO(body)))) == (200, [["n"], ["4"]])
+        writer = subprocess.run([sys.executable, "-m", "scgraph", "ingest", "--store",
+                                 str(store_dir), str(mpsc_path)],
+                                capture_output=True, text=True, env=env, timeout=300)
+        assert writer.returncode == 0, writer.stderr
+        status, body = _curl("-G", url + "sparql", "--data-urlencode", f"query={COUNT}",
+                             "-H", "Accept: text/csv")
+        assert (status, list(csv.reader(io.StringIO(body)))) == (200, [["n"], ["253"]])
+    finally:
+        proc.send_signal(2)
+        proc.wait(timeout=30)

@@ -562,8 +562,10 @@ def serve_cmd(
 ) -> None:
     """Serve the store as a read-only SPARQL 1.1 endpoint with a query page at /."""
     from scgraph.serve import make_server
+    from scgraph.store import ReopeningStore
 
-    with open_store(store, read_only=True) as st:
+    # opened per query: an ingest can run while the endpoint serves
+    with ReopeningStore(store_path(store)) as st:
         server = make_server(st, host, port, allow_remote=allow_remote,
                              allow_service=allow_service,
                              log=None if quiet else lambda m: err.print(m, markup=False))

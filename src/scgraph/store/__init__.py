@@ -14,12 +14,14 @@ from scgraph.errors import UsageError
 from scgraph.store.base import EXPORT_FORMATS, GraphStore, Table, Term, term_value
 from scgraph.store.embedded import EmbeddedStore
 from scgraph.store.remote import RemoteStore
+from scgraph.store.reopening import ReopeningStore
 
 __all__ = [
     "EXPORT_FORMATS",
     "EmbeddedStore",
     "GraphStore",
     "RemoteStore",
+    "ReopeningStore",
     "Table",
     "Term",
     "connect",
