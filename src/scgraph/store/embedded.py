@@ -27,6 +27,7 @@ LOCK_FILE = "scgraph.lock"
 READ_LOCK_FILE = "scgraph.read.lock"
 #: Seconds a reader waits for a write to finish (and a writer for readers) before giving up.
 LOCK_TIMEOUT = 60.0
+_OPEN_ATTEMPTS = 5
 _STAGING = GRAPH + "_staging/"
 #: Graphs a write creates are listed here until the write commits.
 _JOURNAL = _STAGING + "journal"
@@ -61,6 +62,7 @@ class EmbeddedStore:
         self.location = str(self.path) if self.path else "memory"
         self._lock: IO[str] | None = None
         self._read_lock: IO[str] | None = None
+        self._held: IO[str] | None = None
         if self.path is None:
             self._store = ox.Store()
             return
@@ -69,11 +71,18 @@ class EmbeddedStore:
                 raise StoreError(f"{self.path}: no store here yet; run `scgraph ingest "
                                  f"--store {self.path} DATASET` first")
             self._read_lock = self._flock(READ_LOCK_FILE, fcntl.LOCK_SH)
-            try:
-                self._store = ox.Store.read_only(str(self.path))
-            except OSError as exc:
-                self._release_lock()
-                raise StoreError(f"{self.path}: cannot open the store read-only: {exc}") from exc
+            for attempt in range(_OPEN_ATTEMPTS):
+                try:
+                    self._store = ox.Store.read_only(str(self.path))
+                    break
+                except (OSError, RuntimeError) as exc:
+                    # files can move under a reader that opens while an earlier
+                    # writer's background compaction finishes: open again
+                    if attempt + 1 == _OPEN_ATTEMPTS:
+                        self._release_lock()
+                        raise StoreError(f"{self.path}: cannot open the store read-only: "
+                                         f"{exc}") from exc
+                    time.sleep(0.2 * (attempt + 1))
             return
         if self.path.exists() and not self.path.is_dir():
             raise UsageError(f"{self.path}: is a file; --store needs a folder")
@@ -149,12 +158,20 @@ class EmbeddedStore:
                 time.sleep(0.02)
 
     @contextlib.contextmanager
-    def _changing(self) -> Iterator[None]:
-        """Hold the readers' lock exclusively while the files on disk change."""
-        if self.path is None:
+    def _changing(self, *, until_close: bool = False) -> Iterator[None]:
+        """Hold the readers' lock exclusively while the files on disk change.
+
+        With ``until_close``, keep holding it until :meth:`close`: a write leaves
+        background compaction behind, which must not run under a reader.
+        """
+        if self.path is None or self._held is not None:
             yield
             return
         fh = self._flock(READ_LOCK_FILE, fcntl.LOCK_EX)
+        if until_close:
+            self._held = fh
+            yield
+            return
         try:
             yield
         finally:
@@ -253,7 +270,7 @@ class EmbeddedStore:
         left as it was before the write.
         """
         self._writable()
-        with self._changing():
+        with self._changing(until_close=True):
             self._replace_graphs(graphs)
 
     def _replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
@@ -295,7 +312,7 @@ class EmbeddedStore:
         """Remove named graphs in one transaction."""
         self._writable()
         if graphs:
-            with self._changing():
+            with self._changing(until_close=True):
                 self._store.update(" ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
                 self._store.flush()
 
@@ -308,6 +325,11 @@ class EmbeddedStore:
                 del self._store
         if hasattr(self, "_store"):
             del self._store
+        if self._held is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._held, fcntl.LOCK_UN)
+            self._held.close()
+            self._held = None
         self._release_lock()
 
     def __enter__(self) -> EmbeddedStore:
