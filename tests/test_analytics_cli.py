@@ -70,3 +70,30 @@ def test_report_writes_html_markdown_and_csv(cli, mpsc_store: Path, tmp_path: Pa
     md = (out / "report.md").read_text("utf-8")
     assert "## Integration ranking" in md
     assert pd.read_csv(io.StringIO((out / "integration.csv").read_text("utf-8"))).shape[0] == 89
+
+
+def test_analyze_screening_is_its_golden_file(cli, mpsc_store: Path) -> None:
+    """``analyze screening`` prints tests/golden/screening_mpsc.csv (checked by hand, see
+    tests/test_screening.py::test_screening_mpsc_matches_golden)."""
+    result = cli("analyze", "screening", "--store", mpsc_store, "--format", "csv")
+    assert result.code == 0, result.err
+    golden = Path(__file__).resolve().parent / "golden" / "screening_mpsc.csv"
+    got = pd.read_csv(io.StringIO(result.out), dtype=str, keep_default_na=False)
+    expected = pd.read_csv(golden, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_report_has_the_screening_section(cli, mpsc_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    assert cli("report", "--store", mpsc_store, "--out", out).code == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Side-effect screening</h2>" in html
+    screening = pd.read_csv(Path(__file__).resolve().parent / "golden" / "screening_mpsc.csv",
+                            dtype=str, keep_default_na=False)
+    dp = screening[(screening["status"] == "open") & (screening["polarity"] == "risk")
+                   & screening["effect"].isin(["data_breach", "data_protection",
+                                               "purpose_creep", "surveillance"])]
+    table = pd.read_csv(out / "screening_open_data_protection.csv", dtype=str,
+                        keep_default_na=False)
+    assert sorted(table["id"]) == sorted(dp["id"])
+    assert dp["id"].nunique() > 0
