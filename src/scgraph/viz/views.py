@@ -23,12 +23,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from scgraph.analytics.isolation import isolated as isolated_measure
 from scgraph.analytics.projection import (
     DEPENDENCY_RELATIONS,
     GraphData,
     dependency_graph,
     field_graph,
-    interaction_graph,
 )
 from scgraph.errors import UsageError
 from scgraph.namespaces import sparql_prefixes
@@ -158,14 +158,8 @@ def _municipalities(label: str) -> list[str]:
 
 
 def _isolated_single_purpose(data: GraphData) -> set[str]:
-    """Ids of isolated single-purpose solutions.
-
-    Definition: exactly one action field and no interaction other than
-    ``part_of`` in either direction (degree 0 in the interaction graph).
-    """
-    g = interaction_graph(data)
-    fields = data.fields_of()
-    return {n for n in g.nodes if g.degree(n) == 0 and len(fields.get(n, [])) == 1}
+    """Ids of isolated single-purpose solutions (:func:`scgraph.analytics.isolated`)."""
+    return set(isolated_measure(data)["id"])
 
 
 def _primary_field(fields: Iterable[str]) -> str:
