@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 import rdflib
-from pyshacl import validate as shacl_validate
 
 from scgraph.errors import Problem
 from scgraph.ingest.records import Location
@@ -64,6 +63,8 @@ def ontology_ntriples() -> bytes:
 
 
 def _with_pyshacl(data: bytes) -> list[_Result]:
+    from pyshacl import validate as shacl_validate  # slow to import; only this engine needs it
+
     graph = rdflib.Graph()
     graph.parse(data=data.decode(), format="nt")
     _conforms, report, _text = shacl_validate(
