@@ -7,10 +7,10 @@ import fcntl
 import os
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
@@ -28,6 +28,7 @@ READ_LOCK_FILE = "scgraph.read.lock"
 #: Seconds a reader waits for a write to finish (and a writer for readers) before giving up.
 LOCK_TIMEOUT = 60.0
 _OPEN_ATTEMPTS = 5
+_T = TypeVar("_T")
 _STAGING = GRAPH + "_staging/"
 #: Graphs a write creates are listed here until the write commits.
 _JOURNAL = _STAGING + "journal"
@@ -191,44 +192,70 @@ class EmbeddedStore:
         self._store.flush()
 
     # -- reading ---------------------------------------------------------------------------
-    def _query(self, sparql: str, bindings: Mapping[str, Term] | None) -> object:
+    def _read(self, fn: Callable[[ox.Store], _T]) -> _T:
+        """Run a read to completion; a read-only store reopens if its files moved.
+
+        A writer's background compaction (left from opening the store) can delete
+        files under a reader. The reader holds the shared lock, so no write commits
+        meanwhile: reopening sees the same data, and the read is run again.
+        """
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                return fn(self._store)
+            except (OSError, RuntimeError) as exc:
+                if not self.read_only or self.path is None or attempt + 1 == _OPEN_ATTEMPTS:
+                    raise StoreError(f"{self.location}: reading failed: {exc}") from exc
+                time.sleep(0.1 * (attempt + 1))
+                with contextlib.suppress(OSError, RuntimeError):
+                    self._store = ox.Store.read_only(str(self.path))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _query(self, sparql: str, bindings: Mapping[str, Term] | None
+               ) -> Table | bool | list[ox.Triple]:
+        def run(store: ox.Store) -> Table | bool | list[ox.Triple]:
+            result = store.query(sparql, use_default_graph_as_union=True,
+                                 substitutions=_substitutions(bindings))
+            if isinstance(result, ox.QuerySolutions):
+                return Table.from_solutions(result)
+            if isinstance(result, ox.QueryBoolean):
+                return bool(result)
+            return list(result)
+
         try:
-            return self._store.query(sparql, use_default_graph_as_union=True,
-                                     substitutions=_substitutions(bindings))
+            return self._read(run)
         except SyntaxError as exc:
             raise UsageError(f"SPARQL syntax error: {exc}") from exc
-        except OSError as exc:
-            raise StoreError(f"{self.location}: query failed: {exc}") from exc
 
     def select(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> Table:
         """Run a SELECT query over the union of all graphs."""
         result = self._query(sparql, bindings)
-        if not isinstance(result, ox.QuerySolutions):
+        if not isinstance(result, Table):
             raise UsageError("expected a SELECT query")
-        return Table.from_solutions(result)
+        return result
 
     def ask(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> bool:
         """Run an ASK query over the union of all graphs."""
         result = self._query(sparql, bindings)
-        if not isinstance(result, ox.QueryBoolean):
+        if not isinstance(result, bool):
             raise UsageError("expected an ASK query")
-        return bool(result)
+        return result
 
     def construct(self, sparql: str, *,
                   bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
         """Run a CONSTRUCT or DESCRIBE query over the union of all graphs."""
         result = self._query(sparql, bindings)
-        if not isinstance(result, ox.QueryTriples):
+        if not isinstance(result, list):
             raise UsageError("expected a CONSTRUCT or DESCRIBE query")
-        return list(result)
+        return result
 
     def graphs(self) -> list[str]:
         """IRIs of the named graphs, sorted."""
-        return sorted(g.value for g in self._store.named_graphs()
-                      if isinstance(g, ox.NamedNode) and not g.value.startswith(_STAGING))
+        return self._read(lambda store: sorted(
+            g.value for g in store.named_graphs()
+            if isinstance(g, ox.NamedNode) and not g.value.startswith(_STAGING)))
 
     def __len__(self) -> int:
-        return len(self._store)
+        return self._read(len)
 
     def export(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialise the store, or one named graph, as ``fmt`` (see EXPORT_FORMATS)."""
@@ -237,21 +264,24 @@ class EmbeddedStore:
                              + ", ".join(EXPORT_FORMATS))
         rdf_format, datasets = EXPORT_FORMATS[fmt]
         prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-        if graph is not None:
-            if graph not in self.graphs():
-                raise UsageError(f"no graph {graph!r} in the store; "
-                                 "`scgraph stats` lists the datasets")
-            out = self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph),
-                                   prefixes=prefixes) if not datasets else None
-            if out is None:
-                quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-                out = ox.serialize(quads, format=rdf_format, prefixes=prefixes)
-            return out or b""
-        if datasets:
-            return self._store.dump(format=rdf_format, prefixes=prefixes) or b""
-        triples = {q.triple for q in self._store}
-        return ox.serialize(sorted(triples, key=str), format=rdf_format,
-                            prefixes=prefixes) or b""
+        if graph is not None and graph not in self.graphs():
+            raise UsageError(f"no graph {graph!r} in the store; "
+                             "`scgraph stats` lists the datasets")
+
+        def dump(store: ox.Store) -> bytes:
+            if graph is not None:
+                if not datasets:
+                    return store.dump(format=rdf_format, from_graph=ox.NamedNode(graph),
+                                      prefixes=prefixes) or b""
+                quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+                return ox.serialize(quads, format=rdf_format, prefixes=prefixes) or b""
+            if datasets:
+                return store.dump(format=rdf_format, prefixes=prefixes) or b""
+            triples = {q.triple for q in store}
+            return ox.serialize(sorted(triples, key=str), format=rdf_format,
+                                prefixes=prefixes) or b""
+
+        return self._read(dump)
 
     # -- writing ---------------------------------------------------------------------------
     def _writable(self) -> None:
