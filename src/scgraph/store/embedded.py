@@ -35,6 +35,12 @@ _JOURNAL = _STAGING + "journal"
 _PENDING = _STAGING + "pending"
 
 
+def _files_moved(exc: Exception) -> bool:
+    """Whether a read failed because store files changed under it."""
+    text = str(exc)
+    return isinstance(exc, OSError) or "IO error" in text or "Corruption" in text
+
+
 def _substitutions(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | None:
     if not bindings:
         return None
@@ -203,8 +209,11 @@ class EmbeddedStore:
             try:
                 return fn(self._store)
             except (OSError, RuntimeError) as exc:
-                if not self.read_only or self.path is None or attempt + 1 == _OPEN_ATTEMPTS:
-                    raise StoreError(f"{self.location}: reading failed: {exc}") from exc
+                moved = self.read_only and self.path is not None and _files_moved(exc)
+                if not moved or attempt + 1 == _OPEN_ATTEMPTS:
+                    if isinstance(exc, OSError):
+                        raise StoreError(f"{self.location}: reading failed: {exc}") from exc
+                    raise  # not about files: e.g. a substitution the query cannot take
                 time.sleep(0.1 * (attempt + 1))
                 with contextlib.suppress(OSError, RuntimeError):
                     self._store = ox.Store.read_only(str(self.path))
