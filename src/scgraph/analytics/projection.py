@@ -11,7 +11,8 @@ record ``A relation B``; ``supports`` gives B → A (B depends on A).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import networkx as nx
 import pandas as pd
@@ -171,6 +172,18 @@ class GraphData:
     relations: pd.DataFrame
     actors: pd.DataFrame
     side_effects: pd.DataFrame
+    _memo: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False,
+                                            compare=False)
+
+    def memo(self, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """``compute()`` once per ``key`` for this data; each call gets a copy.
+
+        Measures that several others build on (dependency edges, betweenness)
+        are computed once per load this way.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key].copy()
 
     def fields_of(self) -> dict[str, list[str]]:
         """Initiative id -> its action-field keys."""
@@ -261,6 +274,10 @@ def _add_initiative_nodes(g: nx.Graph, data: GraphData) -> None:
 def dependency_edges(source: GraphStore | GraphData) -> pd.DataFrame:
     """Dependency edges A → B ("A needs B"): columns source_id, target_id, relation."""
     data = _data(source)
+    return data.memo("dependency edges", lambda: _dependency_edges(data))
+
+
+def _dependency_edges(data: GraphData) -> pd.DataFrame:
     rel = data.relations[data.relations["relation"].isin(list(DEPENDENCY_RELATIONS))]
     rows = []
     for src, relation, tgt in zip(rel["source_id"], rel["relation"], rel["target_id"],
