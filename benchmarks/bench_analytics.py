@@ -105,6 +105,7 @@ def _child_scgraph(store_dir: Path, out_dir: Path) -> dict[str, Any]:
         bridging_actors,
         data_protection_exposure,
         load_graph_data,
+        screening,
         unmitigated_risks,
     )
     from scgraph.reports import write_report
@@ -123,14 +124,15 @@ def _child_scgraph(store_dir: Path, out_dir: Path) -> dict[str, Any]:
         results = {}
         for name, measure in {**MEASURES, **extra}.items():
             t = time.perf_counter()
-            # screening reads the solution types from the store; the others share one load
-            frame = measure(store if name == "screening" else data)
+            # screening reads the solution types from the store; all share one load
+            frame = (screening(store, data=data) if name == "screening"
+                     else measure(data))
             timings[name] = time.perf_counter() - t
             rows[name] = len(frame)
             results[name] = frame
         analytics = time.perf_counter() - start
         t = time.perf_counter()
-        write_report(store, out_dir)
+        write_report(store, out_dir, data=data)
         timings["report"] = time.perf_counter() - t
     fm = results["field-matrix"]
     return {
