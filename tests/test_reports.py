@@ -106,6 +106,19 @@ def test_report_reuses_data_loaded_by_the_caller(hostile_store: EmbeddedStore,
     for module in ("scgraph.reports.dependency_report", "scgraph.analytics.screening"):
         monkeypatch.setattr(importlib.import_module(module), "load_graph_data",
                             no_second_load)
+    screening_module = importlib.import_module("scgraph.analytics.screening")
+    real = screening_module.stored_solution_types
+    calls: list[object] = []
+
+    def counted(store: EmbeddedStore) -> pd.DataFrame:
+        calls.append(store)
+        return real(store)
+
+    monkeypatch.setattr(screening_module, "stored_solution_types", counted)
     report = build_report(hostile_store, data=data)
     assert report.sections[-1].title == "Side-effect screening"  # still read from the store
     assert render_markdown(report) == expected
+    # the screening measure on the same store and load is not computed again
+    again = screening_module.screening(hostile_store, data=data)
+    assert again.equals(report.tables()["screening"])
+    assert calls == [hostile_store]

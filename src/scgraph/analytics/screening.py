@@ -71,7 +71,8 @@ def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | 
         wrote one, else the packaged pattern files.
     data
         With a store: :func:`~scgraph.analytics.load_graph_data` of it, when the
-        caller has loaded it already (saves loading it again).
+        caller has loaded it already (saves loading it again; the result is then
+        kept with ``data`` and computed once).
 
     Returns
     -------
@@ -97,6 +98,11 @@ def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | 
                              "scgraph.screening.solution_types(store)")
         data = source
     else:
+        if data is not None and solution_types is None and patterns is None:
+            # the same store and load give the same table: computed once per load
+            store = source
+            return data.memo(f"screening of {store.location}", lambda: screening(
+                store, solution_types=stored_solution_types(store), data=data))
         data = data if data is not None else load_graph_data(source)
         if solution_types is None:
             solution_types = stored_solution_types(source)
