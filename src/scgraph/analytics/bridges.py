@@ -18,7 +18,7 @@ import networkx as nx
 import pandas as pd
 import rustworkx as rx
 
-from scgraph.analytics._source import as_graph_data, join_fields
+from scgraph.analytics._source import as_graph_data, join_fields, shared
 from scgraph.analytics.projection import GraphData, interaction_graph
 from scgraph.store.base import GraphStore
 
@@ -78,6 +78,7 @@ def _bridge_edges(data: GraphData) -> list[tuple[_Node, _Node]]:
     return edges
 
 
+@shared
 def articulation_points(source: GraphStore | GraphData) -> pd.DataFrame:
     """Actors and initiatives whose removal separates connected fields.
 
@@ -222,6 +223,7 @@ def _sampled(n: int, edges: list[tuple[int, int]], samples: int, seed: int) -> l
     return [max(0.0, float(v)) for v in estimate.scores()]
 
 
+@shared
 def bridging_actors(source: GraphStore | GraphData) -> pd.DataFrame:
     """Actors ranked by the number of action fields their initiatives span.
 
@@ -252,6 +254,7 @@ def bridging_actors(source: GraphStore | GraphData) -> pd.DataFrame:
                            ascending=[False, False, True]).reset_index(drop=True)
 
 
+@shared
 def bridges(source: GraphStore | GraphData) -> pd.DataFrame:
     """Actors and initiatives that bridge fields, in one ranked table.
 
