@@ -52,6 +52,10 @@ def test_smoke_run_at_1k_writes_every_documented_key(tmp_path: Path) -> None:
         assert [e["note"] for e in skipped] == \
             ([] if present else [f"skipped: benchmarks/{name}.py is absent"])
 
+    # bench_analytics contributes the analytics and the report as two steps
+    assert by_step["analyze"]["seconds"] > 0
+    assert by_step["report"]["seconds"] > 0
+
     table = (out / "summary.md").read_text(encoding="utf-8").splitlines()
     assert len(table) == 2 + len(saved)
     assert table[2].startswith("| ingest | 1,000 |")
