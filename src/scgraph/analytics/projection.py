@@ -1,8 +1,10 @@
 """Projections from the store to tables and networkx graphs.
 
-:func:`load_graph_data` pulls what the analytics need in four SPARQL queries;
+:func:`load_graph_data` pulls what the analytics need in a dozen small SPARQL
+queries (plain SPARQL 1.1, so remote endpoints answer them too) joined in pandas;
 each projection takes either a store or the loaded :class:`GraphData`, so that
-several measures can share one load.
+several measures can share one load, and results that several measures build on
+are kept with the data (:meth:`GraphData.memo`).
 
 Direction of the dependency graph: an edge A → B means "A needs B".
 ``depends_on``, ``integrates`` and ``visualises_data_of`` give A → B for a
