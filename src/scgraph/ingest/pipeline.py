@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,9 +68,32 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small objects are made.
+
+    The records form no reference cycles; without the pause, collections that walk
+    every live object run again and again as they grow (a quarter of the time at 100k).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
              progress: Progress | None, shacl: str) -> tuple[list[_Prepared], list[Problem]]:
     """Read, check, map and validate; raise InputError listing every problem."""
+    with _gc_paused():
+        return _prepare_all(paths, store, progress, shacl)
+
+
+def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
+                 progress: Progress | None, shacl: str
+                 ) -> tuple[list[_Prepared], list[Problem]]:
     say = progress or (lambda _msg: None)
     if not paths:
         raise UsageError("no dataset given; name a dataset folder or file")
