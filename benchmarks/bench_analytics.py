@@ -53,7 +53,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "analytics.json"
 TARGET_SECONDS = 5.0
 TARGET_BYTES = int(1.5 * 2**30)
 #: Seconds after which the baseline is stopped (rdflib needs far longer at 100k).
-BASELINE_TIMEOUT = 900.0
+BASELINE_TIMEOUT = 300.0
 
 _PREFIXES = """PREFIX sc: <https://w3id.org/scgraph/ontology#>
 PREFIX scr: <https://w3id.org/scgraph/relation/>
