@@ -223,11 +223,9 @@ def _optional_entries(name: str, n: int, work: Path) -> list[dict[str, Any]]:
                 | {"seconds": None, "peak_rss_mb": None}]
     result = _spawn(name, n, work, None)
     rss = result["peak_rss_mb"]
-    if "seconds" in result:
-        parts = {name: result}
-    else:
-        parts = {k: v if isinstance(v, dict) else {"seconds": v}
-                 for k, v in result.items() if isinstance(v, (dict, int, float))}
+    # a module gives one step (a dict with "seconds") or several: {step: {"seconds": ...}}
+    parts = {name: result} if "seconds" in result else \
+        {k: v for k, v in result.items() if isinstance(v, dict)}
     entries = []
     for step, part in parts.items():
         if "seconds" not in part:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,15 @@ class Opened:
     def dimmed(self) -> int:
         return int(self.js(f"scgraph.nodes.get().filter(n => n.color && "
                            f"n.color.background === '{DIMMED}').length"))
+
+    def dimmed_after_events(self, timeout: float = 5.0) -> int:
+        """Dimmed nodes once the page has handled pending input (it lags on a busy machine)."""
+        deadline = time.monotonic() + timeout
+        count = self.dimmed()
+        while count and time.monotonic() < deadline:
+            self.page.wait_for_timeout(100)
+            count = self.dimmed()
+        return count
 
     def hidden_nodes(self) -> list[str]:
         return list(self.js("scgraph.nodes.get({filter: n => n.hidden}).map(n => n.id)"))
@@ -251,7 +261,7 @@ def test_click_highlights_neighbours_and_shows_sources(browser, mpsc, mpsc_views
         box_graph = page.locator("#graph").bounding_box()
         assert box_graph is not None
         page.mouse.click(box_graph["x"] + 5, box_graph["y"] + 5)  # empty space
-        assert opened.dimmed() == 0
+        assert opened.dimmed_after_events() == 0
         _check_clean(opened)
     finally:
         opened.context.close()
