@@ -189,8 +189,8 @@ def prepare(n: int, workdir: Path) -> dict[str, float]:
     return setup
 
 
-def run(n: int, workdir: Path, *, repeat: int = 3, embedded_budget: float = 120.0,
-        rdflib_budget: float = 30.0, names: Sequence[str] | None = None,
+def run(n: int, workdir: Path, *, repeat: int = 3, embedded_budget: float = 90.0,
+        rdflib_budget: float = 20.0, names: Sequence[str] | None = None,
         with_rdflib: bool = True) -> dict[str, Any]:
     """Run the comparison at ``n`` initiatives in ``workdir``; return the numbers.
 
@@ -259,9 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3,
                         help="further runs of a query under 1 s on the embedded store "
                              "(the median is kept)")
-    parser.add_argument("--embedded-budget", type=float, default=120.0,
+    parser.add_argument("--embedded-budget", type=float, default=90.0,
                         help="seconds the embedded store may take per query")
-    parser.add_argument("--rdflib-budget", type=float, default=30.0,
+    parser.add_argument("--rdflib-budget", type=float, default=20.0,
                         help="seconds rdflib may take per query before it is stopped")
     parser.add_argument("--query", action="append", default=None,
                         help="only this named query (repeatable)")
