@@ -14,11 +14,22 @@ Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
    initiatives — a representative subset, whose results are checked against scgraph's;
 4. the ratio baseline / scgraph over the same subset.
 
-Target (issue 3): analytics + report at 100k in ≤ 5 s and ≤ 1.5 GiB.
+Target (issue 3): analytics + report at 100k in ≤ 5 s and ≤ 1.5 GiB. Measured
+(benchmarks/README.md, "Analytics and report"): 102 s and 781 MiB at 100k on the
+shared 2-core machine, so the memory target is met and the time target is not:
+reading the on-disk store (26 s), keyword screening (31 s) and sampled betweenness
+(about 20 s) remain; the README says why and what comes next.
+
+Above 5,000 initiatives betweenness is *sampled* (networkit, 200 sources, seed 0;
+its ``method`` column says so), so the ``bridges`` table is an estimate there; every
+other number is exact. A baseline slower than ``--baseline-timeout`` seconds is
+stopped and the ratio recorded as a lower bound. Given a ``workdir`` that holds
+``store/`` and ``all.nt`` (as ``make bench`` prepares it), those are used.
 
 Usage::
 
     python -m benchmarks.bench_analytics --n 100000 [--workdir DIR] [--no-baseline]
+        [--baseline-timeout SECONDS]
 
 writes ``benchmarks/results/analytics.json``. :func:`run` is the entry point for
 ``make bench``.
@@ -41,6 +52,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "analytics.json"
 TARGET_SECONDS = 5.0
 TARGET_BYTES = int(1.5 * 2**30)
+#: Seconds after which the baseline is stopped (rdflib needs far longer at 100k).
+BASELINE_TIMEOUT = 300.0
 
 _PREFIXES = """PREFIX sc: <https://w3id.org/scgraph/ontology#>
 PREFIX scr: <https://w3id.org/scgraph/relation/>
@@ -105,6 +118,7 @@ def _child_scgraph(store_dir: Path, out_dir: Path) -> dict[str, Any]:
         bridging_actors,
         data_protection_exposure,
         load_graph_data,
+        screening,
         unmitigated_risks,
     )
     from scgraph.reports import write_report
@@ -123,14 +137,15 @@ def _child_scgraph(store_dir: Path, out_dir: Path) -> dict[str, Any]:
         results = {}
         for name, measure in {**MEASURES, **extra}.items():
             t = time.perf_counter()
-            # screening reads the solution types from the store; the others share one load
-            frame = measure(store if name == "screening" else data)
+            # screening reads the solution types from the store; all share one load
+            frame = (screening(store, data=data) if name == "screening"
+                     else measure(data))
             timings[name] = time.perf_counter() - t
             rows[name] = len(frame)
             results[name] = frame
         analytics = time.perf_counter() - start
         t = time.perf_counter()
-        write_report(store, out_dir)
+        write_report(store, out_dir, data=data)
         timings["report"] = time.perf_counter() - t
     fm = results["field-matrix"]
     return {
@@ -179,25 +194,36 @@ def _child_baseline(ntriples: Path) -> dict[str, Any]:
     }
 
 
-def _in_child(*args: str) -> dict[str, Any]:
+def _in_child(*args: str, timeout: float | None = None) -> dict[str, Any]:
     proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_analytics", *args],
-                          cwd=ROOT, capture_output=True, text=True, check=False)
+                          cwd=ROOT, capture_output=True, text=True, check=False,
+                          timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child {args[:2]} failed:\n{proc.stderr}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
 
 
-def run(n: int, workdir: Path, *, baseline: bool = True) -> dict[str, Any]:
-    """Generate ``n`` initiatives under ``workdir``, ingest, and time scgraph vs baseline."""
+def run(n: int, workdir: Path, *, baseline: bool = True,
+        baseline_timeout: float = BASELINE_TIMEOUT) -> dict[str, Any]:
+    """Generate ``n`` initiatives under ``workdir``, ingest, and time scgraph vs baseline.
+
+    A baseline that runs longer than ``baseline_timeout`` seconds is stopped; the
+    ratio is then a lower bound (``ratio_subset_at_least``).
+    """
     from benchmarks.generate import generate
     from scgraph.ingest import ingest
     from scgraph.store import EmbeddedStore
 
     workdir.mkdir(parents=True, exist_ok=True)
     data_dir, store_dir = workdir / f"syn{n}", workdir / f"store{n}"
+    ntriples = workdir / f"store{n}.nt"
+    if (workdir / "store" / "CURRENT").is_file():
+        # ``make bench`` (benchmarks/run.py) has ingested the dataset already
+        store_dir, ntriples = workdir / "store", workdir / "all.nt"
+        data_dir = workdir / "data"
     setup: dict[str, float] = {}
-    if not (data_dir / "initiatives.csv").is_file():
+    if not (store_dir / "CURRENT").is_file() and not (data_dir / "initiatives.csv").is_file():
         t = time.perf_counter()
         generate(n, data_dir)
         setup["generate_s"] = time.perf_counter() - t
@@ -213,16 +239,24 @@ def run(n: int, workdir: Path, *, baseline: bool = True) -> dict[str, Any]:
                               "target": {"seconds": TARGET_SECONDS, "bytes": TARGET_BYTES}}
     ours = _in_child("--child", "scgraph", str(store_dir), str(workdir / "report"))
     result["scgraph"] = ours
+    # the steps ``make bench`` (benchmarks/run.py) lists in its summary
+    result["analyze"] = {"seconds": ours["analytics_s"],
+                         "note": "load once + every measure; baseline: see analytics.json"}
+    result["report"] = {"seconds": ours["report_s"], "note": "report from the loaded data"}
     result["meets_target"] = {
         "time": ours["total_s"] <= TARGET_SECONDS,
         "memory": ours["peak_rss_bytes"] <= TARGET_BYTES,
     }
     if baseline:
-        ntriples = workdir / f"store{n}.nt"
         if not ntriples.is_file():
             with EmbeddedStore(store_dir, read_only=True) as store:
                 ntriples.write_bytes(store.export("nt"))
-        base = _in_child("--child", "baseline", str(ntriples))
+        try:
+            base = _in_child("--child", "baseline", str(ntriples), timeout=baseline_timeout)
+        except subprocess.TimeoutExpired:
+            result["baseline"] = {"stopped_after_s": baseline_timeout}
+            result["ratio_subset_at_least"] = baseline_timeout / ours["subset_s"]
+            return result
         result["baseline"] = base
         result["ratio_subset"] = base["subset_s"] / ours["subset_s"]
         result["ratio_subset_without_load"] = (
@@ -239,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--baseline-timeout", type=float, default=BASELINE_TIMEOUT)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -249,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out))
         return 0
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="scgraph-bench-"))
-    result = run(args.n, workdir, baseline=not args.no_baseline)
+    result = run(args.n, workdir, baseline=not args.no_baseline,
+                 baseline_timeout=args.baseline_timeout)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))

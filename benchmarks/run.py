@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,22 @@ def _floor_ingest(n: int, work: Path) -> dict[str, Any]:
     return {"seconds": seconds}
 
 
+def _floor_graph_ingest(n: int, work: Path) -> dict[str, Any]:
+    """The floor as scgraph stores a dataset: into one named graph (six indexes, not three)."""
+    import pyoxigraph as ox
+
+    shutil.rmtree(work / "floor", ignore_errors=True)
+    start = time.perf_counter()
+    store = ox.Store(str(work / "floor"))
+    store.bulk_load(path=str(work / "all.nt"), format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=ox.NamedNode("https://example.org/dataset"))
+    store.flush()
+    seconds = time.perf_counter() - start
+    del store
+    shutil.rmtree(work / "floor", ignore_errors=True)
+    return {"seconds": seconds}
+
+
 def _baseline_ingest(n: int, work: Path) -> dict[str, Any]:
     import rdflib
     from pyshacl import validate
@@ -130,6 +146,7 @@ def _baseline_stats(n: int, work: Path) -> dict[str, Any]:
 
 _WORKERS: dict[str, Callable[[int, Path], dict[str, Any]]] = {
     "ingest": _ingest, "export": _export, "floor_ingest": _floor_ingest,
+    "floor_graph_ingest": _floor_graph_ingest,
     "baseline_ingest": _baseline_ingest, "stats": _stats, "baseline_stats": _baseline_stats,
 }
 
@@ -225,48 +242,79 @@ def _optional_entries(name: str, n: int, work: Path) -> list[dict[str, Any]]:
 
 def run_suite(sizes: list[int], out: Path, *, workdir: Path | None = None,
               baseline_timeout: float = 600.0, baseline_max_n: int | None = None,
-              keep_other_sizes: bool = False,
+              keep_other_sizes: bool = False, steps: Sequence[str] | None = None,
               log: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run every step at every size; write summary.json, summary.md, scaling.png to ``out``.
 
-    With ``keep_other_sizes``, entries of sizes not run now are kept from ``out``.
+    ``steps`` limits the run to some of ``"ingest"``, ``"stats"`` and OPTIONAL_STEPS
+    (default: all); without ``"ingest"``, the store and N-Triples already in
+    ``workdir`` are used. With ``keep_other_sizes``, earlier entries in ``out`` are kept
+    unless this run measures the same step at the same size again.
     """
     from benchmarks.generate import generate
 
+    chosen = list(steps) if steps is not None else ["ingest", "stats", *OPTIONAL_STEPS]
+    unknown = sorted(set(chosen) - {"ingest", "stats", *OPTIONAL_STEPS})
+    if unknown:
+        raise ValueError(f"unknown steps {unknown}; choose from ingest, stats, "
+                         + ", ".join(OPTIONAL_STEPS))
     root = workdir or Path(tempfile.mkdtemp(prefix="scgraph-bench-"))
     entries: list[dict[str, Any]] = []
+    old: list[dict[str, Any]] = []
     if keep_other_sizes and (out / "summary.json").is_file():
         old = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        entries = [e for e in old if e["n"] not in sizes]
+
+    def merged() -> list[dict[str, Any]]:
+        now = {(e["step"], e["n"]) for e in entries}
+        kept = [e for e in old if (e["step"], e["n"]) not in now]
+        return sorted(kept + entries, key=lambda e: e["n"])
+
     for n in sizes:
         work = root / str(n)
         work.mkdir(parents=True, exist_ok=True)
-        log(f"n={n}: generating")
-        generate(n, work / "data")
+        if "ingest" in chosen or not (work / "data").is_dir():
+            log(f"n={n}: generating")
+            generate(n, work / "data")
+        elif not (work / "store").is_dir():
+            raise ValueError(f"{work}: no store to measure; include the ingest step")
         with_baseline = baseline_max_n is None or n <= baseline_max_n
-        log(f"n={n}: ingest")
-        ingest = _spawn("ingest", n, work, None)
-        _spawn("export", n, work, None)
-        log(f"n={n}: floor")
-        floor = _spawn("floor_ingest", n, work, None)
-        baseline = None
-        if with_baseline:
-            log(f"n={n}: baseline ingest (rdflib + pySHACL)")
-            baseline = _spawn("baseline_ingest", n, work, baseline_timeout)
-        entries.append(_entry("ingest", n, ingest, baseline, floor,
-                              note=f"{ingest['triples']} triples"))
-        log(f"n={n}: stats")
-        stats = _spawn("stats", n, work, None)
-        base_stats = _spawn("baseline_stats", n, work, baseline_timeout) \
-            if with_baseline else None
-        entries.append(_entry("stats", n, stats, base_stats))
+        if "ingest" in chosen:
+            entries.append(_ingest_entry(n, work, baseline_timeout if with_baseline else None,
+                                         log))
+        if "stats" in chosen:
+            log(f"n={n}: stats")
+            stats = _spawn("stats", n, work, None)
+            base_stats = _spawn("baseline_stats", n, work, baseline_timeout) \
+                if with_baseline else None
+            entries.append(_entry("stats", n, stats, base_stats))
         for name in OPTIONAL_STEPS:
-            log(f"n={n}: {name}")
-            entries.extend(_optional_entries(name, n, work))
-        _write(sorted(entries, key=lambda e: e["n"]), out)
+            if name in chosen:
+                log(f"n={n}: {name}")
+                entries.extend(_optional_entries(name, n, work))
+        _write(merged(), out)
     if workdir is None:
         shutil.rmtree(root, ignore_errors=True)
-    return sorted(entries, key=lambda e: e["n"])
+    return merged()
+
+
+def _ingest_entry(n: int, work: Path, baseline_timeout: float | None,
+                  log: Callable[[str], None]) -> dict[str, Any]:
+    log(f"n={n}: ingest")
+    ingest = _spawn("ingest", n, work, None)
+    _spawn("export", n, work, None)
+    log(f"n={n}: floor")
+    floor = _spawn("floor_ingest", n, work, None)
+    floor_graph = _spawn("floor_graph_ingest", n, work, None)
+    baseline = None
+    if baseline_timeout is not None:
+        log(f"n={n}: baseline ingest (rdflib + pySHACL)")
+        baseline = _spawn("baseline_ingest", n, work, baseline_timeout)
+    return _entry(
+        "ingest", n, ingest, baseline, floor,
+        note=f"{ingest['triples']} triples; floor into one named graph (as scgraph "
+             f"stores a dataset) {floor_graph['seconds']:.3g} s, "
+             f"{ingest['seconds'] / floor_graph['seconds']:.2f}× that; floor peak RSS "
+             f"{floor['peak_rss_mb']:.0f} MiB")
 
 
 # -- results ----------------------------------------------------------------------------
@@ -349,7 +397,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-max-n", type=int, default=None,
                         help="run baselines only up to this size")
     parser.add_argument("--keep-other-sizes", action="store_true",
-                        help="keep the results of sizes not run now from --out")
+                        help="keep earlier results from --out that this run does not measure")
+    parser.add_argument("--steps", default=None,
+                        help="comma-separated steps to run (ingest, stats, "
+                             + ", ".join(OPTIONAL_STEPS) + "); default all")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -359,7 +410,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     run_suite(sizes, args.out, workdir=args.workdir, baseline_timeout=args.baseline_timeout,
-              baseline_max_n=args.baseline_max_n, keep_other_sizes=args.keep_other_sizes)
+              baseline_max_n=args.baseline_max_n, keep_other_sizes=args.keep_other_sizes,
+              steps=[x.strip() for x in args.steps.split(",") if x.strip()]
+              if args.steps else None)
     print((args.out / "summary.md").read_text(encoding="utf-8"))
     return 0
 

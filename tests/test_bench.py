@@ -52,7 +52,19 @@ def test_smoke_run_at_1k_writes_every_documented_key(tmp_path: Path) -> None:
         assert [e["note"] for e in skipped] == \
             ([] if present else [f"skipped: benchmarks/{name}.py is absent"])
 
+    # bench_analytics contributes the analytics and the report as two steps
+    assert by_step["analyze"]["seconds"] > 0
+    assert by_step["report"]["seconds"] > 0
+
     table = (out / "summary.md").read_text(encoding="utf-8").splitlines()
     assert len(table) == 2 + len(saved)
     assert table[2].startswith("| ingest | 1,000 |")
     assert (out / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # a later run of one step on the kept workdir replaces only that step's entry
+    again = run_suite([1000], out, workdir=tmp_path / "work", steps=["stats"],
+                      keep_other_sizes=True, log=lambda _msg: None)
+    assert [e for e in again if e["step"] != "stats"] == \
+        [e for e in saved if e["step"] != "stats"]
+    assert [e["step"] for e in again].count("stats") == 1
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8")) == again

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pyoxigraph as ox
 import pytest
 
@@ -261,3 +262,14 @@ def test_ingest_and_push_through_the_endpoint(engine: Engine, cli, small_path: P
     finally:
         remote.drop_graphs([graph])
     assert graph not in remote.graphs()
+
+
+def test_analytics_load_through_the_engine(engine: Engine, mpsc_store_path: Path) -> None:
+    """The projection queries are plain SPARQL: the same frames through either engine."""
+    from scgraph.analytics import load_graph_data
+
+    with EmbeddedStore(mpsc_store_path, read_only=True) as local:
+        expected = load_graph_data(local)
+    got = load_graph_data(RemoteStore(engine.query))
+    for name in ("initiatives", "relations", "actors", "side_effects"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))

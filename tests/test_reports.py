@@ -87,3 +87,38 @@ def test_unwritable_folder_is_a_clear_error(hostile_store: EmbeddedStore,
     blocker.write_text("x")
     with pytest.raises(ScgraphError, match="cannot write the report"):
         write_report(hostile_store, blocker / "report")
+
+
+def test_report_reuses_data_loaded_by_the_caller(hostile_store: EmbeddedStore,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from scgraph.analytics import load_graph_data
+    from scgraph.reports import render_markdown
+
+    expected = render_markdown(build_report(hostile_store))
+    data = load_graph_data(hostile_store)
+
+    def no_second_load(store: object) -> None:
+        raise AssertionError("the report loaded the graph data again")
+
+    # the packages export functions named like these modules: patch the modules themselves
+    for module in ("scgraph.reports.dependency_report", "scgraph.analytics.screening"):
+        monkeypatch.setattr(importlib.import_module(module), "load_graph_data",
+                            no_second_load)
+    screening_module = importlib.import_module("scgraph.analytics.screening")
+    real = screening_module.stored_solution_types
+    calls: list[object] = []
+
+    def counted(store: EmbeddedStore) -> pd.DataFrame:
+        calls.append(store)
+        return real(store)
+
+    monkeypatch.setattr(screening_module, "stored_solution_types", counted)
+    report = build_report(hostile_store, data=data)
+    assert report.sections[-1].title == "Side-effect screening"  # still read from the store
+    assert render_markdown(report) == expected
+    # the screening measure on the same store and load is not computed again
+    again = screening_module.screening(hostile_store, data=data)
+    assert again.equals(report.tables()["screening"])
+    assert calls == [hostile_store]

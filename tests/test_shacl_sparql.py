@@ -79,3 +79,50 @@ def test_unsupported_features_are_refused_not_skipped() -> None:
         <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:pattern "^a" ] .""")
     with pytest.raises(UnsupportedShape, match="pattern"):
         compile_shapes(shapes)
+
+
+def test_counts_match_pyshacl_for_every_bound() -> None:
+    """minCount/maxCount 1 run without counting, other bounds with COUNT: all agree.
+
+    Nodes with 0, 2, 2 and 3 values (n1's two values are a string and a language
+    string of the same text: two different terms) against each bound from 0 to 3.
+    """
+    import pyoxigraph as ox
+    from pyshacl import validate
+
+    from scgraph.ingest.shacl_sparql import run_checks
+
+    type_ = f"<{rdflib.RDF.type}>"
+    values = {"urn:n0": [], "urn:n1": ['"v0"', '"v0"@en'], "urn:n2": ['"v0"', '"v1"'],
+              "urn:n3": ['"v0"', '"v1"', '"v2"']}
+    data = "".join(f"<{n}> {type_} <urn:C> .\n" + "".join(f"<{n}> <urn:p> {v} .\n" for v in vs)
+                   for n, vs in values.items())
+    bounds = [(kind, n) for kind in ("minCount", "maxCount") for n in range(4)]
+    shapes = "@prefix sh: <http://www.w3.org/ns/shacl#> .\n" + "".join(
+        f"<urn:S-{kind}-{n}> sh:targetClass <urn:C> ; "
+        f"sh:property [ sh:path <urn:p> ; sh:{kind} {n} ] .\n" for kind, n in bounds)
+    by_hand = sorted((f"{kind}{n}", node) for kind, n in bounds for node, vs in values.items()
+                     if (len(vs) < n if kind == "minCount" else len(vs) > n))
+    assert len(by_hand) == 12
+
+    shapes_graph = rdflib.Graph().parse(data=shapes, format="turtle")
+
+    def bound(shape: rdflib.term.Node) -> str:
+        return next(f"{str(p).rsplit('#')[-1]}{o}" for p, o in shapes_graph.predicate_objects(
+            shape) if str(p).endswith("Count"))
+
+    _conforms, report, _text = validate(rdflib.Graph().parse(data=data, format="nt"),
+                                        shacl_graph=shapes_graph)
+    assert isinstance(report, rdflib.Graph)
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    reference = sorted((bound(report.value(r, sh.sourceShape)),
+                        str(report.value(r, sh.focusNode)))
+                       for r in report.subjects(rdflib.RDF.type, sh.ValidationResult))
+    store = ox.Store()
+    store.bulk_load(data.encode(), format=ox.RdfFormat.N_TRIPLES)
+    shape_nodes = {str(s): s for s in shapes_graph.subjects(rdflib.SH.path, None)}
+    found = sorted((bound(shape_nodes[r.shape]), str(r.focus.value))
+                   for r in run_checks(store, compile_shapes(shapes_graph))
+                   if isinstance(r.focus, ox.NamedNode))
+    assert reference == by_hand
+    assert found == by_hand

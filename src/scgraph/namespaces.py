@@ -6,6 +6,7 @@ the same IRI, whatever dataset it comes from.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import quote, unquote
 
@@ -75,6 +76,7 @@ def sparql_prefixes() -> str:
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _segment(value: str) -> str:
     value = value.strip()
     # fast path for the common case: quote() would leave these unchanged

@@ -78,7 +78,7 @@ class Vocabulary:
         >>> vocabulary().field_key("Public_Services")
         'public_services'
         """
-        return _key(self.fields, text)
+        return self._field_index.get(text.strip().casefold())
 
     def field_label(self, key: str, lang: str = "en") -> str:
         """The label of a field in ``lang`` (``en`` or ``de``), else the key."""
@@ -92,15 +92,24 @@ class Vocabulary:
         >>> vocabulary().solution_type_key("IoT / LoRaWAN network")
         'iot_network'
         """
-        return _key(self.solution_types, text)
+        return self._solution_type_index.get(text.strip().casefold())
+
+    @functools.cached_property
+    def _field_index(self) -> dict[str, str]:
+        return _index(self.fields)
+
+    @functools.cached_property
+    def _solution_type_index(self) -> dict[str, str]:
+        return _index(self.solution_types)
 
 
-def _key(scheme: dict[str, dict[str, str]], text: str) -> str | None:
-    wanted = text.strip().casefold()
+def _index(scheme: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Casefolded key and labels -> key; the first key wins where two share a label."""
+    index: dict[str, str] = {}
     for key, labels in scheme.items():
-        if wanted == key.casefold() or any(wanted == lab.casefold() for lab in labels.values()):
-            return key
-    return None
+        for name in (key, *labels.values()):
+            index.setdefault(name.casefold(), key)
+    return index
 
 
 @functools.cache

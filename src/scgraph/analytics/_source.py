@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec
+
+import pandas as pd
+
 from scgraph.analytics.projection import GraphData, load_graph_data
 from scgraph.store.base import GraphStore
 
-__all__ = ["as_graph_data", "join_fields"]
+__all__ = ["as_graph_data", "join_fields", "shared"]
+
+_P = ParamSpec("_P")
 
 
 def as_graph_data(source: GraphStore | GraphData) -> GraphData:
@@ -20,3 +28,23 @@ def join_fields(fields: list[str]) -> str:
     'energy;mobility'
     """
     return ";".join(sorted(fields))
+
+
+def shared(measure: Callable[Concatenate[GraphData, _P], pd.DataFrame],
+           ) -> Callable[Concatenate[GraphStore | GraphData, _P], pd.DataFrame]:
+    """Let ``measure`` take a store or loaded data, and compute it once per load.
+
+    Called with the source alone (no options), the result is kept with the data
+    (:meth:`GraphData.memo`), so that the measures and the report that build on
+    each other share it; every call gets its own copy.
+    """
+    @functools.wraps(measure)
+    def wrapper(source: GraphStore | GraphData, /, *args: _P.args,
+                **kwargs: _P.kwargs) -> pd.DataFrame:
+        data = as_graph_data(source)
+        if args or kwargs:
+            return measure(data, *args, **kwargs)
+        return data.memo(f"{measure.__module__}.{measure.__qualname__}",
+                         lambda: measure(data, *args, **kwargs))
+
+    return wrapper

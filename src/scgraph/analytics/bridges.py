@@ -18,12 +18,14 @@ import networkx as nx
 import pandas as pd
 import rustworkx as rx
 
-from scgraph.analytics._source import as_graph_data, join_fields
+from scgraph.analytics._source import as_graph_data, join_fields, shared
 from scgraph.analytics.projection import GraphData, interaction_graph
 from scgraph.store.base import GraphStore
 
 __all__ = [
+    "EXACT_LIMIT",
     "EXACT_NETWORKX_LIMIT",
+    "SAMPLED_SOURCES",
     "articulation_points",
     "betweenness",
     "bridge_graph",
@@ -31,9 +33,14 @@ __all__ = [
     "bridging_actors",
 ]
 
-#: Up to this many initiatives, betweenness is computed exactly with networkx;
-#: above, exactly with rustworkx (networkx needs hours at 100k, see PERF_NOTES).
+#: Up to this many initiatives, betweenness is computed exactly with networkx.
 EXACT_NETWORKX_LIMIT = 500
+#: Up to this many initiatives, exactly with rustworkx; above, sampled (see
+#: :func:`betweenness`): exact costs grow with initiatives × relations, about
+#: 20 s at 10,000 initiatives on two cores.
+EXACT_LIMIT = 5_000
+#: Default number of source initiatives of the sampled betweenness.
+SAMPLED_SOURCES = 200
 
 _Node = tuple[str, str]
 
@@ -71,6 +78,7 @@ def _bridge_edges(data: GraphData) -> list[tuple[_Node, _Node]]:
     return edges
 
 
+@shared
 def articulation_points(source: GraphStore | GraphData) -> pd.DataFrame:
     """Actors and initiatives whose removal separates connected fields.
 
@@ -142,43 +150,80 @@ def articulation_points(source: GraphStore | GraphData) -> pd.DataFrame:
 
 
 def betweenness(source: GraphStore | GraphData, *,
-                method: Literal["auto", "networkx", "rustworkx"] = "auto") -> pd.DataFrame:
+                method: Literal["auto", "networkx", "rustworkx", "sampled"] = "auto",
+                samples: int = SAMPLED_SOURCES, seed: int = 0) -> pd.DataFrame:
     """Normalised betweenness centrality of initiatives in the interaction graph.
 
-    Exact everywhere. ``auto`` uses networkx up to :data:`EXACT_NETWORKX_LIMIT`
-    initiatives and rustworkx (parallel, Rust) above it; both give the same
-    values. Values are rounded to 6 decimals.
+    ``auto`` chooses by size: exact with networkx up to
+    :data:`EXACT_NETWORKX_LIMIT` initiatives, exact with rustworkx (parallel,
+    Rust) up to :data:`EXACT_LIMIT`, and *sampled* above: networkit's
+    ``EstimateBetweenness`` (Geisberger, Sanders and Schultes) runs the
+    shortest-path searches from ``samples`` source initiatives drawn with
+    ``seed`` and scales up their contributions, so the values are estimates
+    (exact betweenness costs one search per initiative: hours at 100,000).
+    The same seed gives the same values. Values are rounded to 6 decimals.
+    Computed once per loaded :class:`GraphData` and method.
 
     Returns
     -------
     DataFrame with columns ``id``, ``betweenness`` and ``method``
-    (``networkx exact`` or ``rustworkx exact``), sorted by betweenness
-    descending, then id.
+    (``networkx exact``, ``rustworkx exact``, or ``networkit sampled, N sources,
+    seed S``), sorted by betweenness descending, then id.
     """
     data = as_graph_data(source)
     ids = list(data.initiatives["id"])
-    if method == "networkx" or (method == "auto" and len(ids) <= EXACT_NETWORKX_LIMIT):
+    if method == "auto":
+        method = ("networkx" if len(ids) <= EXACT_NETWORKX_LIMIT
+                  else "rustworkx" if len(ids) <= EXACT_LIMIT else "sampled")
+    key = f"betweenness {method} {samples} {seed}" if method == "sampled" else \
+        f"betweenness {method}"
+    return data.memo(key, lambda: _betweenness(data, method, samples, seed))
+
+
+def _betweenness(data: GraphData, method: str, samples: int, seed: int) -> pd.DataFrame:
+    ids = list(data.initiatives["id"])
+    if method == "networkx":
         values = nx.betweenness_centrality(interaction_graph(data), normalized=True)
         scores = [values.get(i, 0.0) for i in ids]
         used = "networkx exact"
     else:
         index = {i: k for k, i in enumerate(ids)}
-        g: rx.PyGraph = rx.PyGraph(multigraph=False)
-        g.add_nodes_from(ids)
         rel = data.relations[data.relations["relation"] != "part_of"]
-        g.add_edges_from_no_data([
-            (index[s], index[t]) for s, t in zip(rel["source_id"], rel["target_id"],
-                                                 strict=True)
-            if s != t and s in index and t in index])
-        result = rx.graph_betweenness_centrality(g, normalized=True)
-        scores = [float(result[k]) if k in result else 0.0 for k in range(len(ids))]
-        used = "rustworkx exact"
+        edges = sorted({(min(index[s], index[t]), max(index[s], index[t]))
+                        for s, t in zip(rel["source_id"], rel["target_id"], strict=True)
+                        if s != t and s in index and t in index})
+        if method == "rustworkx":
+            g: rx.PyGraph = rx.PyGraph(multigraph=False)
+            g.add_nodes_from(ids)
+            g.add_edges_from_no_data(edges)
+            result = rx.graph_betweenness_centrality(g, normalized=True)
+            scores = [float(result[k]) if k in result else 0.0 for k in range(len(ids))]
+            used = "rustworkx exact"
+        else:
+            scores = _sampled(len(ids), edges, min(samples, len(ids)), seed)
+            used = f"networkit sampled, {min(samples, len(ids))} sources, seed {seed}"
     out = pd.DataFrame({"id": ids, "betweenness": [round(s, 6) for s in scores],
                         "method": used})
     return out.sort_values(["betweenness", "id"], ascending=[False, True]).reset_index(
         drop=True)
 
 
+def _sampled(n: int, edges: list[tuple[int, int]], samples: int, seed: int) -> list[float]:
+    """networkit's estimate from ``samples`` sources; sequential, so that seed fixes it."""
+    import networkit as nk
+
+    g = nk.Graph(n)
+    for a, b in edges:
+        g.addEdge(a, b)
+    if samples == 0 or not edges:
+        return [0.0] * n
+    nk.engineering.setSeed(seed, False)
+    estimate = nk.centrality.EstimateBetweenness(g, samples, True, False)
+    estimate.run()
+    return [max(0.0, float(v)) for v in estimate.scores()]
+
+
+@shared
 def bridging_actors(source: GraphStore | GraphData) -> pd.DataFrame:
     """Actors ranked by the number of action fields their initiatives span.
 
@@ -209,6 +254,7 @@ def bridging_actors(source: GraphStore | GraphData) -> pd.DataFrame:
                            ascending=[False, False, True]).reset_index(drop=True)
 
 
+@shared
 def bridges(source: GraphStore | GraphData) -> pd.DataFrame:
     """Actors and initiatives that bridge fields, in one ranked table.
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pandas as pd
 import rustworkx as rx
 
-from scgraph.analytics._source import as_graph_data
+from scgraph.analytics._source import as_graph_data, shared
 from scgraph.analytics.projection import GraphData, dependency_edges
 from scgraph.store.base import GraphStore
 
@@ -39,6 +39,7 @@ def dependants(source: GraphStore | GraphData) -> dict[str, set[str]]:
     return out
 
 
+@shared
 def critical(source: GraphStore | GraphData) -> pd.DataFrame:
     """Initiatives ranked by what depends on them, transitively.
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pandas as pd
 
-from scgraph.analytics._source import as_graph_data, join_fields
+from scgraph.analytics._source import as_graph_data, join_fields, shared
 from scgraph.analytics.projection import GraphData, dependency_edges
 from scgraph.store.base import GraphStore
 
@@ -18,6 +18,7 @@ __all__ = ["FIELD_MATRIX_COLUMNS", "cross_field", "field_matrix", "is_within_fie
 FIELD_MATRIX_COLUMNS = ["from_field", "to_field", "dependencies"]
 
 
+@shared
 def field_matrix(source: GraphStore | GraphData) -> pd.DataFrame:
     """Count dependencies between action fields.
 
@@ -57,6 +58,7 @@ def is_within_field(source_fields: list[str], target_fields: list[str]) -> bool:
     return len(source_fields) == 1 and list(source_fields) == list(target_fields)
 
 
+@shared
 def cross_field(source: GraphStore | GraphData) -> pd.DataFrame:
     """Dependency edges that are not within one field.
 

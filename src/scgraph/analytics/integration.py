@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scgraph.analytics._source import as_graph_data
+from scgraph.analytics._source import as_graph_data, shared
 from scgraph.analytics.fields import is_within_field
 from scgraph.analytics.isolation import isolated
 from scgraph.analytics.projection import GraphData, dependency_edges
@@ -42,6 +42,7 @@ def integration_index(isolated_share: float, cross_field_share: float) -> float:
     return round(((1.0 - isolated_share) + cross_field_share) / 2.0, 4)
 
 
+@shared
 def integration(source: GraphStore | GraphData,
                 levels: tuple[str, ...] = INTEGRATION_LEVELS) -> pd.DataFrame:
     """Integration of initiatives per municipality and per programme, ranked.

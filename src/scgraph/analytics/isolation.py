@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scgraph.analytics._source import as_graph_data
+from scgraph.analytics._source import as_graph_data, shared
 from scgraph.analytics.projection import GraphData
 from scgraph.store.base import GraphStore
 
@@ -22,6 +22,7 @@ def interacting_ids(source: GraphStore | GraphData) -> set[str]:
     return set(rel["source_id"]) | set(rel["target_id"])
 
 
+@shared
 def isolated(source: GraphStore | GraphData) -> pd.DataFrame:
     """Initiatives with exactly one action field and no interaction.
 

@@ -1,8 +1,10 @@
 """Projections from the store to tables and networkx graphs.
 
-:func:`load_graph_data` pulls what the analytics need in four SPARQL queries;
+:func:`load_graph_data` pulls what the analytics need in a dozen small SPARQL
+queries (plain SPARQL 1.1, so remote endpoints answer them too) joined in pandas;
 each projection takes either a store or the loaded :class:`GraphData`, so that
-several measures can share one load.
+several measures can share one load, and results that several measures build on
+are kept with the data (:meth:`GraphData.memo`).
 
 Direction of the dependency graph: an edge A → B means "A needs B".
 ``depends_on``, ``integrates`` and ``visualises_data_of`` give A → B for a
@@ -11,12 +13,13 @@ record ``A relation B``; ``supports`` gives B → A (B depends on A).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import networkx as nx
 import pandas as pd
 
-from scgraph.namespaces import sparql_prefixes
+from scgraph.namespaces import EFFECT, FIELD, RELATION, SC, sparql_prefixes
 from scgraph.store.base import GraphStore
 
 __all__ = [
@@ -38,59 +41,122 @@ DEPENDENCY_RELATIONS: dict[str, bool] = {
     "supports": True,
 }
 
+# Queries join subqueries: Oxigraph evaluates the joins of subqueries by hashing
+# encoded terms, while a join inside one basic graph pattern looks every row up in
+# the indexes (about 100 times slower on disk at 100k initiatives). Each value that
+# is read costs a lookup of its text, so the queries return the short record ids
+# and group by the values that repeat (fields, municipalities, relation types),
+# concatenating the ids of each group. Record ids hold no spaces (docs/record-format.md).
+_IDS = "{ SELECT ?i ?id WHERE { ?i dcterms:identifier ?id } }"
+
 _INITIATIVES = sparql_prefixes() + """
-SELECT ?id ?name ?kind ?municipality ?region ?programme ?year
-       (GROUP_CONCAT(DISTINCT ?field; SEPARATOR=";") AS ?fields)
-WHERE {
-  ?i a sc:Initiative ; dcterms:identifier ?id ; rdfs:label ?name ; sc:actionField ?f .
-  BIND(STRAFTER(STR(?f), STR(scf:)) AS ?field)
-  OPTIONAL { ?i a ?k . FILTER(?k IN (sc:Programme, sc:Project, sc:Measure)) }
-  BIND(LCASE(STRAFTER(STR(?k), STR(sc:))) AS ?kind)
-  OPTIONAL { ?i sc:municipality ?m . ?m rdfs:label ?municipality .
-             OPTIONAL { ?m sc:inRegion/rdfs:label ?region } }
-  OPTIONAL { ?i sc:programme/rdfs:label ?programme }
-  OPTIONAL { ?i sc:year ?year }
+SELECT ?id ?name WHERE {
+  { SELECT ?i WHERE { ?i a sc:Initiative } }
+  """ + _IDS + """
+  { SELECT ?i ?name WHERE { ?i rdfs:label ?name } }
 }
-GROUP BY ?id ?name ?kind ?municipality ?region ?programme ?year
+"""
+
+# One query per initiative attribute: the value (or group), and the ids that have it.
+_BY_VALUE = sparql_prefixes() + """
+SELECT ?value (GROUP_CONCAT(?id; SEPARATOR=" ") AS ?ids) WHERE {
+  { SELECT ?i ?value WHERE { ?i PREDICATE ?value } }
+  """ + _IDS + """
+}
+GROUP BY ?value
+"""
+
+_LABELLED = sparql_prefixes() + """
+SELECT ?label ?region ?ids WHERE {
+  { SELECT ?value (GROUP_CONCAT(?id; SEPARATOR=" ") AS ?ids) WHERE {
+      { SELECT ?i ?value WHERE { ?i PREDICATE ?value } }
+      """ + _IDS + """
+    } GROUP BY ?value }
+  ?value rdfs:label ?label .
+  REGION
+}
+"""
+
+_KINDS = sparql_prefixes() + """
+SELECT ?value (GROUP_CONCAT(?id; SEPARATOR=" ") AS ?ids) WHERE {
+  { SELECT ?i ?value WHERE {
+      VALUES ?value { sc:Programme sc:Project sc:Measure } ?i a ?value } }
+  """ + _IDS + """
+}
+GROUP BY ?value
 """
 
 _RELATIONS = sparql_prefixes() + """
-SELECT ?source_id ?relation ?target_id ?confidence WHERE {
-  ?r a sc:Interaction ; sc:fromInitiative/dcterms:identifier ?source_id ;
-     sc:toInitiative/dcterms:identifier ?target_id ; sc:relationType ?t .
-  OPTIONAL { ?r sc:confidence ?confidence }
-  BIND(STRAFTER(STR(?t), STR(scr:)) AS ?relation)
+SELECT ?t ?confidence (GROUP_CONCAT(CONCAT(?source_id, " ", ?target_id); SEPARATOR=" ")
+                       AS ?pairs)
+WHERE {
+  { SELECT ?r WHERE { ?r a sc:Interaction } }
+  { SELECT ?r ?t WHERE { ?r sc:relationType ?t } }
+  { SELECT ?r ?a WHERE { ?r sc:fromInitiative ?a } }
+  { SELECT ?a ?source_id WHERE { ?a dcterms:identifier ?source_id } }
+  { SELECT ?r ?b WHERE { ?r sc:toInitiative ?b } }
+  { SELECT ?b ?target_id WHERE { ?b dcterms:identifier ?target_id } }
+  OPTIONAL { SELECT ?r ?confidence WHERE { ?r sc:confidence ?confidence } }
 }
+GROUP BY ?t ?confidence
 """
 
 _ACTORS = sparql_prefixes() + """
-SELECT ?initiative_id ?actor ?actor_class WHERE {
-  ?i sc:hasActor ?a ; dcterms:identifier ?initiative_id .
-  ?a rdfs:label ?actor .
-  OPTIONAL {
-    ?a a ?c . FILTER(STRSTARTS(STR(?c), STR(sc:)) && ?c NOT IN (sc:Actor, sc:PublicAuthority))
-  }
-  BIND(COALESCE(STRAFTER(STR(?c), STR(sc:)), "Actor") AS ?actor_class)
+SELECT ?a ?actor ?ids WHERE {
+  { SELECT ?a (GROUP_CONCAT(?id; SEPARATOR=" ") AS ?ids) WHERE {
+      { SELECT ?i ?a WHERE { ?i sc:hasActor ?a } }
+      """ + _IDS + """
+    } GROUP BY ?a }
+  { SELECT ?a ?actor WHERE { ?a rdfs:label ?actor } }
+}
+"""
+
+_ACTOR_CLASSES = sparql_prefixes() + """
+SELECT ?a ?c WHERE {
+  { SELECT DISTINCT ?a WHERE { ?i sc:hasActor ?a } }
+  { SELECT ?a ?c WHERE { ?a a ?c } }
+  FILTER(?c NOT IN (sc:Actor, sc:PublicAuthority))
 }
 """
 
 _SIDE_EFFECTS = sparql_prefixes() + """
-SELECT ?effect_iri ?initiative_id ?effect ?polarity ?mitigation
-       (GROUP_CONCAT(DISTINCT ?field; SEPARATOR=";") AS ?affects_fields)
-WHERE {
-  ?effect_iri a sc:SideEffect ; sc:sideEffectOf/dcterms:identifier ?initiative_id ;
-              sc:effectKind ?k .
-  BIND(STRAFTER(STR(?k), STR(sce:)) AS ?effect)
-  BIND(IF(EXISTS { ?effect_iri a sc:Risk }, "risk", "benefit") AS ?polarity)
-  OPTIONAL { ?effect_iri sc:mitigation ?mitigation }
-  OPTIONAL { ?effect_iri sc:affectsField ?f . BIND(STRAFTER(STR(?f), STR(scf:)) AS ?field) }
+SELECT ?effect_iri ?initiative_id ?k ?risk ?mitigation WHERE {
+  { SELECT ?effect_iri WHERE { ?effect_iri a sc:SideEffect } }
+  { SELECT ?effect_iri ?i WHERE { ?effect_iri sc:sideEffectOf ?i } }
+  { SELECT ?i ?initiative_id WHERE { ?i dcterms:identifier ?initiative_id } }
+  { SELECT ?effect_iri ?k WHERE { ?effect_iri sc:effectKind ?k } }
+  OPTIONAL { SELECT ?effect_iri (true AS ?risk) WHERE { ?effect_iri a sc:Risk } }
+  OPTIONAL { SELECT ?effect_iri ?mitigation WHERE { ?effect_iri sc:mitigation ?mitigation } }
 }
-GROUP BY ?effect_iri ?initiative_id ?effect ?polarity ?mitigation
 """
 
+_AFFECTS = sparql_prefixes() + """
+SELECT ?effect_iri ?f WHERE {
+  { SELECT ?effect_iri WHERE { ?effect_iri a sc:SideEffect } }
+  { SELECT ?effect_iri ?f WHERE { ?effect_iri sc:affectsField ?f } }
+}
+"""
 
-def _split(value: object) -> list[str]:
-    return sorted(str(value).split(";")) if isinstance(value, str) and value else []
+_INITIATIVE_COLUMNS = ["id", "name", "kind", "municipality", "region", "programme", "year",
+                       "fields"]
+
+
+def _after(iri: object, namespace: str) -> str:
+    """``STRAFTER(STR(iri), namespace)``: the local part, or "" outside the namespace."""
+    text = str(iri)
+    return text[len(namespace):] if text.startswith(namespace) else ""
+
+
+def _grouped(store: GraphStore, sparql: str, columns: list[str]) -> pd.DataFrame:
+    """Rows of a query whose last column holds space-separated ids, one row per id."""
+    table = store.select(sparql).values()
+    rows = [(*row[:-1], ident) for row in table for ident in str(row[-1] or "").split()]
+    return pd.DataFrame(rows, columns=[*columns, "id"], dtype=object)
+
+
+def _none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing cells as None, the way a SPARQL OPTIONAL leaves them."""
+    return frame.astype(object).where(frame.notna(), None)
 
 
 @dataclass(frozen=True)
@@ -108,29 +174,93 @@ class GraphData:
     relations: pd.DataFrame
     actors: pd.DataFrame
     side_effects: pd.DataFrame
+    _memo: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False,
+                                            compare=False)
+
+    def memo(self, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """``compute()`` once per ``key`` for this data; each call gets a copy.
+
+        Measures that several others build on (dependency edges, betweenness)
+        are computed once per load this way.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key].copy()
 
     def fields_of(self) -> dict[str, list[str]]:
         """Initiative id -> its action-field keys."""
         return dict(zip(self.initiatives["id"], self.initiatives["fields"], strict=True))
 
 
-def load_graph_data(store: GraphStore) -> GraphData:
-    """Pull initiatives, relations, actors and side effects from ``store``."""
+def _initiatives(store: GraphStore) -> pd.DataFrame:
     ini = store.select(_INITIATIVES).to_dataframe()
-    ini["fields"] = ini["fields"].map(_split)
-    ini = ini.sort_values("id", kind="stable").reset_index(drop=True)
-    rel = store.select(_RELATIONS).to_dataframe()
+    fields: dict[str, set[str]] = {}
+    for value, ident in _grouped(store, _BY_VALUE.replace("PREDICATE", "sc:actionField"),
+                                 ["value"]).itertuples(index=False):
+        fields.setdefault(ident, set()).add(_after(value, FIELD))
+    # an initiative needs at least one action field to be listed
+    ini = ini[ini["id"].isin(list(fields))]
+    kinds = _grouped(store, _KINDS, ["kind"])
+    kinds["kind"] = kinds["kind"].map(lambda k: _after(k, SC).lower())
+    munis = _grouped(store, _LABELLED.replace("PREDICATE", "sc:municipality").replace(
+        "REGION", "OPTIONAL { ?value sc:inRegion/rdfs:label ?region }"),
+        ["municipality", "region"])
+    programmes = _grouped(store, _LABELLED.replace("PREDICATE", "sc:programme").replace(
+        "REGION", ""), ["programme", "region"]).drop(columns="region")
+    years = _grouped(store, _BY_VALUE.replace("PREDICATE", "sc:year"), ["year"])
+    for frame in (kinds, munis, programmes, years):
+        ini = ini.merge(frame, on="id", how="left")
+    ini["fields"] = ini["id"].map(lambda i: sorted(fields[i]))
+    ini = _none(ini[_INITIATIVE_COLUMNS])
+    return ini.sort_values("id", kind="stable").reset_index(drop=True)
+
+
+def _relations(store: GraphStore) -> pd.DataFrame:
+    rows: list[tuple[str, str, str, str | None]] = []
+    for t, confidence, pairs in store.select(_RELATIONS).values():
+        relation = _after(t, RELATION)
+        ids = str(pairs or "").split()
+        rows.extend((ids[k], relation, ids[k + 1], confidence)
+                    for k in range(0, len(ids) - 1, 2))
+    rel = pd.DataFrame(rows, columns=["source_id", "relation", "target_id", "confidence"],
+                       dtype=object)
     rel = rel.sort_values(["source_id", "relation", "target_id"], kind="stable")
-    act = store.select(_ACTORS).to_dataframe()
+    return rel.reset_index(drop=True)
+
+
+def _actors(store: GraphStore) -> pd.DataFrame:
+    classes: dict[str, str] = {}
+    for a, c in store.select(_ACTOR_CLASSES).values():
+        local = _after(c, SC)
+        if local:
+            classes.setdefault(str(a), local)
+    rows = [(ident, actor, classes.get(str(a), "Actor"))
+            for a, actor, ids in store.select(_ACTORS).values()
+            for ident in str(ids or "").split()]
+    act = pd.DataFrame(rows, columns=["initiative_id", "actor", "actor_class"], dtype=object)
     act = act.sort_values(["initiative_id", "actor"], kind="stable").drop_duplicates(
         ["initiative_id", "actor"])
-    eff = store.select(_SIDE_EFFECTS).to_dataframe()
-    eff["affects_fields"] = eff["affects_fields"].map(_split)
+    return act.reset_index(drop=True)
+
+
+def _side_effects(store: GraphStore) -> pd.DataFrame:
+    fields: dict[str, set[str]] = {}
+    for e, f in store.select(_AFFECTS).values():
+        fields.setdefault(str(e), set()).add(_after(f, FIELD))
+    rows = [(e, ident, _after(k, EFFECT), "risk" if risk is not None else "benefit",
+             mitigation, sorted(fields.get(str(e), ())))
+            for e, ident, k, risk, mitigation in store.select(_SIDE_EFFECTS).values()]
+    eff = pd.DataFrame(rows, columns=["effect_iri", "initiative_id", "effect", "polarity",
+                                      "mitigation", "affects_fields"], dtype=object)
     eff.insert(0, "effect_id", eff.pop("effect_iri").map(
         lambda iri: "/".join(str(iri).rsplit("/", 2)[-2:])))
-    eff = eff.sort_values("effect_id", kind="stable")
-    return GraphData(ini, rel.reset_index(drop=True), act.reset_index(drop=True),
-                     eff.reset_index(drop=True))
+    return eff.sort_values("effect_id", kind="stable").reset_index(drop=True)
+
+
+def load_graph_data(store: GraphStore) -> GraphData:
+    """Pull initiatives, relations, actors and side effects from ``store``."""
+    return GraphData(_initiatives(store), _relations(store), _actors(store),
+                     _side_effects(store))
 
 
 def _data(source: GraphStore | GraphData) -> GraphData:
@@ -146,6 +276,10 @@ def _add_initiative_nodes(g: nx.Graph, data: GraphData) -> None:
 def dependency_edges(source: GraphStore | GraphData) -> pd.DataFrame:
     """Dependency edges A → B ("A needs B"): columns source_id, target_id, relation."""
     data = _data(source)
+    return data.memo("dependency edges", lambda: _dependency_edges(data))
+
+
+def _dependency_edges(data: GraphData) -> pd.DataFrame:
     rel = data.relations[data.relations["relation"].isin(list(DEPENDENCY_RELATIONS))]
     rows = []
     for src, relation, tgt in zip(rel["source_id"], rel["relation"], rel["target_id"],

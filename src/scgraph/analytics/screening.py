@@ -54,7 +54,8 @@ def _status(recorded: pd.DataFrame) -> dict[tuple[str, str], str]:
 
 
 def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | None = None,
-              patterns: list[Pattern] | None = None) -> pd.DataFrame:
+              patterns: list[Pattern] | None = None,
+              data: GraphData | None = None) -> pd.DataFrame:
     """Potential side effects of each initiative, with what the data record about them.
 
     Parameters
@@ -68,6 +69,10 @@ def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | 
     patterns
         Screening rules; default: the store's patterns graph if ``scgraph screen``
         wrote one, else the packaged pattern files.
+    data
+        With a store: :func:`~scgraph.analytics.load_graph_data` of it, when the
+        caller has loaded it already (saves loading it again; the result is then
+        kept with ``data`` and computed once).
 
     Returns
     -------
@@ -93,7 +98,12 @@ def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | 
                              "scgraph.screening.solution_types(store)")
         data = source
     else:
-        data = load_graph_data(source)
+        if data is not None and solution_types is None and patterns is None:
+            # the same store and load give the same table: computed once per load
+            store = source
+            return data.memo(f"screening of {store.location}", lambda: screening(
+                store, solution_types=stored_solution_types(store), data=data))
+        data = data if data is not None else load_graph_data(source)
         if solution_types is None:
             solution_types = stored_solution_types(source)
         if patterns is None and PATTERNS_GRAPH in source.graphs():

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
-from scgraph.analytics._source import as_graph_data, join_fields
+from scgraph.analytics._source import as_graph_data, join_fields, shared
 from scgraph.analytics.projection import GraphData
 from scgraph.store.base import GraphStore
 
@@ -25,6 +25,7 @@ def _has_mitigation(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+@shared
 def spillover_matrix(source: GraphStore | GraphData) -> pd.DataFrame:
     """Side effects by the field they land in against the fields of their cause.
 
@@ -59,6 +60,7 @@ def spillover_matrix(source: GraphStore | GraphData) -> pd.DataFrame:
                            ascending=[False, True, True]).reset_index(drop=True)
 
 
+@shared
 def unmitigated_risks(source: GraphStore | GraphData) -> pd.DataFrame:
     """Risks for which no source names a mitigation.
 
@@ -83,6 +85,7 @@ def unmitigated_risks(source: GraphStore | GraphData) -> pd.DataFrame:
     return out.sort_values(["initiative_id", "effect_id"]).reset_index(drop=True)
 
 
+@shared
 def data_protection_exposure(source: GraphStore | GraphData,
                              kinds: tuple[str, ...] = DATA_PROTECTION_EFFECTS) -> pd.DataFrame:
     """Fields ranked by the data-protection risks that land in them.

@@ -6,6 +6,7 @@ The same records always give the same triples. Provenance of the dataset
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -95,122 +96,170 @@ class Mapped:
         self.triples.append(f"{s} <{p}> {o} .\n")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _segment(value: str) -> str:
     return quote(value, safe="")
+
+
+def _p(name: str) -> str:
+    return f"<{SC}{name}>"
+
+
+# terms used for every record, in N-Triples syntax
+_TYPE, _LABEL = iri(RDF_TYPE), iri(RDFS_LABEL)
+_IDENTIFIER, _DESCRIPTION, _SOURCE = iri(DCT + "identifier"), iri(DCT + "description"), \
+    iri(DCT + "source")
+_INITIATIVE, _INTERACTION, _SIDE_EFFECT = _p("Initiative"), _p("Interaction"), _p("SideEffect")
+_ACTION_FIELD, _AFFECTS_FIELD, _HAS_ACTOR = _p("actionField"), _p("affectsField"), \
+    _p("hasActor")
+_GYEAR = XSD + "gYear"
+_SC = {name: _p(name) for name in (
+    "Actor",
+    "Municipality",
+    "Programme",
+    "PublicAuthority",
+    "Region",
+    "SideEffectKinds",
+    "confidence",
+    "country",
+    "effectKind",
+    "evidence",
+    "fromInitiative",
+    "fundingFederalEur",
+    "fundingNote",
+    "fundingTotalEur",
+    "inRegion",
+    "mitigation",
+    "municipality",
+    "partOf",
+    "programme",
+    "programmeNote",
+    "relationType",
+    "sideEffectOf",
+    "solutionType",
+    "status",
+    "toInitiative",
+    "year",
+    "Risk", "Benefit",
+)}
 
 
 def map_dataset(ds: CheckedDataset) -> Mapped:
     """Map a checked dataset to triples (without provenance)."""
     m = Mapped()
-    add = m.add
+    line = m.triples.append
+    locations = m.locations
     parents = {r.source_id for r in ds.relations if r.relation == "part_of"}
     actors_seen: set[str] = set()
     places_seen: set[str] = set()
     programmes_seen: set[str] = set()
+    kinds = {k: _p(k.capitalize()) for k in ("measure", "project", "programme")}
+    fields = {f: iri(FIELD + f) for f in {f for i in ds.initiatives for f in i.action_fields}}
     for ini in ds.initiatives:
-        s = iri(initiative_iri(ini.id))
-        m.locations[initiative_iri(ini.id)] = (ini.loc, ini.id)
+        subject = initiative_iri(ini.id)
+        s = f"<{subject}>"
+        locations[subject] = (ini.loc, ini.id)
         kind = ini.kind or ("measure" if ini.id in parents else "project")
-        add(s, RDF_TYPE, iri(SC + "Initiative"))
-        add(s, RDF_TYPE, iri(SC + kind.capitalize()))
-        add(s, DCT + "identifier", literal(ini.id))
-        add(s, RDFS_LABEL, literal(ini.name))
+        line(f"{s} {_TYPE} {_INITIATIVE} .\n")
+        line(f"{s} {_TYPE} {kinds.get(kind) or _p(kind.capitalize())} .\n")
+        line(f"{s} {_IDENTIFIER} {literal(ini.id)} .\n")
+        line(f"{s} {_LABEL} {literal(ini.name)} .\n")
         for f in ini.action_fields:
-            add(s, SC + "actionField", iri(FIELD + f))
+            line(f"{s} {_ACTION_FIELD} {fields[f]} .\n")
         if ini.description:
-            add(s, DCT + "description", literal(ini.description))
+            line(f"{s} {_DESCRIPTION} {literal(ini.description)} .\n")
         if ini.year is not None:
-            add(s, SC + "year", literal(str(ini.year), XSD + "gYear"))
+            line(f"{s} {_SC['year']} {literal(str(ini.year), _GYEAR)} .\n")
         if ini.funding_federal_eur is not None:
-            add(s, SC + "fundingFederalEur", _decimal(ini.funding_federal_eur))
+            line(f"{s} {_SC['fundingFederalEur']} {_decimal(ini.funding_federal_eur)} .\n")
         if ini.funding_total_eur is not None:
-            add(s, SC + "fundingTotalEur", _decimal(ini.funding_total_eur))
+            line(f"{s} {_SC['fundingTotalEur']} {_decimal(ini.funding_total_eur)} .\n")
         if ini.funding_note:
-            add(s, SC + "fundingNote", literal(ini.funding_note))
+            line(f"{s} {_SC['fundingNote']} {literal(ini.funding_note)} .\n")
         if ini.status:
-            add(s, SC + "status", literal(ini.status))
+            line(f"{s} {_SC['status']} {literal(ini.status)} .\n")
         for src in ini.sources:
-            add(s, DCT + "source", _source(src))
+            line(f"{s} {_SOURCE} {_source(src)} .\n")
         if ini.municipality:
-            mun = municipality_iri(ini.municipality)
-            add(s, SC + "municipality", iri(mun))
+            mun = iri(municipality_iri(ini.municipality))
+            line(f"{s} {_SC['municipality']} {mun} .\n")
             if mun not in places_seen:
                 places_seen.add(mun)
-                add(iri(mun), RDF_TYPE, iri(SC + "Actor"))
-                add(iri(mun), RDF_TYPE, iri(SC + "PublicAuthority"))
-                add(iri(mun), RDF_TYPE, iri(SC + "Municipality"))
-                add(iri(mun), RDFS_LABEL, literal(ini.municipality))
+                line(f"{mun} {_TYPE} {_SC['Actor']} .\n")
+                line(f"{mun} {_TYPE} {_SC['PublicAuthority']} .\n")
+                line(f"{mun} {_TYPE} {_SC['Municipality']} .\n")
+                line(f"{mun} {_LABEL} {literal(ini.municipality)} .\n")
             if ini.country:
-                add(iri(mun), SC + "country", literal(ini.country))
+                line(f"{mun} {_SC['country']} {literal(ini.country)} .\n")
             if ini.region:
-                reg = region_iri(ini.region)
-                add(iri(mun), SC + "inRegion", iri(reg))
+                reg = iri(region_iri(ini.region))
+                line(f"{mun} {_SC['inRegion']} {reg} .\n")
                 if reg not in places_seen:
                     places_seen.add(reg)
-                    add(iri(reg), RDF_TYPE, iri(SC + "Region"))
-                    add(iri(reg), RDFS_LABEL, literal(ini.region))
+                    line(f"{reg} {_TYPE} {_SC['Region']} .\n")
+                    line(f"{reg} {_LABEL} {literal(ini.region)} .\n")
         if ini.programme:
-            prog = programme_iri(ini.programme)
-            add(s, SC + "programme", iri(prog))
+            prog = iri(programme_iri(ini.programme))
+            line(f"{s} {_SC['programme']} {prog} .\n")
             if ini.id not in parents and kind != "programme":
-                add(s, SC + "partOf", iri(prog))
+                line(f"{s} {_SC['partOf']} {prog} .\n")
             if ini.programme_note:
-                add(s, SC + "programmeNote", literal(ini.programme_note))
+                line(f"{s} {_SC['programmeNote']} {literal(ini.programme_note)} .\n")
             if prog not in programmes_seen:
                 programmes_seen.add(prog)
-                add(iri(prog), RDF_TYPE, iri(SC + "Programme"))
-                add(iri(prog), RDFS_LABEL, literal(ini.programme))
+                line(f"{prog} {_TYPE} {_SC['Programme']} .\n")
+                line(f"{prog} {_LABEL} {literal(ini.programme)} .\n")
         for name in ini.actors:
-            a = actor_iri(name)
-            add(s, SC + "hasActor", iri(a))
+            a = iri(actor_iri(name))
+            line(f"{s} {_HAS_ACTOR} {a} .\n")
             if a not in actors_seen:
                 actors_seen.add(a)
                 for cls in actor_classes(name):
-                    add(iri(a), RDF_TYPE, iri(SC + cls))
-                add(iri(a), RDFS_LABEL, literal(name))
+                    line(f"{a} {_TYPE} {_p(cls)} .\n")
+                line(f"{a} {_LABEL} {literal(name)} .\n")
         for st in ini.solution_types:
-            add(s, SC + "solutionType", iri(f"{PREFIXES['scs']}{_segment(st)}"))
+            line(f"{s} {_SC['solutionType']} <{PREFIXES['scs']}{_segment(st)}> .\n")
 
     for rel in ds.relations:
         s, o = iri(initiative_iri(rel.source_id)), iri(initiative_iri(rel.target_id))
-        add(s, RELATION_PROPERTIES[rel.relation], o)
+        line(f"{s} <{RELATION_PROPERTIES[rel.relation]}> {o} .\n")
         node = (f"{DATA}interaction/{_segment(rel.source_id)}/{rel.relation}/"
                 f"{_segment(rel.target_id)}")
-        m.locations[node] = (rel.loc, f"{rel.source_id} {rel.relation} {rel.target_id}")
-        n = iri(node)
-        add(n, RDF_TYPE, iri(SC + "Interaction"))
-        add(n, SC + "fromInitiative", s)
-        add(n, SC + "toInitiative", o)
-        add(n, SC + "relationType", iri(RELATION + rel.relation))
-        add(n, SC + "confidence", literal(rel.confidence))
+        locations[node] = (rel.loc, f"{rel.source_id} {rel.relation} {rel.target_id}")
+        n = f"<{node}>"
+        line(f"{n} {_TYPE} {_INTERACTION} .\n")
+        line(f"{n} {_SC['fromInitiative']} {s} .\n")
+        line(f"{n} {_SC['toInitiative']} {o} .\n")
+        line(f"{n} {_SC['relationType']} <{RELATION}{rel.relation}> .\n")
+        line(f"{n} {_SC['confidence']} {literal(rel.confidence)} .\n")
         if rel.evidence:
-            add(n, SC + "evidence", literal(rel.evidence))
+            line(f"{n} {_SC['evidence']} {literal(rel.evidence)} .\n")
         for src in rel.sources:
-            add(n, DCT + "source", _source(src))
+            line(f"{n} {_SOURCE} {_source(src)} .\n")
 
     for kind in ds.new_effect_kinds:
         k = iri(EFFECT + kind)
-        add(k, RDF_TYPE, iri(SKOS + "Concept"))
-        add(k, SKOS + "inScheme", iri(SC + "SideEffectKinds"))
-        add(k, SKOS + "notation", literal(kind))
-        add(k, SKOS + "prefLabel", literal(kind.replace("_", " "), lang="en"))
+        line(f"{k} {_TYPE} <{SKOS}Concept> .\n")
+        line(f"{k} <{SKOS}inScheme> {_SC['SideEffectKinds']} .\n")
+        line(f"{k} <{SKOS}notation> {literal(kind)} .\n")
+        line(f"{k} <{SKOS}prefLabel> {literal(kind.replace('_', ' '), lang='en')} .\n")
 
     for eff in ds.side_effects:
         node = f"{DATA}side-effect/{_segment(eff.initiative_id)}/{eff.ordinal}"
-        m.locations[node] = (eff.loc, f"{eff.initiative_id} {eff.effect}")
-        n = iri(node)
-        add(n, RDF_TYPE, iri(SC + "SideEffect"))
-        add(n, RDF_TYPE, iri(SC + ("Risk" if eff.polarity == "risk" else "Benefit")))
-        add(n, SC + "sideEffectOf", iri(initiative_iri(eff.initiative_id)))
-        add(n, SC + "effectKind", iri(EFFECT + eff.effect))
+        locations[node] = (eff.loc, f"{eff.initiative_id} {eff.effect}")
+        n = f"<{node}>"
+        line(f"{n} {_TYPE} {_SIDE_EFFECT} .\n")
+        line(f"{n} {_TYPE} {_SC['Risk'] if eff.polarity == 'risk' else _SC['Benefit']} .\n")
+        line(f"{n} {_SC['sideEffectOf']} {iri(initiative_iri(eff.initiative_id))} .\n")
+        line(f"{n} {_SC['effectKind']} <{EFFECT}{eff.effect}> .\n")
         for f in eff.affects_fields:
-            add(n, SC + "affectsField", iri(FIELD + f))
+            line(f"{n} {_AFFECTS_FIELD} <{FIELD}{f}> .\n")
         if eff.description:
-            add(n, DCT + "description", literal(eff.description))
+            line(f"{n} {_DESCRIPTION} {literal(eff.description)} .\n")
         if eff.mitigation:
-            add(n, SC + "mitigation", literal(eff.mitigation))
+            line(f"{n} {_SC['mitigation']} {literal(eff.mitigation)} .\n")
         for src in eff.sources:
-            add(n, DCT + "source", _source(src))
+            line(f"{n} {_SOURCE} {_source(src)} .\n")
     m.triples = list(dict.fromkeys(m.triples))
     return m
 

@@ -39,6 +39,8 @@ class RawRecord:
     def text(self, key: str) -> str:
         """The value of ``key`` as stripped text; lists are joined with ``;``."""
         value = self.values.get(key)
+        if type(value) is str:  # the common case, first
+            return value.strip()
         if value is None:
             return ""
         if isinstance(value, list):

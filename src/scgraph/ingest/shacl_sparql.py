@@ -38,6 +38,10 @@ SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 _TYPE = f"<{rdflib.RDF.type}>"
 _SUBCLASSES = re.compile(r"@subclasses\((<[^>]*>)\)")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+#: A class target whose class has no subclasses: one triple pattern, no DISTINCT needed.
+_ONE_CLASS_TARGET = re.compile(
+    r"\{ SELECT DISTINCT \?focus WHERE \{ \{ VALUES (\?v\d+) \{ (<[^>\s]*>) \} "
+    + re.escape(f"?focus {_TYPE} ") + r"\1 \} \} \}")
 
 #: Shape properties that describe a shape and constrain nothing.
 _DESCRIPTIVE = {
@@ -250,11 +254,19 @@ class _Compiler:
                 if bad is None:
                     raise UnsupportedShape(f"shape {shape}: {p} needs sh:path")
                 yield check(f"SELECT ?focus WHERE {{ {target} FILTER({bad}) }}", p)
+            elif p == SH.minCount and _int(o) == 1:
+                # the common case without counting: no value at all
+                yield check(f"SELECT ?focus WHERE {{ {target} "
+                            f"FILTER NOT EXISTS {{ ?focus <{path}> ?v }} }}", p)
             elif p == SH.minCount:
                 yield check(
                     f"SELECT ?focus WHERE {{ {{ SELECT ?focus (COUNT(DISTINCT ?value) AS ?n) "
                     f"WHERE {{ {target} OPTIONAL {{ ?focus <{path}> ?value }} }} "
                     f"GROUP BY ?focus }} FILTER(?n < {_int(o)}) }}", p)
+            elif p == SH.maxCount and _int(o) == 1:
+                # the common case without counting: two different values
+                yield check(f"SELECT DISTINCT ?focus WHERE {{ {target} ?focus <{path}> ?a . "
+                            f"?focus <{path}> ?b FILTER(!sameTerm(?a, ?b)) }}", p)
             elif p == SH.maxCount:
                 yield check(
                     f"SELECT ?focus WHERE {{ {{ SELECT ?focus (COUNT(DISTINCT ?value) AS ?n) "
@@ -327,7 +339,8 @@ def run_checks(store: ox.Store, checks: list[Check] | tuple[Check, ...] | str,
             subclasses[cls] = " ".join(str(row["c"]) for row in rows) or cls
         return subclasses[cls]
 
-    queries = [_SUBCLASSES.sub(fill, check.query) for check in checks]
+    queries = [_ONE_CLASS_TARGET.sub(rf"?focus {_TYPE} \2 .", _SUBCLASSES.sub(fill, check.query))
+               for check in checks]
 
     def run(job: tuple[Check, str]) -> list[ShapeResult]:
         check, query = job

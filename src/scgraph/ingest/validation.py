@@ -12,6 +12,7 @@ import rdflib
 from scgraph.errors import Problem
 from scgraph.ingest.records import Location
 from scgraph.ingest.shacl_sparql import run_checks
+from scgraph.memory import release_memory
 from scgraph.namespaces import SC, id_from_iri
 from scgraph.ontology import ontology_file, shapes_file
 
@@ -84,11 +85,15 @@ def _with_pyshacl(data: bytes) -> list[_Result]:
     return out
 
 
-def _with_sparql(data: bytes) -> list[_Result]:
+def _with_sparql(data: bytes, extra: bytes) -> list[_Result]:
     store = ox.Store()
-    store.bulk_load(ontology_ntriples() + data, format=ox.RdfFormat.N_TRIPLES)
+    for part in (ontology_ntriples(), extra, data):  # no concatenated copy of ``data``
+        store.bulk_load(part, format=ox.RdfFormat.N_TRIPLES)
+    found = run_checks(store, shapes_file().read_text(encoding="utf-8"))
+    del store
+    release_memory()  # the store's pages, before the data is written elsewhere
     out: list[_Result] = []
-    for r in run_checks(store, shapes_file().read_text(encoding="utf-8")):
+    for r in found:
         value = r.value
         shown = None if value is None or value == r.focus else (
             value.value if isinstance(value, (ox.NamedNode, ox.Literal)) else str(value))
@@ -115,9 +120,9 @@ def shacl_check(triples: Iterable[str] | bytes, locations: dict[str, tuple[Locat
         raise ValueError(f"unknown SHACL engine {engine!r}; expected one of {ENGINES}")
     outside = {str(c) for c in context}
     typing = "".join(f"<{c}> <{rdflib.RDF.type}> <{SC}Initiative> .\n" for c in sorted(outside))
-    data = (triples if isinstance(triples, bytes) else "".join(triples).encode()) \
-        + typing.encode()
-    results = _with_pyshacl(data) if engine == "pyshacl" else _with_sparql(data)
+    data = triples if isinstance(triples, bytes) else "".join(triples).encode()
+    results = _with_pyshacl(data + typing.encode()) if engine == "pyshacl" \
+        else _with_sparql(data, typing.encode())
     violations: list[Problem] = []
     warnings: list[Problem] = []
     for r in results:

@@ -76,9 +76,16 @@ def _share(part: int, whole: int) -> str:
     return f"{part} of {whole} ({100 * part / whole:.1f} %)" if whole else "0"
 
 
-def build_report(source: GraphStore | GraphData) -> Report:
-    """Compute every measure once and arrange them into sections."""
-    data = source if isinstance(source, GraphData) else load_graph_data(source)
+def build_report(source: GraphStore | GraphData, *, data: GraphData | None = None) -> Report:
+    """Compute every measure once and arrange them into sections.
+
+    ``data``: with a store, its :func:`~scgraph.analytics.load_graph_data` when the
+    caller has loaded it already; the store is still read for the screening section.
+    """
+    if isinstance(source, GraphData):
+        data = source
+    elif data is None:
+        data = load_graph_data(source)
     names = dict(zip(data.initiatives["id"], data.initiatives["name"], strict=True))
     edges = dependency_edges(data)
     matrix = field_matrix(data)
@@ -155,16 +162,17 @@ def build_report(source: GraphStore | GraphData) -> Report:
                 {"integration": integration(data)}),
     ]
     if not isinstance(source, GraphData):
-        sections.append(_screening_section(source, summary))
+        sections.append(_screening_section(source, data, summary))
     return Report("Cross-field dependencies and isolated solutions", summary, sections)
 
 
-def _screening_section(store: GraphStore, summary: dict[str, str]) -> Section:
+def _screening_section(store: GraphStore, data: GraphData,
+                       summary: dict[str, str]) -> Section:
     """Potential side effects from the guidance patterns, open data-protection risks first.
 
     Needs the store: solution types (stated or inferred) are not part of GraphData.
     """
-    frame = screening(store)
+    frame = screening(store, data=data)
     risky = frame[(frame["status"] == "open") & (frame["polarity"] == "risk")]
     dp = risky[risky["effect"].isin(sorted(DATA_PROTECTION_EFFECTS))].reset_index(drop=True)
     counts = (frame.groupby(["effect", "polarity", "status"]).size()
@@ -260,9 +268,13 @@ def render_markdown(report: Report, image_files: dict[str, str] | None = None) -
     return "\n".join(lines) + "\n"
 
 
-def write_report(source: GraphStore | GraphData, out_dir: Path) -> ReportFiles:
-    """Write ``report.html``, ``report.md``, the heatmaps and one CSV per table."""
-    report = build_report(source)
+def write_report(source: GraphStore | GraphData, out_dir: Path, *,
+                 data: GraphData | None = None) -> ReportFiles:
+    """Write ``report.html``, ``report.md``, the heatmaps and one CSV per table.
+
+    ``data`` as for :func:`build_report`.
+    """
+    report = build_report(source, data=data)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         tables = []

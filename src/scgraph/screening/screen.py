@@ -57,15 +57,17 @@ __all__ = [
 SCREENING_GRAPH = GRAPH + "screening/solution-types"
 
 _TEXTS = sparql_prefixes() + """
-SELECT ?id ?name ?description
-       (GROUP_CONCAT(DISTINCT ?stated; SEPARATOR=";") AS ?solution_types)
-WHERE {
-  ?i a sc:Initiative ; dcterms:identifier ?id ; rdfs:label ?name .
-  OPTIONAL { ?i dcterms:description ?description }
-  OPTIONAL { GRAPH ?g { ?i sc:solutionType ?t } FILTER(?g != <%s>)
-             BIND(STRAFTER(STR(?t), STR(scs:)) AS ?stated) }
+# joins of subqueries: Oxigraph hashes them instead of looking every row up
+SELECT ?id ?name ?description ?solution_types WHERE {
+  { SELECT ?i WHERE { ?i a sc:Initiative } }
+  { SELECT ?i ?id WHERE { ?i dcterms:identifier ?id } }
+  { SELECT ?i ?name WHERE { ?i rdfs:label ?name } }
+  OPTIONAL { SELECT ?i ?description WHERE { ?i dcterms:description ?description } }
+  OPTIONAL { SELECT ?i (GROUP_CONCAT(DISTINCT ?stated; SEPARATOR=";") AS ?solution_types)
+             WHERE { GRAPH ?g { ?i sc:solutionType ?t } FILTER(?g != <%s>)
+                     BIND(STRAFTER(STR(?t), STR(scs:)) AS ?stated) }
+             GROUP BY ?i }
 }
-GROUP BY ?id ?name ?description
 """.replace("<%s>", f"<{SCREENING_GRAPH}>")
 
 _INFERRED = sparql_prefixes() + """

@@ -1,0 +1,38 @@
+"""Give freed memory back to the operating system after a large step."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+from collections.abc import Callable
+
+__all__ = ["release_memory"]
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to call
+        return None
+    return trim
+
+
+def release_memory() -> bool:
+    """Return freed heap pages to the system (glibc ``malloc_trim``); False if unsupported.
+
+    Oxigraph's in-memory store and millions of short strings leave freed pages in the
+    C heap; without this, the next step's memory comes on top of them.
+
+    >>> isinstance(release_memory(), bool)
+    True
+    """
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
