@@ -122,14 +122,14 @@ def test_parameter_cannot_change_the_query(value: str, mpsc: EmbeddedStore) -> N
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_values_injection_keeps_the_structure(value: str, mpsc: EmbeddedStore) -> None:
-    """The remote path (a VALUES block) gives the same answer as store substitution."""
+    """run_query's VALUES block gives the same answer as the store's substitution."""
     q = load_query("initiatives_in_field_and_region")
     for region in (value, "Nordrhein-Westfalen"):
         bindings = q.bindings({"field": "mobility", "region": region})
         text = inject_values(q.text, bindings)
         assert text.count("VALUES") == 1
-        assert mpsc.select(text).rows == run_query(mpsc, q, {"field": "mobility",
-                                                             "region": region}).rows
+        assert mpsc.select(q.text, bindings=bindings).rows == \
+            run_query(mpsc, q, {"field": "mobility", "region": region}).rows
 
 
 @pytest.mark.parametrize(("kind", "raw"), [

@@ -21,9 +21,10 @@ default (``integer, e.g. 3, default 2``). Parameter types:
 ``field``       an action-field key or label, turned into the field's IRI
 ==============  ====================================================================
 
-Values are bound to the query's variables as RDF terms by the store (never pasted
-into the query text), so a value cannot change what the query does. Parameters
-are projected variables of the query (a column of the result).
+Values are bound to the query's variables as RDF terms: a ``VALUES`` block at the
+start of the WHERE clause holds each value as one term, written by pyoxigraph's term
+serialiser (never the raw text), so a value cannot change what the query does.
+Parameters are projected variables of the query (a column of the result).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import pyoxigraph as ox
 from scgraph.errors import QueryError
 from scgraph.namespaces import FIELD, initiative_iri, municipality_iri
 from scgraph.ontology import queries_dir, vocabulary
+from scgraph.sparql import inject_values
 from scgraph.store.base import GraphStore, Table, Term
 
 __all__ = [
@@ -260,10 +262,23 @@ def parse_parameter_value(param: Parameter, raw: str) -> Term:
 
 def run_query(store: GraphStore, query: NamedQuery | str,
               params: Mapping[str, str] | None = None) -> Table:
-    """Run a named query (or its name) on ``store`` with parameter values given as text."""
+    """Run a named query (or its name) on ``store`` with parameter values given as text.
+
+    The values are bound by a ``VALUES`` block at the start of the query's WHERE clause
+    (:func:`scgraph.sparql.inject_values`, which writes each as one RDF term), on every
+    store alike. Unlike a substitution applied after planning, the block lets the query
+    planner start from the given terms: on the embedded store a query about one
+    initiative then reads that initiative's neighbourhood, not the whole graph.
+    """
     q = load_query(query) if isinstance(query, str) else query
     bindings = q.bindings(params or {})
     try:
-        return store.select(q.text, bindings=bindings)
-    except RuntimeError as exc:  # e.g. a declared parameter that the query does not project
+        table = store.select(inject_values(q.text, bindings))
+    except RuntimeError as exc:
         raise QueryError(f"query {q.name!r}: {exc}") from exc
+    hidden = [name for name in bindings if name not in table.columns]
+    if hidden:
+        raise QueryError(f"query {q.name!r}: parameter {hidden[0]!r} is not a result "
+                         "column; project it (SELECT ... ?" + hidden[0] + " ...) so that "
+                         "the binding is visible in the result")
+    return table
