@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.viz import _pyvis_page
+from benchmarks.viz import pyvis_page
 from scgraph.analytics import GraphData, load_graph_data
 from scgraph.store import EmbeddedStore
 from scgraph.viz import network_view, render_html
@@ -51,7 +51,7 @@ def run(n: int, workdir: Path) -> dict[str, Any]:
     page = render_html(view)
     written = time.perf_counter() - start
     start = time.perf_counter()
-    _pyvis_page(view.nodes, view.edges)
+    pyvis_page(view.nodes, view.edges)
     baseline = time.perf_counter() - start
     size = f"{len(view.nodes)} nodes, {len(view.edges)} edges, page {len(page) / 1e6:.1f} MB"
     return {

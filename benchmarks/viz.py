@@ -26,7 +26,7 @@ from scgraph.analytics import GraphData
 from scgraph.viz import network_view, render_html
 from scgraph.viz.styling import FIELD_COLOURS
 
-__all__ = ["main", "synthetic_graph_data"]
+__all__ = ["main", "pyvis_page", "synthetic_graph_data"]
 
 _RELATIONS = ["depends_on", "integrates", "supports", "connected_to", "cooperates_with",
               "related_to"]
@@ -73,7 +73,8 @@ def synthetic_graph_data(n: int, seed: int = 1) -> GraphData:
     return GraphData(pd.DataFrame(ini), relations, actors, effects)
 
 
-def _pyvis_page(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> str:
+def pyvis_page(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> str:
+    """The same nodes and edges as a pyvis page: the baseline the view benchmarks time."""
     from pyvis.network import Network
 
     net = Network(directed=True, cdn_resources="in_line")
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
             page = render_html(view)
             ours.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            _pyvis_page(view.nodes, view.edges)
+            pyvis_page(view.nodes, view.edges)
             base.append(time.perf_counter() - t0)
         o, b = statistics.median(ours), statistics.median(base)
         print(f"n={n}: {len(view.nodes)} nodes, {len(view.edges)} edges; view built in "
