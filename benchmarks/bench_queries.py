@@ -4,31 +4,28 @@ For ``n`` synthetic initiatives (``benchmarks.generate``), ``workdir`` holds the
 dataset (``data/``), the store (``store/``, on disk) and its triples (``all.nt``),
 as ``make bench`` leaves them; what is missing is made (the dataset generated, then
 ingested without the SHACL check, which is not what is measured here, then
-exported). Every named query runs with its header's example parameters on both
-sides, bound the same way (pyoxigraph substitutions; rdflib ``initBindings``):
+exported). Every named query runs on both sides with the same parameters: at a
+synthetic size, values picked from the data by :func:`pick_parameters` (the busiest
+initiative, municipality, project… so that the query has rows to find: the headers'
+examples name data/mpsc records, which the synthetic data does not have); the field,
+region and thresholds keep their examples. Each side binds them its own way:
 
 - embedded: the on-disk store opened read-only, as ``scgraph query`` opens it,
-  through :func:`scgraph.queries.run_query` (so the time includes binding the
-  parameters and collecting the result table). A query that takes under a second
-  runs ``repeat`` more times and the median is kept; a slower one is timed once.
+  through :func:`scgraph.queries.run_query` (a ``VALUES`` block of RDF terms; the time
+  includes binding the parameters and collecting the result table). A query that takes
+  under a second runs ``repeat`` more times and the median is kept; a slower one is
+  timed once.
 - rdflib: ``all.nt`` parsed into an in-memory ``rdflib.Graph`` (its default graph
   holds every triple, as the store's union default graph does), each query run
-  once in a forked child.
+  once in a forked child with ``initBindings``.
 
 Either side's query is stopped after its budget (``embedded_budget``,
 ``rdflib_budget`` seconds) and recorded as taking the budget, so its ratio is a
 bound: ``ratio_rdflib_over_embedded`` = rdflib / embedded is a lower bound when
 rdflib was stopped, an upper bound when the embedded store was. Separately: the
-p50 latency (ms) of every named query on data/mpsc in an on-disk store opened
-read-only, and how many meet the 10 ms target of issue 7.
-
-Results (25 Nov 2026, 2-core machine shared with other jobs; details, the table per
-query and what remains in benchmarks/README.md, "Named queries"): at 100k initiatives
-(3.57M triples) the median of rdflib / embedded is at least 3.6 (rdflib stopped at 20 s
-on 19 of 25 queries, so the ratios are lower bounds); ``cross_field_dependencies`` does
-not finish in 90 s on either side. On data/mpsc, 22 of 25 queries meet p50 <= 10 ms
-(11 before the query rewrites and the VALUES binding of ``run_query``); the other three
-take 11-13 ms.
+p50 latency (ms) of every named query on data/mpsc (with the headers' examples) in an
+on-disk store opened read-only, and how many meet the 10 ms target of issue 7.
+The committed results and what they mean: benchmarks/README.md, "Named queries".
 
 Usage::
 
@@ -55,6 +52,7 @@ import pyoxigraph as ox
 
 from benchmarks.generate import generate
 from scgraph.ingest import ingest
+from scgraph.namespaces import sparql_prefixes
 from scgraph.queries import NamedQuery, list_queries, run_query
 from scgraph.store import EmbeddedStore
 
@@ -69,8 +67,48 @@ def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+_PATH = "sc:dependsOn|sc:integrates|sc:visualisesDataOf|^sc:supports"
+#: How a synthetic run picks a parameter value: ``(query, parameter)`` -> a SELECT whose
+#: first row's ``?v`` is the value (ties broken by the value, so the pick is stable).
+PICKS: dict[tuple[str, str], str] = {
+    ("initiative_interactions", "initiative"):  # the initiative in most interactions
+        "SELECT ?v (COUNT(?ix) AS ?n) WHERE { { ?ix sc:fromInitiative ?i } UNION "
+        "{ ?ix sc:toInitiative ?i } ?i dcterms:identifier ?v } "
+        "GROUP BY ?v ORDER BY DESC(?n) ?v LIMIT 1",
+    ("measures_on_platform", "platform"):  # the initiative most others build on directly
+        f"SELECT ?v (COUNT(?j) AS ?n) WHERE {{ ?j {_PATH} ?i . ?i dcterms:identifier ?v }} "
+        "GROUP BY ?v ORDER BY DESC(?n) ?v LIMIT 1",
+    ("project_measures", "project"):  # the project with most measures
+        "SELECT ?v (COUNT(?m) AS ?n) WHERE { ?m sc:partOf ?p . ?p dcterms:identifier ?v } "
+        "GROUP BY ?v ORDER BY DESC(?n) ?v LIMIT 1",
+    ("project_side_effects", "project"):  # the project with most side effects, its own
+        # and its measures'
+        "SELECT ?v (COUNT(?e) AS ?n) WHERE { ?i sc:partOf* ?p . ?p a sc:Project ; "
+        "dcterms:identifier ?v . ?e sc:sideEffectOf ?i } "
+        "GROUP BY ?v ORDER BY DESC(?n) ?v LIMIT 1",
+    ("projects_without_funding_figures", "programme"):  # the programme with most projects
+        "SELECT ?v (COUNT(?i) AS ?n) WHERE { ?i a sc:Project ; sc:programme ?p . "
+        "?p rdfs:label ?v } GROUP BY ?v ORDER BY DESC(?n) ?v LIMIT 1",
+    ("municipality_initiatives_by_field", "municipality"):  # most initiatives
+        "SELECT ?v (COUNT(?i) AS ?n) WHERE { ?i a sc:Initiative ; sc:municipality ?m . "
+        "?m rdfs:label ?v } GROUP BY ?v ORDER BY DESC(?n) ?v LIMIT 1",
+}
+
+
 def _examples(q: NamedQuery) -> dict[str, str]:
     return {p.name: p.example for p in q.parameters}
+
+
+def pick_parameters(store: EmbeddedStore, q: NamedQuery) -> dict[str, str]:
+    """Parameter values for ``q`` found in ``store`` by :data:`PICKS`; else the examples."""
+    params = _examples(q)
+    for name in params:
+        sparql = PICKS.get((q.name, name))
+        if sparql is not None:
+            rows = store.select(sparql_prefixes() + sparql).rows
+            if rows and rows[0][0] is not None:
+                params[name] = rows[0][0].value
+    return params
 
 
 def _rdflib_term(term: ox.NamedNode | ox.Literal) -> Any:
@@ -114,34 +152,37 @@ def _in_child(target: Callable[..., None], args: tuple[Any, ...], budget: float
     return message
 
 
-def _embedded_child(store_path: Path, q: NamedQuery, repeat: int, conn: Any) -> None:
+def _embedded_child(store_path: Path, q: NamedQuery, params: dict[str, str], repeat: int,
+                    conn: Any) -> None:
     with EmbeddedStore(store_path, read_only=True) as st:
-        secs, table, runs = _median_time(lambda: run_query(st, q, _examples(q)), repeat)
+        secs, table, runs = _median_time(lambda: run_query(st, q, params), repeat)
     conn.send((secs, len(table), runs))
 
 
-def _rdflib_child(graph: Any, q: NamedQuery, conn: Any) -> None:
+def _rdflib_child(graph: Any, q: NamedQuery, params: dict[str, str], conn: Any) -> None:
     import rdflib
 
     bindings = {rdflib.Variable(k): _rdflib_term(v)  # type: ignore[arg-type]
-                for k, v in q.bindings(_examples(q)).items()}
+                for k, v in q.bindings(params).items()}
     t0 = time.perf_counter()
     rows = len(list(graph.query(q.text, initBindings=bindings)))
     conn.send((time.perf_counter() - t0, rows))
 
 
-def embedded_times(store_path: Path, queries: list[NamedQuery], *, repeat: int,
+def embedded_times(store_path: Path, queries: list[NamedQuery],
+                   params: dict[str, dict[str, str]], *, repeat: int,
                    budget: float) -> dict[str, tuple[float, int | None, int]]:
     """(seconds, rows or None if stopped, runs) per query on the on-disk store."""
     out: dict[str, tuple[float, int | None, int]] = {}
     for q in queries:
-        message = _in_child(_embedded_child, (store_path, q, repeat), budget)
+        message = _in_child(_embedded_child, (store_path, q, params[q.name], repeat), budget)
         out[q.name] = message if message is not None else (budget, None, 1)
         _log(f"embedded {q.name}: {out[q.name]}")
     return out
 
 
-def rdflib_times(ntriples: Path, queries: list[NamedQuery], *, budget: float
+def rdflib_times(ntriples: Path, queries: list[NamedQuery],
+                 params: dict[str, dict[str, str]], *, budget: float
                  ) -> tuple[dict[str, Any], dict[str, tuple[float, int | None]]]:
     """Parse ``ntriples`` into rdflib once; (seconds, rows or None if stopped) per query."""
     import rdflib
@@ -153,7 +194,7 @@ def rdflib_times(ntriples: Path, queries: list[NamedQuery], *, budget: float
     _log(f"rdflib loaded: {load}")
     out: dict[str, tuple[float, int | None]] = {}
     for q in queries:
-        message = _in_child(_rdflib_child, (graph, q), budget)
+        message = _in_child(_rdflib_child, (graph, q, params[q.name]), budget)
         out[q.name] = message if message is not None else (budget, None)
         _log(f"rdflib {q.name}: {out[q.name]}")
     return load, out
@@ -211,17 +252,19 @@ def run(n: int, workdir: Path, *, repeat: int = 3, embedded_budget: float = 90.0
     queries = [q for q in list_queries() if names is None or q.name in names]
     with EmbeddedStore(workdir / "store", read_only=True) as st:
         n_quads = len(st)
-    embedded = embedded_times(workdir / "store", queries, repeat=repeat,
+        params = {q.name: pick_parameters(st, q) for q in queries}
+    embedded = embedded_times(workdir / "store", queries, params, repeat=repeat,
                               budget=embedded_budget)
     load: dict[str, Any] = {}
     base: dict[str, tuple[float, int | None]] = {}
     if with_rdflib:
-        load, base = rdflib_times(workdir / "all.nt", queries, budget=rdflib_budget)
+        load, base = rdflib_times(workdir / "all.nt", queries, params, budget=rdflib_budget)
 
     per_query: dict[str, Any] = {}
     for q in queries:
         e_secs, e_rows, runs = embedded[q.name]
-        entry: dict[str, Any] = {"embedded_s": round(e_secs, 4), "embedded_rows": e_rows,
+        entry: dict[str, Any] = {"parameters": params[q.name],
+                                 "embedded_s": round(e_secs, 4), "embedded_rows": e_rows,
                                  "embedded_runs": runs, "embedded_finished": e_rows is not None}
         if q.name in base:
             r_secs, r_rows = base[q.name]
