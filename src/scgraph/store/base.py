@@ -155,8 +155,8 @@ def _tsv_frame(data: bytes) -> pd.DataFrame | None:
                       na_filter=False, skip_blank_lines=False, encoding="utf-8")
     columns = [str(c).removeprefix("?") for c in raw.columns]
     values = {}
-    for column, cells in zip(columns, raw.columns, strict=True):
-        cells = raw[cells].tolist()
+    for column, name in zip(columns, raw.columns, strict=True):
+        cells: list[str] = raw[name].tolist()
         if any(c.startswith("<<") for c in cells):
             return None
         values[column] = [_tsv_value(c) for c in cells]

@@ -251,7 +251,7 @@ class EmbeddedStore:
             result = store.query(sparql, use_default_graph_as_union=True)
             if not isinstance(result, ox.QuerySolutions):
                 raise UsageError("expected a SELECT query")
-            return result.serialize(format=ox.QueryResultsFormat.TSV)
+            return result.serialize(format=ox.QueryResultsFormat.TSV) or b""
 
         try:
             return self._read(run)
