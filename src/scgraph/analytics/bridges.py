@@ -237,29 +237,34 @@ def _sampled(n: int, edges: list[tuple[int, int]], samples: int, seed: int) -> l
     u = np.concatenate([pairs[:, 0], pairs[:, 1]])
     v = np.concatenate([pairs[:, 1], pairs[:, 0]])
     adjacency = csr_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n))
-    nodes = np.arange(n)
+    indptr, indices = adjacency.indptr, adjacency.indices
     score = np.zeros(n)
     for s in sources:
+        # the search reaches s's component only; its order runs level by level, and
+        # each node's parent comes earlier in it than the parent of any later node
         order, pred = breadth_first_order(adjacency, s, directed=True,
                                           return_predecessors=True)
-        # hops to s by pointer jumping up the search tree
-        up = np.where(pred < 0, nodes, pred)
-        hops = (up != nodes).astype(np.int32)
-        while not np.array_equal(up[up], up):
-            hops += hops[up]
-            up = up[up]
-        dist = np.full(n, -1, dtype=np.int32)
-        dist[order] = hops[order]
-        du = dist[u]
-        on_path = (dist[v] == du + 1) & (du >= 0)  # edges p -> t of shortest paths
-        p, t = u[on_path], v[on_path]
-        level = dist[t].astype(np.int16)
-        by_level = np.argsort(level, kind="stable")
-        p, t, level = p[by_level], t[by_level], level[by_level]
-        bounds = np.searchsorted(level, np.arange(1, int(level[-1]) + 2 if len(level) else 1))
+        if len(order) < 2:
+            continue
+        position = np.empty(n, dtype=np.int64)
+        position[order] = np.arange(len(order))
+        parent = position[pred[order[1:]]]
+        bounds = [0, 1]
+        while bounds[-1] < len(order):
+            bounds.append(int(np.searchsorted(parent, bounds[-1])) + 1)
+        dist = np.full(n, -1, dtype=np.int64)
+        dist[order] = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+        # every edge out of a reached node, grouped by its tail's level; keep those
+        # one level down: the edges p -> t of shortest paths from s
+        first, degree = indptr[order], indptr[order + 1] - indptr[order]
+        ends = np.cumsum(degree)
+        p = np.repeat(order, degree)
+        t = indices[np.arange(ends[-1]) - np.repeat(ends - degree - first, degree)]
+        on_path = dist[t] == dist[p] + 1
+        p, t = p[on_path], t[on_path]
+        levels = list(itertools.pairwise(np.searchsorted(dist[p], np.arange(len(bounds)))))
         paths = np.zeros(n)
         paths[s] = 1.0
-        levels = list(itertools.pairwise(bounds))  # slices of p and t, level by level
         for a, b in levels:
             np.add.at(paths, t[a:b], paths[p[a:b]])
         dependency = np.zeros(n)
