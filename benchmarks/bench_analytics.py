@@ -15,13 +15,14 @@ Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
 4. the ratio baseline / scgraph over the same subset.
 
 Target (issue 3): analytics + report at 100k in ≤ 5 s and ≤ 1.5 GiB. Measured
-(benchmarks/README.md, "Analytics and report"): 102 s and 781 MiB at 100k on the
-shared 2-core machine, so the memory target is met and the time target is not:
-reading the on-disk store (26 s), keyword screening (31 s) and sampled betweenness
-(about 20 s) remain; the README says why and what comes next.
+(benchmarks/README.md, "Analytics and report"): 74 s and 785 MiB at 100k on the
+shared, busy 2-core machine (114 s before, paired), so the memory target is met and
+the time target is not: Oxigraph evaluating the load's queries on disk (about 20 s),
+screening and bridges (about 15 s each) and the report (9 s) remain; the README says
+why and what comes next.
 
-Above 5,000 initiatives betweenness is *sampled* (networkit, 200 sources, seed 0;
-its ``method`` column says so), so the ``bridges`` table is an estimate there; every
+Above 5,000 initiatives betweenness is *sampled* (networkit's estimate, 200 sources,
+seed 0; its ``method`` column says so), so the ``bridges`` table is an estimate there; every
 other number is exact. A baseline slower than ``--baseline-timeout`` seconds is
 stopped and the ratio recorded as a lower bound. Given a ``workdir`` that holds
 ``store/`` and ``all.nt`` (as ``make bench`` prepares it), those are used.

@@ -158,11 +158,13 @@ def betweenness(source: GraphStore | GraphData, *,
     ``auto`` chooses by size: exact with networkx up to
     :data:`EXACT_NETWORKX_LIMIT` initiatives, exact with rustworkx (parallel,
     Rust) up to :data:`EXACT_LIMIT`, and *sampled* above: networkit's
-    ``EstimateBetweenness`` (Geisberger, Sanders and Schultes) runs the
-    shortest-path searches from ``samples`` source initiatives drawn with
-    ``seed`` and scales up their contributions, so the values are estimates
-    (exact betweenness costs one search per initiative: hours at 100,000).
-    The same seed gives the same values. Values are rounded to 6 decimals.
+    ``EstimateBetweenness`` (Geisberger, Sanders and Schultes) estimate, which
+    runs the shortest-path searches from ``samples`` source initiatives drawn
+    by networkit's generator with ``seed`` and scales up their contributions,
+    so the values are estimates (exact betweenness costs one search per
+    initiative: hours at 100,000). The searches run in scipy and numpy and give
+    networkit's values (see ``_sampled``); the same seed gives the same values.
+    Values are rounded to 6 decimals.
     Computed once per loaded :class:`GraphData` and method.
 
     Returns
