@@ -230,10 +230,14 @@ def _optional_entries(name: str, n: int, work: Path) -> list[dict[str, Any]]:
     for step, part in parts.items():
         if "seconds" not in part:
             continue
-        base = {"seconds": part["baseline_seconds"], "peak_rss_mb": rss} \
+        # a step that measures its own process (e.g. scgraph apart from the baseline that
+        # runs in the same module) gives peak_rss_mb; else the module's whole peak
+        own = part.get("peak_rss_mb", rss)
+        base = {"seconds": part["baseline_seconds"],
+                "peak_rss_mb": part.get("baseline_peak_rss_mb", rss)} \
             if part.get("baseline_seconds") is not None else None
         flo = {"seconds": part["floor_seconds"]} if part.get("floor_seconds") else None
-        entries.append(_entry(step, n, {"seconds": part["seconds"], "peak_rss_mb": rss},
+        entries.append(_entry(step, n, {"seconds": part["seconds"], "peak_rss_mb": own},
                               base, flo, note=str(part.get("note", ""))))
     return entries
 

@@ -239,6 +239,29 @@ def test_sampled_betweenness_estimates_the_exact_values() -> None:
     assert again.equals(sampled)
 
 
+@pytest.mark.parametrize(("n", "m", "samples", "seed"), [(400, 500, 20, 0), (1500, 2500, 40, 7)])
+def test_sampled_betweenness_is_networkits_estimate(n: int, m: int, samples: int,
+                                                    seed: int) -> None:
+    """``_sampled`` computes networkit's ``EstimateBetweenness`` (sequential) itself:
+    same sources, same weights, same scaling; graphs with many components and
+    isolated nodes."""
+    import networkit as nk
+
+    g = nx.gnm_random_graph(n, m, seed=seed)
+    edges = sorted((min(a, b), max(a, b)) for a, b in g.edges)
+    reference = nk.Graph(n)
+    for a, b in edges:
+        reference.addEdge(a, b)
+    nk.engineering.setSeed(seed, False)
+    estimate = nk.centrality.EstimateBetweenness(reference, samples, True, False)
+    estimate.run()
+    want = [max(0.0, float(v)) for v in estimate.scores()]
+    got = bridges_module._sampled(n, edges, samples, seed)
+    assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 1e-12
+    assert [round(v, 6) for v in got] == [round(v, 6) for v in want]
+    assert sum(v > 0 for v in got) > n // 4
+
+
 def test_betweenness_method_is_chosen_by_size(monkeypatch: pytest.MonkeyPatch) -> None:
     data = _random_interactions(30, 40, seed=2)
     assert betweenness(data)["method"][0] == "networkx exact"

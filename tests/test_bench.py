@@ -56,6 +56,9 @@ def test_smoke_run_at_1k_writes_every_documented_key(tmp_path: Path) -> None:
     assert by_step["analyze"]["seconds"] > 0
     assert by_step["report"]["seconds"] > 0
     assert by_step["analyze_subset"]["baseline_seconds"] > 0
+    # memory of scgraph's own process, not of the module with its baseline process
+    assert 20 < by_step["analyze"]["peak_rss_mb"] == by_step["report"]["peak_rss_mb"]
+    assert by_step["analyze_subset"]["baseline_peak_rss_mb"] > 20
     # steps are what the modules measure, not their bookkeeping (n, peak_rss_mb, …)
     assert {e["step"] for e in saved} == {
         "ingest", "stats", "analyze", "report", "analyze_subset", "view", "view_page",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ import pytest
 from scgraph.errors import InputError
 from scgraph.ontology import vocabulary
 from scgraph.screening import (
+    KeywordRule,
     classify,
     classify_initiatives,
     keyword_rules,
@@ -114,6 +116,27 @@ def test_classify_initiatives_frame() -> None:
     assert got.values.tolist() == [["A", "city_app", "app"],
                                    ["A", "e_charging", "ladesäulen"],
                                    ["B", "drone", "drone"]]
+
+
+def test_classify_initiatives_gives_what_classify_gives_row_by_row() -> None:
+    """The frame version looks at a rule's patterns only in texts that hold a literal
+    string each pattern needs; rows must be what :func:`classify` finds on each record,
+    also for a rule without such a string (``\\w+ing``) and one with inline flags."""
+    ini = pd.read_csv(ROOT / "data" / "mpsc" / "initiatives.csv", dtype=str,
+                      keep_default_na=False)
+    extra = pd.DataFrame({"id": ["X1", "X2", "X3", "X4"],
+                          "name": ["Sensor", "LoRa", "Parking", "MESSUNG"],
+                          "description": ["", None, "Daten\nplattform", "Drohnen"]})
+    ini = pd.concat([ini, extra], ignore_index=True)
+    rules = (*keyword_rules(), KeywordRule("dashboard", (re.compile(r"\w+ing\b"),)),
+             KeywordRule("drone", (re.compile(r"(?i:DROHNE)n?"), re.compile(r"x|messung"))))
+    want = [(str(i), key, ";".join(words))
+            for i, n, d in zip(ini["id"], ini["name"], ini["description"], strict=True)
+            for key, words in classify(n, d if isinstance(d, str) else None,
+                                       rules=rules).items()]
+    got = classify_initiatives(ini, rules=rules)
+    assert sorted(map(tuple, got.values.tolist())) == sorted(want)
+    assert {"X1", "X2", "X3", "X4"} <= set(got["id"])
 
 
 def test_bad_rule_file_is_located(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import networkx as nx
 import pandas as pd
 
 from scgraph.namespaces import EFFECT, FIELD, RELATION, SC, sparql_prefixes
-from scgraph.store.base import GraphStore
+from scgraph.store.base import GraphStore, select_frame
 
 __all__ = [
     "DEPENDENCY_RELATIONS",
@@ -149,7 +149,7 @@ def _after(iri: object, namespace: str) -> str:
 
 def _grouped(store: GraphStore, sparql: str, columns: list[str]) -> pd.DataFrame:
     """Rows of a query whose last column holds space-separated ids, one row per id."""
-    table = store.select(sparql).values()
+    table = select_frame(store, sparql).itertuples(index=False, name=None)
     rows = [(*row[:-1], ident) for row in table for ident in str(row[-1] or "").split()]
     return pd.DataFrame(rows, columns=[*columns, "id"], dtype=object)
 
@@ -193,7 +193,7 @@ class GraphData:
 
 
 def _initiatives(store: GraphStore) -> pd.DataFrame:
-    ini = store.select(_INITIATIVES).to_dataframe()
+    ini = select_frame(store, _INITIATIVES)
     fields: dict[str, set[str]] = {}
     for value, ident in _grouped(store, _BY_VALUE.replace("PREDICATE", "sc:actionField"),
                                  ["value"]).itertuples(index=False):
@@ -217,7 +217,8 @@ def _initiatives(store: GraphStore) -> pd.DataFrame:
 
 def _relations(store: GraphStore) -> pd.DataFrame:
     rows: list[tuple[str, str, str, str | None]] = []
-    for t, confidence, pairs in store.select(_RELATIONS).values():
+    for t, confidence, pairs in select_frame(store, _RELATIONS).itertuples(
+            index=False, name=None):
         relation = _after(t, RELATION)
         ids = str(pairs or "").split()
         rows.extend((ids[k], relation, ids[k + 1], confidence)
@@ -230,12 +231,13 @@ def _relations(store: GraphStore) -> pd.DataFrame:
 
 def _actors(store: GraphStore) -> pd.DataFrame:
     classes: dict[str, str] = {}
-    for a, c in store.select(_ACTOR_CLASSES).values():
+    for a, c in select_frame(store, _ACTOR_CLASSES).itertuples(index=False, name=None):
         local = _after(c, SC)
         if local:
             classes.setdefault(str(a), local)
     rows = [(ident, actor, classes.get(str(a), "Actor"))
-            for a, actor, ids in store.select(_ACTORS).values()
+            for a, actor, ids in select_frame(store, _ACTORS).itertuples(index=False,
+                                                                         name=None)
             for ident in str(ids or "").split()]
     act = pd.DataFrame(rows, columns=["initiative_id", "actor", "actor_class"], dtype=object)
     act = act.sort_values(["initiative_id", "actor"], kind="stable").drop_duplicates(
@@ -245,11 +247,12 @@ def _actors(store: GraphStore) -> pd.DataFrame:
 
 def _side_effects(store: GraphStore) -> pd.DataFrame:
     fields: dict[str, set[str]] = {}
-    for e, f in store.select(_AFFECTS).values():
+    for e, f in select_frame(store, _AFFECTS).itertuples(index=False, name=None):
         fields.setdefault(str(e), set()).add(_after(f, FIELD))
     rows = [(e, ident, _after(k, EFFECT), "risk" if risk is not None else "benefit",
              mitigation, sorted(fields.get(str(e), ())))
-            for e, ident, k, risk, mitigation in store.select(_SIDE_EFFECTS).values()]
+            for e, ident, k, risk, mitigation in select_frame(
+                store, _SIDE_EFFECTS).itertuples(index=False, name=None)]
     eff = pd.DataFrame(rows, columns=["effect_iri", "initiative_id", "effect", "polarity",
                                       "mitigation", "affects_fields"], dtype=object)
     eff.insert(0, "effect_id", eff.pop("effect_iri").map(

@@ -10,12 +10,15 @@ matching).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -46,11 +49,15 @@ class KeywordRule:
     """Patterns in lower case; the text is lower-cased before matching."""
     ignore: tuple[re.Pattern[str], ...] = ()
     _any: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _needs: frozenset[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # one search for all patterns first: most texts match no rule
         either = "|".join(f"(?:{p.pattern})" for p in self.match) or "(?!)"
         object.__setattr__(self, "_any", re.compile(either))
+        needs = [_needed(p) for p in self.match]
+        object.__setattr__(self, "_needs", None if not needs or None in needs
+                           else frozenset().union(*(n for n in needs if n)))
 
     def evidence(self, text: str) -> list[str]:
         """The words of ``text`` that the rule matches (lower case, first hit first).
@@ -69,6 +76,68 @@ class KeywordRule:
             words.extend((m.start(), m.group(0).strip().lower()) for m in pattern.finditer(text)
                          if m.group(0).strip())
         return list(dict.fromkeys(w for _pos, w in sorted(words)))
+
+
+def _needed(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` contains; None if there are none.
+
+    >>> sorted(_needed(re.compile(r"data[ -]?(platform|hub)s?")))
+    ['data']
+    >>> sorted(_needed(re.compile(r"\\b(ai|ki)[ -]erkennung|kamera")))
+    ['erkennung', 'kamera']
+    >>> _needed(re.compile(r"\\w+")) is None
+    True
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_constants as c
+        import sre_parse
+
+    def needed(items: Any) -> frozenset[str] | None:
+        # the longest guarantee of the sequence: a run of literal characters, or a
+        # group, alternation or repetition (at least once) whose every match holds one
+        best: frozenset[str] | None = None
+        run: list[str] = []
+
+        def consider(found: frozenset[str] | None) -> None:
+            nonlocal best
+            if found and (best is None or min(map(len, found)) > min(map(len, best))):
+                best = found
+
+        for op, arg in [*items, (None, None)]:
+            if op is c.LITERAL:
+                run.append(chr(arg))
+                continue
+            if run:
+                consider(frozenset({"".join(run)}))
+                run = []
+            if op is c.SUBPATTERN and not arg[1] & re.IGNORECASE:
+                consider(needed(arg[-1]))
+            elif op is c.BRANCH:
+                parts = [needed(b) for b in arg[1]]
+                if all(parts):
+                    consider(frozenset().union(*(q for q in parts if q)))
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
+                consider(needed(arg[2]))
+        return best
+
+    return needed(sre_parse.parse(pattern.pattern).data)
+
+
+def _containing(text: str, starts: list[int], needles: Iterable[str]) -> list[int]:
+    """Indices of the parts of ``text`` (beginning at ``starts``) that hold a needle."""
+    found: set[int] = set()
+    for needle in needles:
+        pos = text.find(needle)
+        while pos != -1:
+            k = bisect.bisect_right(starts, pos) - 1
+            found.add(k)
+            if k + 1 == len(starts):
+                break
+            pos = text.find(needle, starts[k + 1])
+    return sorted(found)
 
 
 def _patterns(value: object, where: str, key: str, problems: list[Problem],
@@ -170,11 +239,27 @@ def classify_initiatives(initiatives: pd.DataFrame, *,
     sorted by id and solution type.
     """
     rule_list = tuple(keyword_rules() if rules is None else rules)
-    rows = []
-    for ident, name, desc in zip(initiatives["id"], initiatives["name"],
-                                 initiatives["description"], strict=True):
-        text_desc = desc if isinstance(desc, str) else None
-        for key, words in classify(str(name), text_desc, rules=rule_list).items():
-            rows.append((str(ident), key, ";".join(words)))
+    ids = [str(i) for i in initiatives["id"]]
+    texts = [(str(name) if not isinstance(desc, str) or not desc else f"{name}. {desc}").lower()
+             for name, desc in zip(initiatives["name"], initiatives["description"],
+                                   strict=True)]
+    # A rule can only match a text that holds one of the literal strings each of its
+    # patterns needs (:func:`_needed`): those are found in one pass over all texts,
+    # and the rule runs on them alone, as :func:`classify` would.
+    starts, pos = [], 0
+    for text in texts:
+        starts.append(pos)
+        pos += len(text) + 1
+    joined = "\n".join(texts)
+    found: dict[int, dict[str, list[str]]] = {}
+    for rule in rule_list:
+        todo = (range(len(texts)) if rule._needs is None
+                else _containing(joined, starts, rule._needs))
+        for k in todo:
+            words = rule.evidence(texts[k])
+            if words:
+                found.setdefault(k, {})[rule.solution_type] = words
+    rows = [(ids[k], key, ";".join(words)) for k in sorted(found)
+            for key, words in sorted(found[k].items())]
     frame = pd.DataFrame(rows, columns=["id", "solution_type", "evidence"])
     return frame.sort_values(["id", "solution_type"], kind="stable").reset_index(drop=True)

@@ -40,7 +40,7 @@ from scgraph.screening.classifier import (
     keywords_file,
 )
 from scgraph.screening.patterns import PATTERNS_GRAPH, pattern_ntriples, read_patterns
-from scgraph.store.base import GraphStore
+from scgraph.store.base import GraphStore, select_frame
 
 __all__ = [
     "SCREENING_GRAPH",
@@ -82,7 +82,7 @@ SELECT ?id ?solution_type ?evidence WHERE {
 
 def initiative_texts(store: GraphStore) -> pd.DataFrame:
     """Stored initiatives: id, name, description, solution_types (stated keys, a list)."""
-    frame = store.select(_TEXTS).to_dataframe()
+    frame = select_frame(store, _TEXTS)
     frame["solution_types"] = frame["solution_types"].map(
         lambda v: sorted(str(v).split(";")) if isinstance(v, str) and v else [])
     return frame.sort_values("id", kind="stable").reset_index(drop=True)
@@ -170,7 +170,7 @@ def solution_types(store: GraphStore) -> pd.DataFrame:
     stated = [(i, t, "stated", "") for i, types in zip(texts["id"], texts["solution_types"],
                                                        strict=True) for t in types]
     if SCREENING_GRAPH in store.graphs():
-        inferred = store.select(_INFERRED).to_dataframe()
+        inferred = select_frame(store, _INFERRED)
     else:
         inferred = classify_initiatives(texts[texts["solution_types"].map(len) == 0])
     rows = stated + [(str(i), str(t), "inferred", str(e) if isinstance(e, str) else "")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -11,7 +14,7 @@ import pyoxigraph as ox
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["EXPORT_FORMATS", "GraphStore", "Table", "Term", "term_value"]
+__all__ = ["EXPORT_FORMATS", "GraphStore", "Table", "Term", "select_frame", "term_value"]
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
@@ -117,3 +120,66 @@ class GraphStore(Protocol):
     def close(self) -> None:
         """Release files and locks."""
         ...
+
+
+_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'",
+            "\\": "\\"}
+_ESCAPE = re.compile(r"\\(?:([tbnrf\"'\\])|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    char, short, long = match.groups()
+    return _ESCAPES[char] if char else chr(int(short or long, 16))
+
+
+def _tsv_value(cell: str) -> str | None:
+    """:func:`term_value` of one cell of SPARQL TSV results (a quoted triple excepted)."""
+    if not cell:
+        return None  # unbound
+    first = cell[0]
+    if first == "<":
+        return cell[1:-1]
+    if first == '"':  # "text", "text"@lang or "text"^^<datatype>: no quote after the text
+        text = cell[1:cell.rindex('"')]
+        return _ESCAPE.sub(_unescape, text) if "\\" in text else text
+    if cell.startswith("_:"):
+        return cell[2:]
+    return cell  # a number or boolean, written bare
+
+
+def _tsv_frame(data: bytes) -> pd.DataFrame | None:
+    """SPARQL TSV results as :meth:`Table.to_dataframe` gives them; None for quoted triples."""
+    import pandas as pd
+
+    raw = pd.read_csv(io.BytesIO(data), sep="\t", quoting=csv.QUOTE_NONE, dtype=str,
+                      na_filter=False, skip_blank_lines=False, encoding="utf-8")
+    columns = [str(c).removeprefix("?") for c in raw.columns]
+    values = {}
+    for column, name in zip(columns, raw.columns, strict=True):
+        cells: list[str] = raw[name].tolist()
+        if any(c.startswith("<<") for c in cells):
+            return None
+        values[column] = [_tsv_value(c) for c in cells]
+    return pd.DataFrame(values, columns=columns, dtype=object)
+
+
+def select_frame(store: GraphStore, sparql: str) -> pd.DataFrame:
+    """The plain values of a SELECT query's results, as ``store.select(sparql).to_dataframe()``.
+
+    A store with a ``select_tsv`` method (:class:`~scgraph.store.EmbeddedStore`)
+    gives its results as SPARQL TSV, written in Rust and read by pandas: at 100,000
+    initiatives that is several times faster than making a Python term of every value.
+
+    >>> from scgraph.store import EmbeddedStore
+    >>> store = EmbeddedStore()
+    >>> store.replace_graphs({"urn:g": b'<urn:a> <urn:p> "tab\\there"@en .\\n'})
+    >>> select_frame(store, "SELECT ?s ?o ?x WHERE { ?s ?p ?o OPTIONAL { ?s ?p ?x } }"
+    ...              ).values.tolist()
+    [['urn:a', 'tab\\there', 'tab\\there']]
+    """
+    tsv: Callable[[str], bytes] | None = getattr(store, "select_tsv", None)
+    if tsv is not None:
+        frame = _tsv_frame(tsv(sparql))
+        if frame is not None:
+            return frame
+    return store.select(sparql).to_dataframe()

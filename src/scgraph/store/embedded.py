@@ -242,6 +242,22 @@ class EmbeddedStore:
             raise UsageError("expected a SELECT query")
         return result
 
+    def select_tsv(self, sparql: str) -> bytes:
+        """Run a SELECT query; the results as SPARQL TSV, written without Python terms.
+
+        :func:`~scgraph.store.base.select_frame` reads them into a DataFrame.
+        """
+        def run(store: ox.Store) -> bytes:
+            result = store.query(sparql, use_default_graph_as_union=True)
+            if not isinstance(result, ox.QuerySolutions):
+                raise UsageError("expected a SELECT query")
+            return result.serialize(format=ox.QueryResultsFormat.TSV) or b""
+
+        try:
+            return self._read(run)
+        except SyntaxError as exc:
+            raise UsageError(f"SPARQL syntax error: {exc}") from exc
+
     def ask(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> bool:
         """Run an ASK query over the union of all graphs."""
         result = self._query(sparql, bindings)
