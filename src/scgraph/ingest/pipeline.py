@@ -6,22 +6,24 @@ import contextlib
 import gc
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from scgraph.errors import InputError, Problem, UsageError
+from scgraph.errors import InputError, Problem, StoreError, UsageError
 from scgraph.ingest.checks import CheckedDataset, check_dataset
 from scgraph.ingest.mapping import map_dataset, provenance_triples
 from scgraph.ingest.readers import read_dataset
-from scgraph.ingest.records import RawDataset
-from scgraph.ingest.validation import ontology_ntriples, shacl_check
+from scgraph.ingest.records import Location, RawDataset
+from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check
 from scgraph.memory import release_memory
 from scgraph.namespaces import ONTOLOGY_GRAPH, SC, dataset_graph_iri, initiative_iri
 from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
+from scgraph.store.embedded import EmbeddedStore
 
 __all__ = ["RDF_SUFFIXES", "DatasetReport", "IngestReport", "ingest", "validate_paths"]
 
@@ -65,6 +67,16 @@ class _Prepared:
     graphs: dict[str, bytes]
 
 
+@dataclass(slots=True)
+class _Validation:
+    """The SHACL check of one mapped dataset, to run after reading, checking and mapping."""
+
+    name: str
+    data: bytes
+    locations: dict[str, tuple[Location, str]]
+    context: list[str]
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -86,15 +98,33 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
-             progress: Progress | None, shacl: str) -> tuple[list[_Prepared], list[Problem]]:
-    """Read, check, map and validate; raise InputError listing every problem."""
+             progress: Progress | None
+             ) -> tuple[list[_Prepared], list[Problem], list[_Validation]]:
+    """Read, check and map; raise InputError listing every problem found so far.
+
+    Returns the mapped datasets, the warnings, and the SHACL checks still to run.
+    """
     with _gc_paused():
-        return _prepare_all(paths, store, progress, shacl)
+        return _prepare_all(paths, store, progress)
+
+
+def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
+              progress: Progress | None = None) -> list[Problem]:
+    """Run the SHACL checks; add their warnings, return their violations."""
+    problems: list[Problem] = []
+    for job in jobs:
+        if progress is not None:
+            progress(f"validating {job.name}")
+        violations, shape_warnings = shacl_check(job.data, job.locations,
+                                                 context=job.context, engine=shacl)
+        problems.extend(violations)
+        warnings.extend(shape_warnings)
+    return problems
 
 
 def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
-                 progress: Progress | None, shacl: str
-                 ) -> tuple[list[_Prepared], list[Problem]]:
+                 progress: Progress | None
+                 ) -> tuple[list[_Prepared], list[Problem], list[_Validation]]:
     say = progress or (lambda _msg: None)
     if not paths:
         raise UsageError("no dataset given; name a dataset folder or file")
@@ -147,6 +177,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         raise InputError(problems)
 
     prepared: list[_Prepared] = []
+    jobs: list[_Validation] = []
     when = datetime.now(UTC).replace(microsecond=0)
     raws.clear()
     while checked:
@@ -163,21 +194,15 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # provenance is outside every shape's targets: validated along, changing nothing
         mapped.triples += provenance_triples(graph, name=raw.name, metadata=raw.metadata,
                                              files=files, when=when)
-        say(f"validating {raw.name}")
         data = "".join(mapped.triples).encode()
         report = DatasetReport(raw.name, graph, str(raw.source), *counts, len(mapped.triples))
         mapped.triples = []  # the bytes are all that is needed from here: free the lines
+        jobs.append(_Validation(raw.name, data, mapped.locations,
+                                [initiative_iri(i) for i in external - defined]))
         del raw
         release_memory()
-        violations, shape_warnings = shacl_check(
-            data, mapped.locations, context=[initiative_iri(i) for i in external - defined],
-            engine=shacl)
-        problems.extend(violations)
-        warnings.extend(shape_warnings)
         prepared.append(_Prepared(report, {graph: data}))
-    if problems:
-        raise InputError(problems)
-    return prepared + rdf_files, warnings
+    return prepared + rdf_files, warnings, jobs
 
 
 def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
@@ -215,7 +240,10 @@ def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,
 
     Raises :class:`~scgraph.errors.InputError` listing every problem found.
     """
-    prepared, warnings = _prepare(paths, store, progress, shacl)
+    prepared, warnings, jobs = _prepare(paths, store, progress)
+    problems = _validate(jobs, shacl, warnings, progress)
+    if problems:
+        raise InputError(problems)
     return IngestReport([p.report for p in prepared], warnings)
 
 
@@ -253,10 +281,35 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
     reference implementation, slow on large datasets); both find the same problems.
     """
     say = progress or (lambda _msg: None)
-    prepared, warnings = _prepare(paths, store, progress, shacl)
+    if shacl not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {shacl!r}; expected one of {ENGINES}")
+    prepared, warnings, jobs = _prepare(paths, store, progress)
     graphs: dict[str, bytes] = {ONTOLOGY_GRAPH: ontology_ntriples()}
     for p in prepared:
         graphs.update(p.graphs)
+    if not isinstance(store, EmbeddedStore):
+        problems = _validate(jobs, shacl, warnings, progress)
+        if problems:
+            raise InputError(problems)
+        say("writing")
+        store.replace_graphs(graphs)
+        return IngestReport([p.report for p in prepared], warnings, written=True)
+    # Validate while the data is loaded into the store (both mostly run outside the
+    # GIL, on different cores); the write commits only if validation found no problem.
+    for job in jobs:
+        say(f"validating {job.name}")
     say("writing")
-    store.replace_graphs(graphs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(_validate, jobs, shacl, warnings)
+
+        def gate() -> None:
+            problems = checked.result()
+            if problems:
+                raise InputError(problems)
+
+        try:
+            store.replace_graphs(graphs, before_commit=gate)
+        except StoreError:
+            gate()  # bad input explains more than a failed write: report it first
+            raise
     return IngestReport([p.report for p in prepared], warnings, written=True)
