@@ -14,18 +14,20 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from scgraph.errors import InputError, Problem, StoreError, UsageError
+from scgraph.ingest.batches import Batch, plan_batches
 from scgraph.ingest.checks import CheckedDataset, check_dataset
 from scgraph.ingest.mapping import map_dataset, provenance_triples
 from scgraph.ingest.readers import read_dataset
 from scgraph.ingest.records import Location, RawDataset
-from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check
+from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check, validation_checks
 from scgraph.memory import release_memory
 from scgraph.namespaces import ONTOLOGY_GRAPH, SC, dataset_graph_iri, initiative_iri
 from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
 from scgraph.store.embedded import EmbeddedStore
 
-__all__ = ["RDF_SUFFIXES", "DatasetReport", "IngestReport", "ingest", "validate_paths"]
+__all__ = ["BATCH_TRIPLES", "RDF_SUFFIXES", "DatasetReport", "IngestReport", "ingest",
+           "validate_paths"]
 
 #: RDF files that ``ingest`` loads as they are (an export, for example).
 RDF_SUFFIXES: dict[str, ox.RdfFormat] = {
@@ -37,6 +39,9 @@ RDF_SUFFIXES: dict[str, ox.RdfFormat] = {
 }
 
 Progress = Callable[[str], None]
+#: Triples of a dataset validated at once; a larger dataset is validated in batches of
+#: about this many (see :mod:`scgraph.ingest.batches`), which bounds the memory it takes.
+BATCH_TRIPLES = 500_000
 
 
 @dataclass(slots=True)
@@ -64,7 +69,7 @@ class IngestReport:
 @dataclass(slots=True)
 class _Prepared:
     report: DatasetReport
-    graphs: dict[str, bytes]
+    graphs: dict[str, list[bytes]]  # each graph's N-Triples, in parts
 
 
 @dataclass(slots=True)
@@ -72,7 +77,7 @@ class _Validation:
     """The SHACL check of one mapped dataset, to run after reading, checking and mapping."""
 
     name: str
-    data: bytes
+    batches: list[Batch]
     locations: dict[str, tuple[Location, str]]
     context: list[str]
 
@@ -115,7 +120,7 @@ def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
     for job in jobs:
         if progress is not None:
             progress(f"validating {job.name}")
-        violations, shape_warnings = shacl_check(job.data, job.locations,
+        violations, shape_warnings = shacl_check(job.batches, job.locations,
                                                  context=job.context, engine=shacl)
         problems.extend(violations)
         warnings.extend(shape_warnings)
@@ -194,14 +199,14 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # provenance is outside every shape's targets: validated along, changing nothing
         mapped.triples += provenance_triples(graph, name=raw.name, metadata=raw.metadata,
                                              files=files, when=when)
-        data = "".join(mapped.triples).encode()
+        batches = plan_batches(mapped.triples, validation_checks(), BATCH_TRIPLES)
         report = DatasetReport(raw.name, graph, str(raw.source), *counts, len(mapped.triples))
         mapped.triples = []  # the bytes are all that is needed from here: free the lines
-        jobs.append(_Validation(raw.name, data, mapped.locations,
+        jobs.append(_Validation(raw.name, batches, mapped.locations,
                                 [initiative_iri(i) for i in external - defined]))
         del raw
         release_memory()
-        prepared.append(_Prepared(report, {graph: data}))
+        prepared.append(_Prepared(report, {graph: [b.data for b in batches]}))
     return prepared + rdf_files, warnings, jobs
 
 
@@ -267,7 +272,7 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
         g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else graph
         by_graph.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
     report = DatasetReport(path.stem, graph, str(path), triples=len(quads))
-    return _Prepared(report, {g: "".join(lines).encode() for g, lines in by_graph.items()})
+    return _Prepared(report, {g: ["".join(lines).encode()] for g, lines in by_graph.items()})
 
 
 def ingest(paths: Sequence[Path | str], store: GraphStore,
@@ -284,7 +289,7 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
     if shacl not in ENGINES:
         raise ValueError(f"unknown SHACL engine {shacl!r}; expected one of {ENGINES}")
     prepared, warnings, jobs = _prepare(paths, store, progress)
-    graphs: dict[str, bytes] = {ONTOLOGY_GRAPH: ontology_ntriples()}
+    graphs: dict[str, list[bytes]] = {ONTOLOGY_GRAPH: [ontology_ntriples()]}
     for p in prepared:
         graphs.update(p.graphs)
     if not isinstance(store, EmbeddedStore):
@@ -292,7 +297,7 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
         if problems:
             raise InputError(problems)
         say("writing")
-        store.replace_graphs(graphs)
+        store.replace_graphs({g: b"".join(parts) for g, parts in graphs.items()})
         return IngestReport([p.report for p in prepared], warnings, written=True)
     # Validate while the data is loaded into the store (both mostly run outside the
     # GIL, on different cores); the write commits only if validation found no problem.

@@ -297,9 +297,12 @@ class EmbeddedStore:
         if self.read_only:
             raise UsageError(f"{self.location}: store is open read-only")
 
-    def replace_graphs(self, graphs: Mapping[str, bytes], *,
+    def replace_graphs(self, graphs: Mapping[str, bytes | Sequence[bytes]], *,
                        before_commit: Callable[[], None] | None = None) -> None:
         """Replace each named graph by the given N-Triples, all or nothing.
+
+        A graph's N-Triples can come in parts (loaded one after the other, so that
+        no joined copy is made).
 
         A graph that is new to the store is bulk-loaded in place (fast) and listed
         in a journal first; a graph that exists is bulk-loaded into a staging graph.
@@ -317,7 +320,7 @@ class EmbeddedStore:
         with self._changing(until_close=True):
             self._replace_graphs(graphs, before_commit)
 
-    def _replace_graphs(self, graphs: Mapping[str, bytes],
+    def _replace_graphs(self, graphs: Mapping[str, bytes | Sequence[bytes]],
                         before_commit: Callable[[], None] | None = None) -> None:
         run = uuid.uuid4().hex
         existing = {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
@@ -335,8 +338,9 @@ class EmbeddedStore:
                 if target in existing:
                     into = f"{_STAGING}{run}/{i}"
                     staged.append((into, target))
-                self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES,
-                                      to_graph=ox.NamedNode(into))
+                for part in [data] if isinstance(data, bytes) else data:
+                    self._store.bulk_load(part, format=ox.RdfFormat.N_TRIPLES,
+                                          to_graph=ox.NamedNode(into))
             self._store.flush()
             if before_commit is not None:
                 try:
