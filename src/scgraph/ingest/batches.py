@@ -76,7 +76,7 @@ def plan_batches(lines: Sequence[str], checks: Sequence[Check], max_triples: int
     batch holding the whole graph.
 
     >>> plan_batches(["<a> <p> <b> .\\n"], [], 10)
-    [Batch(data=b'<a> <p> <b> .\\n', context=b'', subjects=None)]
+    [Batch(data=b'<a> <p> <b> .\\n', context=b'', elsewhere=None)]
     """
     if len(lines) <= max_triples or not batchable(checks):
         return [Batch("".join(lines).encode())]
