@@ -7,14 +7,16 @@ from pathlib import Path
 import pytest
 
 from scgraph.errors import Problem
+from scgraph.ingest import ingest, pipeline
 from scgraph.ingest.batches import Batch, plan_batches
 from scgraph.ingest.checks import check_dataset
 from scgraph.ingest.mapping import map_dataset
 from scgraph.ingest.readers import read_dataset
 from scgraph.ingest.records import Location
 from scgraph.ingest.validation import shacl_check, validation_checks
-from scgraph.namespaces import EFFECT, PREFIXES, SC, initiative_iri
+from scgraph.namespaces import EFFECT, PREFIXES, SC, dataset_graph_iri, initiative_iri
 from scgraph.ontology import vocabulary
+from scgraph.store import EmbeddedStore
 
 TYPE = f"<{PREFIXES['rdf']}type>"
 LABEL = f"<{PREFIXES['rdfs']}label>"
@@ -132,3 +134,19 @@ def test_batches_report_what_the_whole_graph_reports(broken) -> None:
     assert _owner(batches, nodes["last_to"]) != batches.index(interaction)
     assert _owner(batches, nodes["kind"]) != _owner(batches, nodes["effect"])
     assert _owner(batches, nodes["mun"]) is not None
+
+
+def test_ingest_in_batches_stores_what_ingest_at_once_stores(
+        tmp_path: Path, mpsc_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def content(store: EmbeddedStore) -> set[str]:
+        nt = store.export("nt", graph=dataset_graph_iri("mpsc")).decode()
+        return {x for x in nt.splitlines() if "endedAtTime" not in x}
+
+    with EmbeddedStore(tmp_path / "whole") as st:
+        ingest([mpsc_path], st)
+        whole = content(st)
+    monkeypatch.setattr(pipeline, "BATCH_TRIPLES", SMALL)
+    with EmbeddedStore(tmp_path / "batched") as st:
+        ingest([mpsc_path], st)
+        assert content(st) == whole
+    assert len(whole) > 7_000

@@ -292,12 +292,17 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
     graphs: dict[str, list[bytes]] = {ONTOLOGY_GRAPH: [ontology_ntriples()]}
     for p in prepared:
         graphs.update(p.graphs)
-    if not isinstance(store, EmbeddedStore):
+    if not isinstance(store, EmbeddedStore) or any(len(j.batches) > 1 for j in jobs):
+        # a remote store; or a large dataset, whose validation store and bulk load
+        # would need memory at the same time: validate first, then write
         problems = _validate(jobs, shacl, warnings, progress)
         if problems:
             raise InputError(problems)
         say("writing")
-        store.replace_graphs({g: b"".join(parts) for g, parts in graphs.items()})
+        if isinstance(store, EmbeddedStore):
+            store.replace_graphs(graphs)
+        else:
+            store.replace_graphs({g: b"".join(parts) for g, parts in graphs.items()})
         return IngestReport([p.report for p in prepared], warnings, written=True)
     # Validate while the data is loaded into the store (both mostly run outside the
     # GIL, on different cores); the write commits only if validation found no problem.

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import io
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
 from scgraph.errors import StoreError, StoreLockedError, UsageError
 from scgraph.namespaces import GRAPH, PREFIXES
 from scgraph.store.base import EXPORT_FORMATS, Table, Term
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 __all__ = ["LOCK_FILE", "LOCK_TIMEOUT", "READ_LOCK_FILE", "EmbeddedStore"]
 
@@ -43,35 +39,6 @@ def _files_moved(exc: Exception) -> bool:
     """Whether a read failed because store files changed under it."""
     text = str(exc)
     return isinstance(exc, OSError) or "IO error" in text or "Corruption" in text
-
-
-class _Parts(io.RawIOBase):
-    """Parts of one N-Triples document read as one stream: one bulk load, no joined copy.
-
-    >>> _Parts([b"<a> <b> ", b"<c> .\\n"]).read()
-    b'<a> <b> <c> .\\n'
-    """
-
-    def __init__(self, parts: Sequence[bytes]) -> None:
-        super().__init__()
-        self._parts = [memoryview(p) for p in parts]
-        self._at = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        out = memoryview(buffer).cast("B")
-        while self._parts:
-            part = self._parts[0]
-            n = min(len(out), len(part) - self._at)
-            if n > 0:
-                out[:n] = part[self._at:self._at + n]
-                self._at += n
-                return n
-            self._parts.pop(0)
-            self._at = 0
-        return 0
 
 
 def _substitutions(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | None:
@@ -334,8 +301,8 @@ class EmbeddedStore:
                        before_commit: Callable[[], None] | None = None) -> None:
         """Replace each named graph by the given N-Triples, all or nothing.
 
-        A graph's N-Triples can come in parts (loaded one after the other, so that
-        no joined copy is made).
+        A graph's N-Triples can come in parts, bulk-loaded one after the other (no
+        joined copy, and the loader's memory follows the size of a part).
 
         A graph that is new to the store is bulk-loaded in place (fast) and listed
         in a journal first; a graph that exists is bulk-loaded into a staging graph.
@@ -371,10 +338,10 @@ class EmbeddedStore:
                 if target in existing:
                     into = f"{_STAGING}{run}/{i}"
                     staged.append((into, target))
-                self._store.bulk_load(data if isinstance(data, bytes)
-                                      else io.BufferedReader(_Parts(data), 1 << 20),
-                                      format=ox.RdfFormat.N_TRIPLES,
-                                      to_graph=ox.NamedNode(into))
+                # each part its own bulk load: the loader's memory grows with its input
+                for part in [data] if isinstance(data, bytes) else data:
+                    self._store.bulk_load(part, format=ox.RdfFormat.N_TRIPLES,
+                                          to_graph=ox.NamedNode(into))
             self._store.flush()
             if before_commit is not None:
                 try:
