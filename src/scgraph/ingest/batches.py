@@ -17,6 +17,7 @@ cut this way: :func:`plan_batches` then returns the whole graph as one batch.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +41,14 @@ class Batch:
     data: bytes
     context: bytes = b""
     elsewhere: frozenset[str] | None = None
+
+
+def _encoded(lines: Sequence[str], step: int = 1 << 16) -> bytes:
+    """The lines as one UTF-8 document, without a joined str of all of them first."""
+    out = io.BytesIO()
+    for i in range(0, len(lines), step):
+        out.write("".join(lines[i:i + step]).encode())
+    return out.getvalue()
 
 
 def batchable(checks: Sequence[Check]) -> bool:
@@ -79,7 +88,7 @@ def plan_batches(lines: Sequence[str], checks: Sequence[Check], max_triples: int
     [Batch(data=b'<a> <p> <b> .\\n', context=b'', elsewhere=None)]
     """
     if len(lines) <= max_triples or not batchable(checks):
-        return [Batch("".join(lines).encode())]
+        return [Batch(_encoded(lines))]
     wanted = tuple(f"<{p}> " for p in context_predicates(checks))
     batch_of: dict[str, int] = {}
     owned: list[list[str]] = [[]]
@@ -94,7 +103,7 @@ def plan_batches(lines: Sequence[str], checks: Sequence[Check], max_triples: int
             i = line.index(" ")
             s = line[:i]
             if s[0] == "_":
-                return [Batch("".join(lines).encode())]
+                return [Batch(_encoded(lines))]
             last = line[:i + 1]
             b = batch_of.get(s)
             if b is None:
@@ -111,7 +120,7 @@ def plan_batches(lines: Sequence[str], checks: Sequence[Check], max_triples: int
         if o == "<":
             seen.add(line[j + 1:-3])
         elif o == "_":
-            return [Batch("".join(lines).encode())]
+            return [Batch(_encoded(lines))]
         if line.startswith(wanted, k):
             about.setdefault(last[:-1], []).append(line)
         elif line.startswith(_SUBCLASS, k):
@@ -122,6 +131,6 @@ def plan_batches(lines: Sequence[str], checks: Sequence[Check], max_triples: int
         elsewhere = [o for o in refs[b] if batch_of.get(o, b) != b and o in about]
         for o in elsewhere:
             context.extend(about[o])
-        batches.append(Batch("".join(own).encode(), "".join(context).encode(),
+        batches.append(Batch(_encoded(own), _encoded(context),
                              frozenset(o[1:-1] for o in elsewhere)))
     return batches
