@@ -39,9 +39,11 @@ RDF_SUFFIXES: dict[str, ox.RdfFormat] = {
 }
 
 Progress = Callable[[str], None]
-#: Triples of a dataset validated at once; a larger dataset is validated in batches of
-#: about this many (see :mod:`scgraph.ingest.batches`), which bounds the memory it takes.
-BATCH_TRIPLES = 500_000
+#: Triples of a dataset validated at once; a larger dataset is validated (and bulk-loaded)
+#: in batches of about this many (see :mod:`scgraph.ingest.batches`), which bounds the
+#: memory each takes. Smaller batches use less memory but more time (a batch's context is
+#: loaded again, and Oxigraph's bulk loader uses one thread below a million triples).
+BATCH_TRIPLES = 2_000_000
 
 
 @dataclass(slots=True)
