@@ -43,7 +43,7 @@ Progress = Callable[[str], None]
 #: in batches of about this many (see :mod:`scgraph.ingest.batches`), which bounds the
 #: memory each takes. Smaller batches use less memory but more time (a batch's context is
 #: loaded again, and Oxigraph's bulk loader uses one thread below a million triples).
-BATCH_TRIPLES = 2_000_000
+BATCH_TRIPLES = 500_000
 
 
 @dataclass(slots=True)
