@@ -4,12 +4,13 @@ Validating a million triples at once needs an in-memory store of all of them.
 :func:`plan_batches` cuts the triples of one dataset into batches by subject: every
 triple of a node is in the batch that *owns* the node, so a batch holds all that is
 said about its nodes. The shapes also read one step beyond a focus node (the types of
-the nodes a value points to, and the triples a ``sh:node`` shape checks on a value),
-so each batch carries, as *context*, those triples of every node its own triples
-point to. :func:`scgraph.ingest.validation.shacl_check` then keeps a result of a batch
-when the batch owns the focus node, when no batch owns it (a node only pointed to),
-or when the check reads nothing about the focus node beyond the context; the results
-are those of validating the whole graph at once (``tests/test_batches.py``).
+a value node, and the triples a ``sh:node`` shape checks on it), so each batch carries,
+as *context*, those triples of every node its own triples point to.
+:func:`scgraph.ingest.validation.shacl_check` then drops a batch's result about a node
+of its context (one another batch owns, and validates), unless a triple of this batch
+is what makes the node a target (``sh:targetObjectsOf``, ``sh:node``) and the check
+reads no more of the node than the context holds. The results are those of
+validating the whole graph at once (``tests/test_batches.py``).
 
 Shapes that read further (a ``sh:class`` inside a ``sh:node`` shape, say) cannot be
 cut this way: :func:`plan_batches` then returns the whole graph as one batch.
