@@ -8,8 +8,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from scgraph.ingest import ingest, validate_paths
+from scgraph.errors import InputError
+from scgraph.ingest import ingest, validate_paths, validation
 from scgraph.namespaces import PREFIXES, dataset_graph_iri
+from scgraph.ontology import shapes_file
 from scgraph.store import EmbeddedStore
 
 PROV_USED = PREFIXES["prov"]
@@ -149,3 +151,31 @@ def test_references_to_an_initiative_already_in_the_store(tmp_path: Path,
         assert st.ask("""ASK { <https://w3id.org/scgraph/id/initiative/O-1>
             <https://w3id.org/scgraph/ontology#dependsOn>
             <https://w3id.org/scgraph/id/initiative/T-HUB> }""")
+
+
+def test_a_shape_violation_leaves_the_store_as_it_was(tmp_path: Path, small_path: Path,
+                                                      mpsc_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """SHACL runs while the data is loaded; a violation undoes the write, located."""
+    strict = tmp_path / "strict.ttl"
+    strict.write_text(shapes_file().read_text(encoding="utf-8") + """
+sc:StrictShape a sh:NodeShape ; sh:targetClass sc:Initiative ;
+    sh:property [ sh:path sc:neverStated ; sh:minCount 1 ;
+                  sh:message "Every initiative needs sc:neverStated here."@en ] .
+""", encoding="utf-8")
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        before = st.select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }").values()
+        graphs = st.graphs()
+        monkeypatch.setattr(validation, "shapes_file", lambda: strict)
+        with pytest.raises(InputError) as caught:
+            ingest([small_path, mpsc_path], st)  # one graph replaced, one new
+        problems = caught.value.problems
+        assert {p.message for p in problems} == {"Every initiative needs sc:neverStated here."}
+        located = [p for p in problems if p.file]  # programme nodes come from no record
+        assert len(located) > 249
+        assert all(p.line for p in located)
+        assert {Path(str(p.file)).parent.name for p in located} == {"small", "mpsc"}
+        assert st.graphs() == graphs
+        after = st.select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }").values()
+        assert sorted(after, key=str) == sorted(before, key=str)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scgraph.errors import StoreError
+from scgraph.errors import InputError, Problem, StoreError
 from scgraph.store import EmbeddedStore
 
 OLD = b"<http://a> <http://b> <http://c> .\n"
@@ -69,3 +69,34 @@ def test_a_failed_write_changes_nothing(tmp_path: Path) -> None:
             store.replace_graphs({G2: NEW, G1: b"<http://a> <http://b> broken .\n"})
         assert store.graphs() == [G1]
         assert len(store) == 1
+
+
+def test_a_refused_commit_changes_nothing(tmp_path: Path) -> None:
+    """``before_commit`` runs after the data is loaded; if it raises, nothing is written."""
+    calls: list[int] = []
+
+    def refuse() -> None:
+        calls.append(len(store))  # everything is loaded (uncommitted) when it is called
+        raise InputError([Problem(None, "refused")])
+
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graphs({G1: OLD})
+        before = _content(store)
+        with pytest.raises(InputError, match="refused"):
+            store.replace_graphs({G1: NEW, G2: [OLD, NEW]}, before_commit=refuse)
+        assert calls
+        assert calls[0] > 1
+        assert store.graphs() == [G1]
+        assert _content(store) == before
+    with EmbeddedStore(tmp_path / "s") as store:  # and nothing is left for the next opening
+        assert _content(store) == before
+        assert len(store) == 1
+
+
+def test_a_graph_in_parts_is_their_union(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graphs({G1: OLD})
+        store.replace_graphs({G1: [NEW, OLD], G2: [NEW]}, before_commit=lambda: None)
+        assert _content(store) == {(f"<{G1}>", "<http://a>", "<http://b>", "<http://c>"),
+                                   (f"<{G1}>", "<http://a>", "<http://b>", "<http://d>"),
+                                   (f"<{G2}>", "<http://a>", "<http://b>", "<http://d>")}

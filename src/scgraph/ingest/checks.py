@@ -253,31 +253,106 @@ def check_dataset(ds: RawDataset, vocab: Vocabulary, problems: list[Problem],
     return out
 
 
+def _strong_components(succ: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components of a directed graph (Tarjan, without recursion).
+
+    >>> _strong_components({"a": ["b"], "b": ["a", "c"], "c": []})
+    [['c'], ['b', 'a']]
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+    for root in succ:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            edges = succ[node]
+            while i < len(edges):
+                nxt = edges[i]
+                i += 1
+                if nxt not in index:
+                    work.append((node, i))
+                    work.append((nxt, 0))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                if low[node] == index[node]:
+                    component: list[str] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    out.append(component)
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+    return out
+
+
+def _find_cycle(succ: dict[str, list[str]], members: set[str], start: str) -> list[str]:
+    """A cycle within ``members`` reached by depth-first search from ``start``.
+
+    >>> _find_cycle({"a": ["b"], "b": ["c"], "c": ["b"]}, {"a", "b", "c"}, "a")
+    ['b', 'c']
+    """
+    path = [start]
+    on_path = {start}
+    done: set[str] = set()
+    work = [iter(n for n in succ[start] if n in members)]
+    while work:
+        nxt = next(work[-1], None)
+        if nxt is None:
+            work.pop()
+            done.add(path[-1])
+            on_path.discard(path.pop())
+            continue
+        if nxt in on_path:
+            return path[path.index(nxt):]
+        if nxt not in done:
+            path.append(nxt)
+            on_path.add(nxt)
+            work.append(iter(n for n in succ[nxt] if n in members))
+    raise ValueError("no cycle")  # pragma: no cover - a strong component of 2+ has one
+
+
 def _warn_cycles(ds: CheckedDataset, warnings: list[Problem]) -> None:
     """Warn about each cycle of needs (``depends_on``, and ``supports`` reversed).
 
     A cycle is accepted: initiatives may need each other. It is named, so that a
     mistake is easy to spot.
     """
-    import networkx as nx
-
-    needs = nx.DiGraph()
+    succ: dict[str, list[str]] = {}
     where: dict[tuple[str, str], Location] = {}
     for r in ds.relations:
         if r.relation in ("depends_on", "supports"):
-            edge = (r.source_id, r.target_id) if r.relation == "depends_on" \
+            a, b = (r.source_id, r.target_id) if r.relation == "depends_on" \
                 else (r.target_id, r.source_id)
-            needs.add_edge(*edge)
-            where.setdefault(edge, r.loc)
-    for component in nx.strongly_connected_components(needs):
+            if (a, b) not in where:
+                succ.setdefault(a, []).append(b)
+                succ.setdefault(b, [])
+                where[(a, b)] = r.loc
+    order = {node: i for i, node in enumerate(succ)}
+    for component in _strong_components(succ):
         if len(component) < 2:
             continue
-        cycle = nx.find_cycle(needs.subgraph(component))
-        ids = [a for a, _ in cycle] + [cycle[0][0]]
-        loc = where[cycle[0]]
+        members = set(component)
+        ids = _find_cycle(succ, members, min(component, key=order.__getitem__))
+        ids.append(ids[0])
+        loc = where[(ids[0], ids[1])]
         warnings.append(Problem("depends_on", "cycle of dependencies: "
                                 + " -> ".join(ids) + " (accepted; check that it is meant)",
-                                file=loc.file, line=loc.line, record=cycle[0][0]))
+                                file=loc.file, line=loc.line, record=ids[0]))
 
 
 def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:

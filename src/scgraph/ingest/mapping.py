@@ -101,6 +101,14 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def _interaction(source: str, relation: str, target: str) -> str:
+    return f"{DATA}interaction/{_segment(source)}/{relation}/{_segment(target)}"
+
+
+def _side_effect(initiative: str, ordinal: int) -> str:
+    return f"{DATA}side-effect/{_segment(initiative)}/{ordinal}"
+
+
 def _p(name: str) -> str:
     return f"<{SC}{name}>"
 
@@ -155,10 +163,18 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
     programmes_seen: set[str] = set()
     kinds = {k: _p(k.capitalize()) for k in ("measure", "project", "programme")}
     fields = {f: iri(FIELD + f) for f in {f for i in ds.initiatives for f in i.action_fields}}
+    # where each record's node came from, made before the lines: objects that live on
+    # would otherwise sit among the lines and keep their memory once they are freed
     for ini in ds.initiatives:
-        subject = initiative_iri(ini.id)
-        s = f"<{subject}>"
-        locations[subject] = (ini.loc, ini.id)
+        locations[initiative_iri(ini.id)] = (ini.loc, ini.id)
+    for rel in ds.relations:
+        locations[_interaction(rel.source_id, rel.relation, rel.target_id)] = (
+            rel.loc, f"{rel.source_id} {rel.relation} {rel.target_id}")
+    for eff in ds.side_effects:
+        locations[_side_effect(eff.initiative_id, eff.ordinal)] = (
+            eff.loc, f"{eff.initiative_id} {eff.effect}")
+    for ini in ds.initiatives:
+        s = f"<{initiative_iri(ini.id)}>"
         kind = ini.kind or ("measure" if ini.id in parents else "project")
         line(f"{s} {_TYPE} {_INITIATIVE} .\n")
         line(f"{s} {_TYPE} {kinds.get(kind) or _p(kind.capitalize())} .\n")
@@ -223,10 +239,7 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
     for rel in ds.relations:
         s, o = iri(initiative_iri(rel.source_id)), iri(initiative_iri(rel.target_id))
         line(f"{s} <{RELATION_PROPERTIES[rel.relation]}> {o} .\n")
-        node = (f"{DATA}interaction/{_segment(rel.source_id)}/{rel.relation}/"
-                f"{_segment(rel.target_id)}")
-        locations[node] = (rel.loc, f"{rel.source_id} {rel.relation} {rel.target_id}")
-        n = f"<{node}>"
+        n = f"<{_interaction(rel.source_id, rel.relation, rel.target_id)}>"
         line(f"{n} {_TYPE} {_INTERACTION} .\n")
         line(f"{n} {_SC['fromInitiative']} {s} .\n")
         line(f"{n} {_SC['toInitiative']} {o} .\n")
@@ -245,9 +258,7 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
         line(f"{k} <{SKOS}prefLabel> {literal(kind.replace('_', ' '), lang='en')} .\n")
 
     for eff in ds.side_effects:
-        node = f"{DATA}side-effect/{_segment(eff.initiative_id)}/{eff.ordinal}"
-        locations[node] = (eff.loc, f"{eff.initiative_id} {eff.effect}")
-        n = f"<{node}>"
+        n = f"<{_side_effect(eff.initiative_id, eff.ordinal)}>"
         line(f"{n} {_TYPE} {_SIDE_EFFECT} .\n")
         line(f"{n} {_TYPE} {_SC['Risk'] if eff.polarity == 'risk' else _SC['Benefit']} .\n")
         line(f"{n} {_SC['sideEffectOf']} {iri(initiative_iri(eff.initiative_id))} .\n")

@@ -6,24 +6,28 @@ import contextlib
 import gc
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from scgraph.errors import InputError, Problem, UsageError
+from scgraph.errors import InputError, Problem, StoreError, UsageError
+from scgraph.ingest.batches import Batch, plan_batches
 from scgraph.ingest.checks import CheckedDataset, check_dataset
 from scgraph.ingest.mapping import map_dataset, provenance_triples
 from scgraph.ingest.readers import read_dataset
-from scgraph.ingest.records import RawDataset
-from scgraph.ingest.validation import ontology_ntriples, shacl_check
+from scgraph.ingest.records import Location, RawDataset
+from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check, validation_checks
 from scgraph.memory import release_memory
 from scgraph.namespaces import ONTOLOGY_GRAPH, SC, dataset_graph_iri, initiative_iri
 from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
+from scgraph.store.embedded import EmbeddedStore
 
-__all__ = ["RDF_SUFFIXES", "DatasetReport", "IngestReport", "ingest", "validate_paths"]
+__all__ = ["BATCH_TRIPLES", "RDF_SUFFIXES", "DatasetReport", "IngestReport", "ingest",
+           "validate_paths"]
 
 #: RDF files that ``ingest`` loads as they are (an export, for example).
 RDF_SUFFIXES: dict[str, ox.RdfFormat] = {
@@ -35,6 +39,11 @@ RDF_SUFFIXES: dict[str, ox.RdfFormat] = {
 }
 
 Progress = Callable[[str], None]
+#: Triples of a dataset validated at once; a larger dataset is validated (and bulk-loaded)
+#: in batches of about this many (see :mod:`scgraph.ingest.batches`), which bounds the
+#: memory each takes. Smaller batches use less memory but more time (a batch's context is
+#: loaded again, and Oxigraph's bulk loader uses one thread below a million triples).
+BATCH_TRIPLES = 500_000
 
 
 @dataclass(slots=True)
@@ -62,7 +71,17 @@ class IngestReport:
 @dataclass(slots=True)
 class _Prepared:
     report: DatasetReport
-    graphs: dict[str, bytes]
+    graphs: dict[str, list[bytes]]  # each graph's N-Triples, in parts
+
+
+@dataclass(slots=True)
+class _Validation:
+    """The SHACL check of one mapped dataset, to run after reading, checking and mapping."""
+
+    name: str
+    batches: list[Batch]
+    locations: dict[str, tuple[Location, str]]
+    context: list[str]
 
 
 def _sha256(path: Path) -> str:
@@ -86,15 +105,33 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
-             progress: Progress | None, shacl: str) -> tuple[list[_Prepared], list[Problem]]:
-    """Read, check, map and validate; raise InputError listing every problem."""
+             progress: Progress | None
+             ) -> tuple[list[_Prepared], list[Problem], list[_Validation]]:
+    """Read, check and map; raise InputError listing every problem found so far.
+
+    Returns the mapped datasets, the warnings, and the SHACL checks still to run.
+    """
     with _gc_paused():
-        return _prepare_all(paths, store, progress, shacl)
+        return _prepare_all(paths, store, progress)
+
+
+def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
+              progress: Progress | None = None) -> list[Problem]:
+    """Run the SHACL checks; add their warnings, return their violations."""
+    problems: list[Problem] = []
+    for job in jobs:
+        if progress is not None:
+            progress(f"validating {job.name}")
+        violations, shape_warnings = shacl_check(job.batches, job.locations,
+                                                 context=job.context, engine=shacl)
+        problems.extend(violations)
+        warnings.extend(shape_warnings)
+    return problems
 
 
 def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
-                 progress: Progress | None, shacl: str
-                 ) -> tuple[list[_Prepared], list[Problem]]:
+                 progress: Progress | None
+                 ) -> tuple[list[_Prepared], list[Problem], list[_Validation]]:
     say = progress or (lambda _msg: None)
     if not paths:
         raise UsageError("no dataset given; name a dataset folder or file")
@@ -147,6 +184,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         raise InputError(problems)
 
     prepared: list[_Prepared] = []
+    jobs: list[_Validation] = []
     when = datetime.now(UTC).replace(microsecond=0)
     raws.clear()
     while checked:
@@ -163,21 +201,15 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # provenance is outside every shape's targets: validated along, changing nothing
         mapped.triples += provenance_triples(graph, name=raw.name, metadata=raw.metadata,
                                              files=files, when=when)
-        say(f"validating {raw.name}")
-        data = "".join(mapped.triples).encode()
+        batches = plan_batches(mapped.triples, validation_checks(), BATCH_TRIPLES)
         report = DatasetReport(raw.name, graph, str(raw.source), *counts, len(mapped.triples))
         mapped.triples = []  # the bytes are all that is needed from here: free the lines
+        jobs.append(_Validation(raw.name, batches, mapped.locations,
+                                [initiative_iri(i) for i in external - defined]))
         del raw
         release_memory()
-        violations, shape_warnings = shacl_check(
-            data, mapped.locations, context=[initiative_iri(i) for i in external - defined],
-            engine=shacl)
-        problems.extend(violations)
-        warnings.extend(shape_warnings)
-        prepared.append(_Prepared(report, {graph: data}))
-    if problems:
-        raise InputError(problems)
-    return prepared + rdf_files, warnings
+        prepared.append(_Prepared(report, {graph: [b.data for b in batches]}))
+    return prepared + rdf_files, warnings, jobs
 
 
 def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
@@ -215,7 +247,10 @@ def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,
 
     Raises :class:`~scgraph.errors.InputError` listing every problem found.
     """
-    prepared, warnings = _prepare(paths, store, progress, shacl)
+    prepared, warnings, jobs = _prepare(paths, store, progress)
+    problems = _validate(jobs, shacl, warnings, progress)
+    if problems:
+        raise InputError(problems)
     return IngestReport([p.report for p in prepared], warnings)
 
 
@@ -239,7 +274,7 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
         g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else graph
         by_graph.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
     report = DatasetReport(path.stem, graph, str(path), triples=len(quads))
-    return _Prepared(report, {g: "".join(lines).encode() for g, lines in by_graph.items()})
+    return _Prepared(report, {g: ["".join(lines).encode()] for g, lines in by_graph.items()})
 
 
 def ingest(paths: Sequence[Path | str], store: GraphStore,
@@ -253,10 +288,40 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
     reference implementation, slow on large datasets); both find the same problems.
     """
     say = progress or (lambda _msg: None)
-    prepared, warnings = _prepare(paths, store, progress, shacl)
-    graphs: dict[str, bytes] = {ONTOLOGY_GRAPH: ontology_ntriples()}
+    if shacl not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {shacl!r}; expected one of {ENGINES}")
+    prepared, warnings, jobs = _prepare(paths, store, progress)
+    graphs: dict[str, list[bytes]] = {ONTOLOGY_GRAPH: [ontology_ntriples()]}
     for p in prepared:
         graphs.update(p.graphs)
+    if not isinstance(store, EmbeddedStore) or any(len(j.batches) > 1 for j in jobs):
+        # a remote store; or a large dataset, whose validation store and bulk load
+        # would need memory at the same time: validate first, then write
+        problems = _validate(jobs, shacl, warnings, progress)
+        if problems:
+            raise InputError(problems)
+        say("writing")
+        if isinstance(store, EmbeddedStore):
+            store.replace_graphs(graphs)
+        else:
+            store.replace_graphs({g: b"".join(parts) for g, parts in graphs.items()})
+        return IngestReport([p.report for p in prepared], warnings, written=True)
+    # Validate while the data is loaded into the store (both mostly run outside the
+    # GIL, on different cores); the write commits only if validation found no problem.
+    for job in jobs:
+        say(f"validating {job.name}")
     say("writing")
-    store.replace_graphs(graphs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(_validate, jobs, shacl, warnings)
+
+        def gate() -> None:
+            problems = checked.result()
+            if problems:
+                raise InputError(problems)
+
+        try:
+            store.replace_graphs(graphs, before_commit=gate)
+        except StoreError:
+            gate()  # bad input explains more than a failed write: report it first
+            raise
     return IngestReport([p.report for p in prepared], warnings, written=True)

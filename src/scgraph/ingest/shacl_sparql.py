@@ -20,6 +20,7 @@ back to pySHACL rather than skip a check.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import os
@@ -32,7 +33,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.collection import Collection
 
-__all__ = ["Check", "ShapeResult", "UnsupportedShape", "compile_shapes", "run_checks"]
+__all__ = ["Check", "ShapeResult", "UnsupportedShape", "compile_shapes", "compiled_checks",
+           "run_checks"]
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 _TYPE = f"<{rdflib.RDF.type}>"
@@ -57,6 +59,9 @@ _NODE_KINDS = {
     SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
     SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
 }
+#: Constraints that read more than the focus node's own triples of the path (sh:class on
+#: a value reads the value's types; the others evaluate shapes on other nodes).
+_BEYOND_FOCUS = {SH["class"], SH.node, SH["not"], SH["and"], SH["or"], SH.xone}
 #: Datatypes whose lexical form Oxigraph can check by casting.
 _CASTS = {f"{_XSD}{t}" for t in ("decimal", "integer", "double", "float", "boolean",
                                   "dateTime", "date", "time")}
@@ -77,6 +82,14 @@ class Check:
     message: str | None
     component: str
     has_value: bool = False
+    #: Predicates of the focus node's own triples that decide the result, when nothing
+    #: beyond them is read (no value node's types, no nested shape); else None.
+    reads: frozenset[str] | None = None
+    #: Whether the focus node's own triples make it a target (a class target, say);
+    #: False for ``sh:targetObjectsOf`` and for the value nodes a ``sh:node`` checks.
+    local_target: bool = True
+    #: Whether the shape names target nodes (``sh:targetNode``).
+    node_target: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +102,7 @@ class ShapeResult:
     severity: str
     message: str | None
     shape: str
+    check: Check | None = None
 
 
 def _int(node: rdflib.term.Node) -> int:
@@ -233,18 +247,24 @@ class _Compiler:
         return str(messages[0]) if messages else None
 
     def shape_checks(self, shape: rdflib.term.Node, target: str,
-                     node_severity: str | None = None) -> Iterator[Check]:
+                     local_target: bool = True) -> Iterator[Check]:
         self.check_known(shape)
         if self.g.value(shape, SH.deactivated) == rdflib.Literal(True):
             return
-        severity = str(self.g.value(shape, SH.severity) or node_severity or SH.Violation)
+        severity = str(self.g.value(shape, SH.severity) or SH.Violation)
         message = self.english(shape)
         path = self.path(shape)
         name = str(shape)
 
         def check(query: str, component: rdflib.term.Node) -> Check:
+            reads: frozenset[str] | None = None
+            if component not in _BEYOND_FOCUS:
+                reads = frozenset([path] if path is not None else [])
+            elif component == SH["class"] and path is None:
+                reads = frozenset([str(rdflib.RDF.type)])
             return Check(query, name, path, severity, message, str(component),
-                         has_value="?value" in query.split("WHERE", 1)[0])
+                         has_value="?value" in query.split("WHERE", 1)[0], reads=reads,
+                         local_target=local_target)
 
         for p, o in self.g.predicate_objects(shape):
             if p in _DESCRIPTIVE:
@@ -288,9 +308,9 @@ class _Compiler:
                 inner = target if path is None else (
                     f"{{ SELECT DISTINCT ?focus WHERE {{ {target.replace('?focus', parent)} "
                     f"{parent} <{path}> ?focus }} }}")
-                yield from self.shape_checks(o, inner)
+                yield from self.shape_checks(o, inner, local_target=False)
         for prop in self.g.objects(shape, SH.property):
-            yield from self.shape_checks(prop, target)
+            yield from self.shape_checks(prop, target, local_target)
 
 
 def compile_shapes(shapes: rdflib.Graph) -> list[Check]:
@@ -310,12 +330,16 @@ def compile_shapes(shapes: rdflib.Graph) -> list[Check]:
     for shape in subjects:
         target = compiler.targets(shape)
         if target is not None:
-            checks.extend(compiler.shape_checks(shape, target))
+            local = (shape, SH.targetObjectsOf, None) not in shapes
+            named = (shape, SH.targetNode, None) in shapes
+            checks.extend(dataclasses.replace(c, node_target=named)
+                          for c in compiler.shape_checks(shape, target, local))
     return checks
 
 
 @functools.lru_cache(maxsize=8)
-def _compiled(shapes_ttl: str) -> tuple[Check, ...]:
+def compiled_checks(shapes_ttl: str) -> tuple[Check, ...]:
+    """:func:`compile_shapes` of shapes given as Turtle text, compiled once per text."""
     return tuple(compile_shapes(rdflib.Graph().parse(data=shapes_ttl, format="turtle")))
 
 
@@ -327,7 +351,7 @@ def run_checks(store: ox.Store, checks: list[Check] | tuple[Check, ...] | str,
     ontology there (or query with the union of graphs as default).
     """
     if isinstance(checks, str):
-        checks = _compiled(checks)
+        checks = compiled_checks(checks)
     subclasses: dict[str, str] = {}
 
     def fill(match: re.Match[str]) -> str:
@@ -355,7 +379,7 @@ def run_checks(store: ox.Store, checks: list[Check] | tuple[Check, ...] | str,
                 (focus if check.path is None else None)
             assert not isinstance(value, ox.Triple)
             found.append(ShapeResult(focus, check.path, value, check.severity,
-                                     check.message, check.shape))
+                                     check.message, check.shape, check))
         return found
 
     # Oxigraph evaluates queries without holding the GIL: use every core

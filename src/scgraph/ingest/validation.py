@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 import rdflib
 
 from scgraph.errors import Problem
+from scgraph.ingest.batches import Batch
 from scgraph.ingest.records import Location
-from scgraph.ingest.shacl_sparql import run_checks
+from scgraph.ingest.shacl_sparql import Check, ShapeResult, compiled_checks, run_checks
 from scgraph.memory import release_memory
 from scgraph.namespaces import SC, id_from_iri
 from scgraph.ontology import ontology_file, shapes_file
 
-__all__ = ["ENGINES", "ontology_ntriples", "shacl_check"]
+__all__ = ["ENGINES", "ontology_ntriples", "shacl_check", "validation_checks"]
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 
@@ -56,6 +57,11 @@ class _Result:
     violation: bool
 
 
+def validation_checks() -> tuple[Check, ...]:
+    """The shapes compiled to checks (see :mod:`scgraph.ingest.shacl_sparql`)."""
+    return compiled_checks(shapes_file().read_text(encoding="utf-8"))
+
+
 @functools.cache
 def ontology_ntriples() -> bytes:
     """The ontology as N-Triples (parsed once)."""
@@ -85,15 +91,33 @@ def _with_pyshacl(data: bytes) -> list[_Result]:
     return out
 
 
-def _with_sparql(data: bytes, extra: bytes) -> list[_Result]:
+def _batch_results(batch: Batch, extra: bytes, shapes: str) -> list[ShapeResult]:
+    """Validate one batch; keep the results that the whole graph gives (see batches)."""
     store = ox.Store()
-    for part in (ontology_ntriples(), extra, data):  # no concatenated copy of ``data``
+    for part in (ontology_ntriples(), extra, batch.context, batch.data):  # no copies
         store.bulk_load(part, format=ox.RdfFormat.N_TRIPLES)
-    found = run_checks(store, shapes_file().read_text(encoding="utf-8"))
+    found = run_checks(store, shapes)
     del store
-    release_memory()  # the store's pages, before the data is written elsewhere
+    release_memory()  # the store's pages, before the next batch or the write
+    if batch.elsewhere is None:
+        return found
+    elsewhere = batch.elsewhere
+    # a node another batch owns is validated there, unless only a triple here makes it
+    # a target and the check reads no more of it than the context holds
+    return [r for r in found
+            if (r.focus.value if isinstance(r.focus, ox.NamedNode) else str(r.focus))
+            not in elsewhere or (r.check is not None and not r.check.local_target
+                                 and r.check.reads is not None)]
+
+
+def _with_sparql(batches: Sequence[Batch], extra: bytes) -> list[_Result]:
+    shapes = shapes_file().read_text(encoding="utf-8")
+    found: dict[tuple[object, ...], ShapeResult] = {}
+    for batch in batches:
+        for r in _batch_results(batch, extra, shapes):
+            found.setdefault((r.check, r.focus, r.value), r)
     out: list[_Result] = []
-    for r in found:
+    for r in found.values():
         value = r.value
         shown = None if value is None or value == r.focus else (
             value.value if isinstance(value, (ox.NamedNode, ox.Literal)) else str(value))
@@ -104,25 +128,36 @@ def _with_sparql(data: bytes, extra: bytes) -> list[_Result]:
     return out
 
 
-def shacl_check(triples: Iterable[str] | bytes, locations: dict[str, tuple[Location, str]],
+def shacl_check(triples: Iterable[str] | bytes | Sequence[Batch],
+                locations: dict[str, tuple[Location, str]],
                 context: Iterable[str] = (), *, engine: str = "sparql",
                 ) -> tuple[list[Problem], list[Problem]]:
-    """Validate N-Triples (lines, or a document) against the shapes, with the ontology.
+    """Validate N-Triples (lines, a document, or batches) against the shapes and ontology.
 
     ``context`` are IRIs of initiatives that other datasets define: they are typed
     in the data graph so that references to them check, and are not validated.
     ``engine`` is ``"sparql"`` (the shapes compiled to queries that Oxigraph runs)
     or ``"pyshacl"`` (the reference implementation; slow on large graphs); both
-    report the same problems. Returns (violations, warnings), each located at the
-    record that produced the focus node where that is known.
+    report the same problems; batches (:func:`~scgraph.ingest.batches.plan_batches`)
+    are validated one at a time by ``"sparql"``, with the results of the whole graph.
+    Returns (violations, warnings), each located at the record that produced the
+    focus node where that is known.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}; expected one of {ENGINES}")
     outside = {str(c) for c in context}
     typing = "".join(f"<{c}> <{rdflib.RDF.type}> <{SC}Initiative> .\n" for c in sorted(outside))
-    data = triples if isinstance(triples, bytes) else "".join(triples).encode()
-    results = _with_pyshacl(data + typing.encode()) if engine == "pyshacl" \
-        else _with_sparql(data, typing.encode())
+    if isinstance(triples, bytes):
+        batches = [Batch(triples)]
+    elif isinstance(triples, Sequence) and triples and isinstance(triples[0], Batch):
+        batches = [b for b in triples if isinstance(b, Batch)]
+    else:
+        batches = [Batch("".join(t for t in triples if isinstance(t, str)).encode())]
+    if engine == "pyshacl":
+        whole = b"".join(b.data for b in batches) if len(batches) > 1 else batches[0].data
+        results = _with_pyshacl(whole + typing.encode())
+    else:
+        results = _with_sparql(batches, typing.encode())
     violations: list[Problem] = []
     warnings: list[Problem] = []
     for r in results:

@@ -313,8 +313,12 @@ class EmbeddedStore:
         if self.read_only:
             raise UsageError(f"{self.location}: store is open read-only")
 
-    def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
+    def replace_graphs(self, graphs: Mapping[str, bytes | Sequence[bytes]], *,
+                       before_commit: Callable[[], None] | None = None) -> None:
         """Replace each named graph by the given N-Triples, all or nothing.
+
+        A graph's N-Triples can come in parts, bulk-loaded one after the other (no
+        joined copy, and the loader's memory follows the size of a part).
 
         A graph that is new to the store is bulk-loaded in place (fast) and listed
         in a journal first; a graph that exists is bulk-loaded into a staging graph.
@@ -323,18 +327,24 @@ class EmbeddedStore:
         After an error, or when a store is opened after a killed write, the graphs
         the journal lists and all staging graphs are dropped, so the store is
         left as it was before the write.
+
+        ``before_commit`` is called once everything is loaded, just before the
+        commit; if it raises, the write is undone and its exception passes on
+        (ingest uses it to validate while the data is being loaded).
         """
         self._writable()
         with self._changing(until_close=True):
-            self._replace_graphs(graphs)
+            self._replace_graphs(graphs, before_commit)
 
-    def _replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
+    def _replace_graphs(self, graphs: Mapping[str, bytes | Sequence[bytes]],
+                        before_commit: Callable[[], None] | None = None) -> None:
         run = uuid.uuid4().hex
         existing = {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
         journal = ox.NamedNode(_JOURNAL)
         entries = [ox.Quad(ox.NamedNode(f"{_STAGING}{run}"), ox.NamedNode(_PENDING),
                            ox.NamedNode(g), journal) for g in graphs if g not in existing]
         staged: list[tuple[str, str]] = []
+        refused: BaseException | None = None  # what before_commit raised
         try:
             if entries:
                 self._store.extend(entries)
@@ -344,9 +354,17 @@ class EmbeddedStore:
                 if target in existing:
                     into = f"{_STAGING}{run}/{i}"
                     staged.append((into, target))
-                self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES,
-                                      to_graph=ox.NamedNode(into))
+                # each part its own bulk load: the loader's memory grows with its input
+                for part in [data] if isinstance(data, bytes) else data:
+                    self._store.bulk_load(part, format=ox.RdfFormat.N_TRIPLES,
+                                          to_graph=ox.NamedNode(into))
             self._store.flush()
+            if before_commit is not None:
+                try:
+                    before_commit()
+                except BaseException as exc:
+                    refused = exc
+                    raise
             swaps = [part for tmp, target in staged for part in (
                 f"DELETE {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{target}> "
                 f"{{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH <{tmp}> {{ ?s ?p ?o }} }} }}",
@@ -357,8 +375,12 @@ class EmbeddedStore:
                       f"{e.object} }} }}" for e in entries]
             if swaps:
                 self._store.update(" ;\n".join(swaps))
-        except (OSError, SyntaxError, ValueError) as exc:
+        except BaseException as exc:
+            if exc is not refused and not isinstance(exc, (OSError, SyntaxError, ValueError)):
+                raise  # left for the next opening to undo
             self._drop_staging()
+            if exc is refused:
+                raise
             raise StoreError(f"{self.location}: writing failed, nothing was changed: "
                              f"{exc}") from exc
         self._store.flush()

@@ -1,0 +1,152 @@
+"""SHACL validation in batches reports exactly what validation of the whole graph reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scgraph.errors import Problem
+from scgraph.ingest import ingest, pipeline
+from scgraph.ingest.batches import Batch, plan_batches
+from scgraph.ingest.checks import check_dataset
+from scgraph.ingest.mapping import map_dataset
+from scgraph.ingest.readers import read_dataset
+from scgraph.ingest.records import Location
+from scgraph.ingest.validation import shacl_check, validation_checks
+from scgraph.namespaces import EFFECT, PREFIXES, SC, dataset_graph_iri, initiative_iri
+from scgraph.ontology import vocabulary
+from scgraph.store import EmbeddedStore
+
+TYPE = f"<{PREFIXES['rdf']}type>"
+LABEL = f"<{PREFIXES['rdfs']}label>"
+#: mpsc has about 7,300 mapped triples: batches of 1,000 give six or more of them
+SMALL = 1_000
+
+
+def _mapped(path: Path) -> tuple[list[str], dict[str, tuple[Location, str]]]:
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    raw = read_dataset(path, problems, warnings)
+    mapped = map_dataset(check_dataset(raw, vocabulary(), problems, warnings))
+    assert not problems
+    return mapped.triples, mapped.locations
+
+
+def _parts(line: str) -> tuple[str, str, str]:
+    s, p, rest = line.split(" ", 2)
+    return s, p, rest[:-3]
+
+
+def _subjects(batch: Batch) -> set[str]:
+    return {_parts(x)[0][1:-1] for x in batch.data.decode().splitlines(keepends=True)}
+
+
+def _owner(batches: list[Batch], iri: str) -> int:
+    return next(i for i, b in enumerate(batches) if iri in _subjects(b))
+
+
+def _keys(problems: list[Problem]) -> list[tuple[str, ...]]:
+    return [(p.file or "", str(p.line), p.record or "", p.field or "", p.message)
+            for p in problems]
+
+
+@pytest.fixture(scope="module")
+def broken(mpsc_path: Path) -> tuple[list[str], dict[str, tuple[Location, str]], dict[str, str]]:
+    """data/mpsc mapped, with errors injected into its triples; and the nodes involved."""
+    lines, locations = _mapped(mpsc_path)
+    # an initiative that the last interaction points to (interactions come after all
+    # initiatives, so its triples are in an earlier batch) becomes an actor
+    last_to = next(_parts(x)[2] for x in reversed(lines) if f"<{SC}toInitiative>" in x)
+    lines = [x for x in lines if not x.startswith(f"{last_to} {TYPE}")]
+    lines.append(f"{last_to} {TYPE} <{SC}Actor> .\n")
+    # a municipality gets a second country, far from its other triples
+    mun, _, _ = _parts(next(x for x in lines if f"<{SC}country>" in x))
+    lines.append(f'{mun} <{SC}country> "Elsewhere" .\n')
+    # an effect kind typed at the very start but in no scheme, used by the last side effect
+    kind = f"<{EFFECT}made_up_kind>"
+    lines.insert(0, f"{kind} {TYPE} <{PREFIXES['skos']}Concept> .\n")
+    at = max(i for i, x in enumerate(lines) if f"<{SC}effectKind>" in x)
+    effect, pred, _ = _parts(lines[at])
+    lines[at] = f"{effect} {pred} {kind} .\n"
+    # the first initiative gets an action field as text, stated at the end
+    first, _, _ = _parts(next(x for x in lines if x.endswith(f"{TYPE} <{SC}Initiative> .\n")))
+    lines.append(f'{first} <{SC}actionField> "mobility" .\n')
+    # a dependency on a node that nothing describes
+    lines.append(f"{first} <{SC}dependsOn> <{initiative_iri('NOWHERE')}> .\n")
+    # an actor loses its name
+    actor = next(_parts(x)[2] for x in lines if f"<{SC}hasActor>" in x)
+    lines = [x for x in lines if not x.startswith(f"{actor} {LABEL}")]
+    nodes = {"last_to": last_to, "mun": mun, "kind": kind, "effect": effect, "first": first,
+             "actor": actor}
+    return lines, locations, {k: v[1:-1] for k, v in nodes.items()}
+
+
+def test_batches_own_every_triple_once(mpsc_path: Path) -> None:
+    lines, _ = _mapped(mpsc_path)
+    batches = plan_batches(lines, validation_checks(), SMALL)
+    assert len(batches) >= 6
+    owned = [x for b in batches for x in b.data.decode().splitlines(keepends=True)]
+    assert sorted(owned) == sorted(lines)
+    subjects = [s for b in batches for s in _subjects(b)]  # each node in one batch
+    assert len(subjects) == len(set(subjects)) == len({_parts(x)[0] for x in lines})
+    for i, b in enumerate(batches):  # the context is about nodes of other batches
+        assert b.elsewhere
+        assert not b.elsewhere & _subjects(b)
+        assert all(_owner(batches, node) != i for node in b.elsewhere)
+        context = {_parts(x)[0][1:-1] for x in b.context.decode().splitlines()}
+        assert context == b.elsewhere
+
+
+def test_small_graphs_and_blank_nodes_stay_whole(mpsc_path: Path) -> None:
+    lines, _ = _mapped(mpsc_path)
+    whole = plan_batches(lines, validation_checks(), len(lines))
+    assert [b.elsewhere for b in whole] == [None]
+    blank = plan_batches([*lines, "_:b <http://p> <http://o> .\n"], validation_checks(), SMALL)
+    assert [b.elsewhere for b in blank] == [None]
+
+
+def test_batches_report_what_the_whole_graph_reports(broken) -> None:
+    lines, locations, nodes = broken
+    whole = shacl_check("".join(lines).encode(), locations)
+    batches = plan_batches(lines, validation_checks(), SMALL)
+    assert len(batches) >= 6
+    batched = shacl_check(batches, locations)
+    assert _keys(batched[0]) == _keys(whole[0])
+    assert _keys(batched[1]) == _keys(whole[1])
+    # each injected error is found (so that the comparison above compares something)
+    for record, start in (
+            (f" {nodes['last_to'].rsplit('/', 1)[1]}", "An interaction needs exactly one "
+             "initiative it points to"),
+            (nodes["last_to"].rsplit("/", 1)[1], "Both ends of a link between initiatives"),
+            ("NOWHERE", "Both ends of a link between initiatives"),
+            (None, "A municipality has at most one country"),
+            (None, "The kind of this side effect is not in the scheme"),
+            (None, "This action field is not one of the 13"),
+            (None, "An action field must be a SKOS concept"),
+            (None, "An actor needs exactly one name")):
+        assert any(p.message.startswith(start) and (record is None or record in (p.record or ""))
+                   for p in whole[0]), (record, start)
+    # the violations that need a node another batch owns
+    interaction = next(b for b in batches if any(
+        f"<{nodes['last_to']}>" in x and f"<{SC}toInitiative>" in x
+        for x in b.data.decode().splitlines()))
+    assert _owner(batches, nodes["last_to"]) != batches.index(interaction)
+    assert _owner(batches, nodes["kind"]) != _owner(batches, nodes["effect"])
+    assert _owner(batches, nodes["mun"]) is not None
+
+
+def test_ingest_in_batches_stores_what_ingest_at_once_stores(
+        tmp_path: Path, mpsc_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def content(store: EmbeddedStore) -> set[str]:
+        nt = store.export("nt", graph=dataset_graph_iri("mpsc")).decode()
+        return {x for x in nt.splitlines() if "endedAtTime" not in x}
+
+    with EmbeddedStore(tmp_path / "whole") as st:
+        ingest([mpsc_path], st)
+        whole = content(st)
+    monkeypatch.setattr(pipeline, "BATCH_TRIPLES", SMALL)
+    with EmbeddedStore(tmp_path / "batched") as st:
+        ingest([mpsc_path], st)
+        assert content(st) == whole
+    assert len(whole) > 7_000
