@@ -91,12 +91,12 @@ def _with_pyshacl(data: bytes) -> list[_Result]:
     return out
 
 
-def _batch_results(batch: Batch, extra: bytes, shapes: str) -> list[ShapeResult]:
+def _batch_results(batch: Batch, extra: bytes, checks: tuple[Check, ...]) -> list[ShapeResult]:
     """Validate one batch; keep the results that the whole graph gives (see batches)."""
     store = ox.Store()
     for part in (ontology_ntriples(), extra, batch.context, batch.data):  # no copies
         store.bulk_load(part, format=ox.RdfFormat.N_TRIPLES)
-    found = run_checks(store, shapes)
+    found = run_checks(store, checks)
     del store
     release_memory()  # the store's pages, before the next batch or the write
     if batch.elsewhere is None:
@@ -111,10 +111,10 @@ def _batch_results(batch: Batch, extra: bytes, shapes: str) -> list[ShapeResult]
 
 
 def _with_sparql(batches: Sequence[Batch], extra: bytes) -> list[_Result]:
-    shapes = shapes_file().read_text(encoding="utf-8")
+    checks = validation_checks()
     found: dict[tuple[object, ...], ShapeResult] = {}
     for batch in batches:
-        for r in _batch_results(batch, extra, shapes):
+        for r in _batch_results(batch, extra, checks):
             found.setdefault((r.check, r.focus, r.value), r)
     out: list[_Result] = []
     for r in found.values():

@@ -211,6 +211,11 @@ def keyword_rules(path: Path | str | None = None) -> tuple[KeywordRule, ...]:
     return _default_rules() if path is None else _read_rules(Path(path))
 
 
+def _text(name: str, description: str | None) -> str:
+    """What the rules read of a record: its name, then its description if it has one."""
+    return name if not description else f"{name}. {description}"
+
+
 def classify(name: str, description: str | None = None, *,
              rules: Iterable[KeywordRule] | None = None) -> dict[str, list[str]]:
     """Solution types that the keyword rules find in a name and description.
@@ -222,7 +227,7 @@ def classify(name: str, description: str | None = None, *,
     >>> classify("Stadtlabor", "Ein Ort für Begegnung.")
     {}
     """
-    text = name if not description else f"{name}. {description}"
+    text = _text(name, description)
     found = {}
     for rule in keyword_rules() if rules is None else rules:
         words = rule.evidence(text)
@@ -240,7 +245,7 @@ def classify_initiatives(initiatives: pd.DataFrame, *,
     """
     rule_list = tuple(keyword_rules() if rules is None else rules)
     ids = [str(i) for i in initiatives["id"]]
-    texts = [(str(name) if not isinstance(desc, str) or not desc else f"{name}. {desc}").lower()
+    texts = [_text(str(name), desc if isinstance(desc, str) else None).lower()
              for name, desc in zip(initiatives["name"], initiatives["description"],
                                    strict=True)]
     # A rule can only match a text that holds one of the literal strings each of its
