@@ -239,6 +239,21 @@ def test_sampled_betweenness_estimates_the_exact_values() -> None:
     assert again.equals(sampled)
 
 
+@pytest.mark.parametrize("n", [3, 10, 4_999, 100_000, 1_000_003])
+@pytest.mark.parametrize("seed", [0, 7, 2**63 + 5])
+def test_draws_are_networkits(n: int, seed: int) -> None:
+    """The sources of the sampled betweenness are the nodes networkit's generator draws
+    (700 draws: the Mersenne Twister refills its state twice)."""
+    import networkit as nk
+
+    from scgraph.analytics._draw import random_nodes
+
+    nk.engineering.setSeed(seed, False)
+    graph = nk.Graph(n)
+    want = [int(nk.graphtools.randomNode(graph)) for _ in range(700)]
+    assert random_nodes(n, 700, seed) == want
+
+
 @pytest.mark.parametrize(("n", "m", "samples", "seed"), [(400, 500, 20, 0), (1500, 2500, 40, 7)])
 def test_sampled_betweenness_is_networkits_estimate(n: int, m: int, samples: int,
                                                     seed: int) -> None:

@@ -11,14 +11,15 @@ point of the bridge graph whose removal cuts between fields.
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from typing import Literal
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import rustworkx as rx
 
+from scgraph.analytics._draw import random_nodes
 from scgraph.analytics._source import as_graph_data, join_fields, shared
 from scgraph.analytics.projection import GraphData, interaction_graph
 from scgraph.store.base import GraphStore
@@ -51,32 +52,36 @@ def bridge_graph(source: GraphStore | GraphData) -> nx.Graph:
 
     Nodes are ``("field", key)``, ``("initiative", id)`` and ``("actor", name)``.
     """
-    data = as_graph_data(source)
+    nodes, pairs = _bridge_pairs(as_graph_data(source))
     g = nx.Graph()
-    for node in _bridge_nodes(data):
-        g.add_node(node)
-    g.add_edges_from(_bridge_edges(data))
+    g.add_nodes_from(nodes)
+    g.add_edges_from((nodes[a], nodes[b]) for a, b in pairs.tolist())
     return g
 
 
-def _bridge_nodes(data: GraphData) -> list[_Node]:
-    fields = sorted({f for fl in data.initiatives["fields"] for f in fl})
-    return ([("field", f) for f in fields]
-            + [("initiative", i) for i in data.initiatives["id"]]
-            + [("actor", a) for a in sorted(set(data.actors["actor"]))])
+def _bridge_pairs(data: GraphData) -> tuple[list[_Node], np.ndarray]:
+    """The bridge graph's nodes, and its edges as pairs of indices into them."""
+    fields = pd.Index(sorted({f for fl in data.initiatives["fields"] for f in fl}))
+    ids = pd.Index(data.initiatives["id"])
+    actors = pd.Index(sorted(set(data.actors["actor"])))
+    nodes = ([("field", str(f)) for f in fields] + [("initiative", str(i)) for i in ids]
+             + [("actor", str(a)) for a in actors])
+    at = {"field": (fields, 0), "initiative": (ids, len(fields)),
+          "actor": (actors, len(fields) + len(ids))}
 
+    def link(kind_a: str, a: pd.Series, kind_b: str, b: pd.Series) -> np.ndarray:
+        (index_a, first_a), (index_b, first_b) = at[kind_a], at[kind_b]
+        ka, kb = index_a.get_indexer(a), index_b.get_indexer(b)
+        known = (ka >= 0) & (kb >= 0)  # -1: not a node (an id that is no initiative's)
+        return np.column_stack([ka[known] + first_a, kb[known] + first_b])
 
-def _bridge_edges(data: GraphData) -> list[tuple[_Node, _Node]]:
-    edges: list[tuple[_Node, _Node]] = []
-    for i, fl in zip(data.initiatives["id"], data.initiatives["fields"], strict=True):
-        edges.extend((("initiative", i), ("field", f)) for f in fl)
-    edges.extend((("actor", a), ("initiative", i))
-                 for i, a in zip(data.actors["initiative_id"], data.actors["actor"],
-                                 strict=True))
-    rel = data.relations[data.relations["relation"] != "part_of"]
-    edges.extend((("initiative", s), ("initiative", t))
-                 for s, t in zip(rel["source_id"], rel["target_id"], strict=True) if s != t)
-    return edges
+    has = data.initiatives[["id", "fields"]].explode("fields").dropna()
+    rel = data.relations[(data.relations["relation"] != "part_of")
+                         & (data.relations["source_id"] != data.relations["target_id"])]
+    return nodes, np.concatenate([
+        link("initiative", has["id"], "field", has["fields"]),
+        link("actor", data.actors["actor"], "initiative", data.actors["initiative_id"]),
+        link("initiative", rel["source_id"], "initiative", rel["target_id"])])
 
 
 @shared
@@ -94,11 +99,10 @@ def articulation_points(source: GraphStore | GraphData) -> pd.DataFrame:
     sorted by ``field_pieces`` descending, then kind and id.
     """
     data = as_graph_data(source)
-    nodes = _bridge_nodes(data)
-    index = {n: k for k, n in enumerate(nodes)}
+    nodes, pairs = _bridge_pairs(data)
     g: rx.PyGraph = rx.PyGraph(multigraph=False)
     g.add_nodes_from(nodes)
-    g.add_edges_from_no_data([(index[a], index[b]) for a, b in _bridge_edges(data)])
+    g.add_edges_from_no_data(list(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True)))
     cuts = set(rx.articulation_points(g))
     blocks: dict[int, set[int]] = defaultdict(set)
     for (u, v), comp in rx.biconnected_components(g).items():
@@ -190,11 +194,12 @@ def _betweenness(data: GraphData, method: str, samples: int, seed: int) -> pd.Da
         scores = [values.get(i, 0.0) for i in ids]
         used = "networkx exact"
     else:
-        index = {i: k for k, i in enumerate(ids)}
         rel = data.relations[data.relations["relation"] != "part_of"]
-        edges = sorted({(min(index[s], index[t]), max(index[s], index[t]))
-                        for s, t in zip(rel["source_id"], rel["target_id"], strict=True)
-                        if s != t and s in index and t in index})
+        ka, kb = (pd.Index(ids).get_indexer(rel[end]) for end in ("source_id", "target_id"))
+        known = (ka >= 0) & (kb >= 0) & (ka != kb)
+        pairs = np.unique(np.column_stack([np.minimum(ka, kb)[known],
+                                           np.maximum(ka, kb)[known]]), axis=0)
+        edges = list(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
         if method == "rustworkx":
             g: rx.PyGraph = rx.PyGraph(multigraph=False)
             g.add_nodes_from(ids)
@@ -215,7 +220,8 @@ def _sampled(n: int, edges: list[tuple[int, int]], samples: int, seed: int) -> l
     """networkit's ``EstimateBetweenness`` estimate (sequential), computed with scipy and numpy.
 
     The same sources: networkit's generator, seeded with ``seed``, draws
-    ``samples + 1`` nodes, as ``EstimateBetweenness`` does. From each, a
+    ``samples + 1`` nodes, as ``EstimateBetweenness`` does (:mod:`._draw` draws
+    them without networkit). From each, a
     breadth-first search gives the distances; the shortest-path counts go forward
     level by level, and the dependencies back, each predecessor's share weighted
     by its distance over its successor's (Geisberger, Sanders and Schultes'
@@ -225,57 +231,59 @@ def _sampled(n: int, edges: list[tuple[int, int]], samples: int, seed: int) -> l
     ratios agree to about 1e-17, far below the 6 decimals kept;
     ``tests/test_analytics_measures.py`` compares the two).
     """
-    import networkit as nk
-    import numpy as np
     from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
     from scipy.sparse.csgraph import breadth_first_order  # type: ignore[import-untyped]
 
     if samples == 0 or not edges or n < 3:
         return [0.0] * n
-    nk.engineering.setSeed(seed, False)
-    drawn = nk.Graph(n)  # the draw depends on the node count alone
-    sources = [int(nk.graphtools.randomNode(drawn)) for _ in range(samples + 1)]
+    sources = random_nodes(n, samples + 1, seed)  # the draw depends on the node count alone
     pairs = np.asarray(edges, dtype=np.int64)
     u = np.concatenate([pairs[:, 0], pairs[:, 1]])
     v = np.concatenate([pairs[:, 1], pairs[:, 0]])
     adjacency = csr_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n))
     indptr, indices = adjacency.indptr, adjacency.indices
+    tails = np.repeat(np.arange(n), np.diff(indptr))  # every edge, both ways: tail -> head
+    heads = indices.astype(np.int64)
     score = np.zeros(n)
+    position = np.empty(n, dtype=np.int64)
+    depth = np.full(n, -1, dtype=np.int64)  # -1: not reached from the current source
     for s in sources:
         # the search reaches s's component only; its order runs level by level, and
         # each node's parent comes earlier in it than the parent of any later node
         order, pred = breadth_first_order(adjacency, s, directed=True,
                                           return_predecessors=True)
-        if len(order) < 2:
+        m = len(order)
+        if m < 2:
             continue
-        position = np.empty(n, dtype=np.int64)
-        position[order] = np.arange(len(order))
+        # from here on a node is its position in ``order``; level k is bounds[k]:bounds[k+1]
+        position[order] = np.arange(m)
         parent = position[pred[order[1:]]]
         bounds = [0, 1]
-        while bounds[-1] < len(order):
+        while bounds[-1] < m:
             bounds.append(int(np.searchsorted(parent, bounds[-1])) + 1)
-        dist = np.full(n, -1, dtype=np.int64)
-        dist[order] = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
-        # every edge out of a reached node, grouped by its tail's level; keep those
-        # one level down: the edges p -> t of shortest paths from s
-        first, degree = indptr[order], indptr[order + 1] - indptr[order]
-        ends = np.cumsum(degree)
-        p = np.repeat(order, degree)
-        t = indices[np.arange(ends[-1]) - np.repeat(ends - degree - first, degree)]
-        on_path = dist[t] == dist[p] + 1
-        p, t = p[on_path], t[on_path]
-        levels = list(itertools.pairwise(np.searchsorted(dist[p], np.arange(len(bounds)))))
-        paths = np.zeros(n)
-        paths[s] = 1.0
-        for a, b in levels:
-            np.add.at(paths, t[a:b], paths[p[a:b]])
-        dependency = np.zeros(n)
-        for a, b in reversed(levels):
+        level = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+        # the edges p -> t of shortest paths from s (t one level below p), by p's level
+        depth[order] = level
+        on_path = depth[tails] + 1 == depth[heads]
+        p, t = position[tails[on_path]], position[heads[on_path]]
+        by_level = np.argsort(level[p].astype(np.int16), kind="stable")
+        p, t = p[by_level], t[by_level]
+        cut = np.searchsorted(level[p], np.arange(len(bounds)))  # level k: cut[k]:cut[k+1]
+        paths = np.zeros(m)
+        paths[0] = 1.0
+        for k in range(len(bounds) - 2):
+            a, b, lo, hi = cut[k], cut[k + 1], bounds[k + 1], bounds[k + 2]
+            paths[lo:hi] += np.bincount(t[a:b] - lo, weights=paths[p[a:b]],
+                                        minlength=hi - lo)
+        dependency = np.zeros(m)
+        for k in range(len(bounds) - 3, -1, -1):
+            a, b, lo, hi = cut[k], cut[k + 1], bounds[k], bounds[k + 1]
             pa, ta = p[a:b], t[a:b]
-            np.add.at(dependency, pa, (dist[pa] / dist[ta]) * (paths[pa] / paths[ta])
-                      * (1 + dependency[ta]))
-        dependency[s] = 0.0
-        score += dependency
+            share = (level[pa] / level[ta]) * (paths[pa] / paths[ta]) * (1 + dependency[ta])
+            dependency[lo:hi] += np.bincount(pa - lo, weights=share, minlength=hi - lo)
+        dependency[0] = 0.0
+        score[order] += dependency
+        depth[order] = -1
     score *= 2 * n / samples
     score /= (n - 2) * (n - 1)
     return [max(0.0, float(x)) for x in score]
