@@ -110,9 +110,10 @@ def test_report_reuses_data_loaded_by_the_caller(hostile_store: EmbeddedStore,
     real = screening_module.stored_solution_types
     calls: list[object] = []
 
-    def counted(store: EmbeddedStore) -> pd.DataFrame:
+    def counted(store: EmbeddedStore, *, initiatives: pd.DataFrame | None = None,
+                ) -> pd.DataFrame:
         calls.append(store)
-        return real(store)
+        return real(store, initiatives=initiatives)
 
     monkeypatch.setattr(screening_module, "stored_solution_types", counted)
     report = build_report(hostile_store, data=data)

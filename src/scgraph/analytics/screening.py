@@ -100,12 +100,13 @@ def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | 
     else:
         if data is not None and solution_types is None and patterns is None:
             # the same store and load give the same table: computed once per load
-            store = source
+            store, loaded = source, data
             return data.memo(f"screening of {store.location}", lambda: screening(
-                store, solution_types=stored_solution_types(store), data=data))
+                store, solution_types=stored_solution_types(
+                    store, initiatives=loaded.initiatives), data=loaded))
         data = data if data is not None else load_graph_data(source)
         if solution_types is None:
-            solution_types = stored_solution_types(source)
+            solution_types = stored_solution_types(source, initiatives=data.initiatives)
         if patterns is None and PATTERNS_GRAPH in source.graphs():
             patterns = stored_patterns(source)
     if patterns is None:

@@ -56,18 +56,33 @@ __all__ = [
 #: ``GRAPH + <name>`` with "/" escaped, so no dataset name can give this IRI.
 SCREENING_GRAPH = GRAPH + "screening/solution-types"
 
-_TEXTS = sparql_prefixes() + """
-# joins of subqueries: Oxigraph hashes them instead of looking every row up
-SELECT ?id ?name ?description ?solution_types WHERE {
+# Joins of subqueries: Oxigraph hashes them instead of looking every row up. Names,
+# descriptions and stated types are asked for separately and joined in pandas: one
+# query that left-joins the long texts costs more than the three together.
+_NAMES = sparql_prefixes() + """
+SELECT ?id ?name WHERE {
   { SELECT ?i WHERE { ?i a sc:Initiative } }
   { SELECT ?i ?id WHERE { ?i dcterms:identifier ?id } }
   { SELECT ?i ?name WHERE { ?i rdfs:label ?name } }
-  OPTIONAL { SELECT ?i ?description WHERE { ?i dcterms:description ?description } }
-  OPTIONAL { SELECT ?i (GROUP_CONCAT(DISTINCT ?stated; SEPARATOR=";") AS ?solution_types)
-             WHERE { GRAPH ?g { ?i sc:solutionType ?t } FILTER(?g != <%s>)
-                     BIND(STRAFTER(STR(?t), STR(scs:)) AS ?stated) }
-             GROUP BY ?i }
 }
+"""
+
+_DESCRIPTIONS = sparql_prefixes() + """
+SELECT ?id ?description WHERE {
+  { SELECT ?i WHERE { ?i a sc:Initiative } }
+  { SELECT ?i ?id WHERE { ?i dcterms:identifier ?id } }
+  { SELECT ?i ?description WHERE { ?i dcterms:description ?description } }
+}
+"""
+
+_STATED = sparql_prefixes() + """
+SELECT ?id (GROUP_CONCAT(DISTINCT ?stated; SEPARATOR=";") AS ?solution_types) WHERE {
+  { SELECT ?i ?stated WHERE { GRAPH ?g { ?i sc:solutionType ?t } FILTER(?g != <%s>)
+                              BIND(STRAFTER(STR(?t), STR(scs:)) AS ?stated) } }
+  { SELECT ?i WHERE { ?i a sc:Initiative } }
+  { SELECT ?i ?id WHERE { ?i dcterms:identifier ?id } }
+}
+GROUP BY ?id
 """.replace("<%s>", f"<{SCREENING_GRAPH}>")
 
 _INFERRED = sparql_prefixes() + """
@@ -80,9 +95,18 @@ SELECT ?id ?solution_type ?evidence WHERE {
 """.replace("<%s>", f"<{SCREENING_GRAPH}>")
 
 
-def initiative_texts(store: GraphStore) -> pd.DataFrame:
-    """Stored initiatives: id, name, description, solution_types (stated keys, a list)."""
-    frame = select_frame(store, _TEXTS)
+def initiative_texts(store: GraphStore, *,
+                     initiatives: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Stored initiatives: id, name, description, solution_types (stated keys, a list).
+
+    ``initiatives``: the ``id`` and ``name`` of the initiatives wanted, when they are
+    loaded already (``GraphData.initiatives``); the store is asked for the rest.
+    """
+    names = (select_frame(store, _NAMES) if initiatives is None
+             else initiatives[["id", "name"]].astype(object))
+    frame = names.merge(select_frame(store, _DESCRIPTIONS), on="id", how="left").merge(
+        select_frame(store, _STATED), on="id", how="left")
+    frame = frame.astype(object).where(frame.notna(), None)
     frame["solution_types"] = frame["solution_types"].map(
         lambda v: sorted(str(v).split(";")) if isinstance(v, str) and v else [])
     return frame.sort_values("id", kind="stable").reset_index(drop=True)
@@ -159,14 +183,16 @@ def screen(store: GraphStore, *, keywords: Path | str | None = None,
     return ScreenReport(len(texts), inferred["id"].nunique(), len(inferred), len(pats))
 
 
-def solution_types(store: GraphStore) -> pd.DataFrame:
+def solution_types(store: GraphStore, *,
+                   initiatives: pd.DataFrame | None = None) -> pd.DataFrame:
     """Solution types of the stored initiatives, stated and inferred.
 
     Columns: id, solution_type, confidence (``stated`` or ``inferred``), evidence.
     Inferred types come from the screening graph if :func:`screen` has written
     it, otherwise the keyword rules run now (nothing is written).
+    ``initiatives`` as for :func:`initiative_texts`.
     """
-    texts = initiative_texts(store)
+    texts = initiative_texts(store, initiatives=initiatives)
     stated = [(i, t, "stated", "") for i, types in zip(texts["id"], texts["solution_types"],
                                                        strict=True) for t in types]
     if SCREENING_GRAPH in store.graphs():
