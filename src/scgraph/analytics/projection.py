@@ -13,7 +13,9 @@ record ``A relation B``; ``supports`` gives B → A (B depends on A).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -137,6 +139,23 @@ SELECT ?effect_iri ?f WHERE {
 }
 """
 
+#: The queries :func:`load_graph_data` runs, by name.
+_QUERIES = {
+    "initiatives": _INITIATIVES,
+    "fields": _BY_VALUE.replace("PREDICATE", "sc:actionField"),
+    "kinds": _KINDS,
+    "municipalities": _LABELLED.replace("PREDICATE", "sc:municipality").replace(
+        "REGION", "OPTIONAL { ?value sc:inRegion/rdfs:label ?region }"),
+    "programmes": _LABELLED.replace("PREDICATE", "sc:programme").replace("REGION", ""),
+    "years": _BY_VALUE.replace("PREDICATE", "sc:year"),
+    "relations": _RELATIONS,
+    "actor classes": _ACTOR_CLASSES,
+    "actors": _ACTORS,
+    "affects": _AFFECTS,
+    "side effects": _SIDE_EFFECTS,
+}
+_Results = Callable[[str], pd.DataFrame]
+
 _INITIATIVE_COLUMNS = ["id", "name", "kind", "municipality", "region", "programme", "year",
                        "fields"]
 
@@ -147,9 +166,9 @@ def _after(iri: object, namespace: str) -> str:
     return text[len(namespace):] if text.startswith(namespace) else ""
 
 
-def _grouped(store: GraphStore, sparql: str, columns: list[str]) -> pd.DataFrame:
-    """Rows of a query whose last column holds space-separated ids, one row per id."""
-    table = select_frame(store, sparql).itertuples(index=False, name=None)
+def _grouped(results: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rows of results whose last column holds space-separated ids, one row per id."""
+    table = results.itertuples(index=False, name=None)
     rows = [(*row[:-1], ident) for row in table for ident in str(row[-1] or "").split()]
     return pd.DataFrame(rows, columns=[*columns, "id"], dtype=object)
 
@@ -192,22 +211,19 @@ class GraphData:
         return dict(zip(self.initiatives["id"], self.initiatives["fields"], strict=True))
 
 
-def _initiatives(store: GraphStore) -> pd.DataFrame:
-    ini = select_frame(store, _INITIATIVES)
+def _initiatives(results: _Results) -> pd.DataFrame:
+    ini = results("initiatives")
     fields: dict[str, set[str]] = {}
-    for value, ident in _grouped(store, _BY_VALUE.replace("PREDICATE", "sc:actionField"),
-                                 ["value"]).itertuples(index=False):
+    for value, ident in _grouped(results("fields"), ["value"]).itertuples(index=False):
         fields.setdefault(ident, set()).add(_after(value, FIELD))
     # an initiative needs at least one action field to be listed
     ini = ini[ini["id"].isin(list(fields))]
-    kinds = _grouped(store, _KINDS, ["kind"])
+    kinds = _grouped(results("kinds"), ["kind"])
     kinds["kind"] = kinds["kind"].map(lambda k: _after(k, SC).lower())
-    munis = _grouped(store, _LABELLED.replace("PREDICATE", "sc:municipality").replace(
-        "REGION", "OPTIONAL { ?value sc:inRegion/rdfs:label ?region }"),
-        ["municipality", "region"])
-    programmes = _grouped(store, _LABELLED.replace("PREDICATE", "sc:programme").replace(
-        "REGION", ""), ["programme", "region"]).drop(columns="region")
-    years = _grouped(store, _BY_VALUE.replace("PREDICATE", "sc:year"), ["year"])
+    munis = _grouped(results("municipalities"), ["municipality", "region"])
+    programmes = _grouped(results("programmes"), ["programme", "region"]).drop(
+        columns="region")
+    years = _grouped(results("years"), ["year"])
     for frame in (kinds, munis, programmes, years):
         ini = ini.merge(frame, on="id", how="left")
     ini["fields"] = ini["id"].map(lambda i: sorted(fields[i]))
@@ -215,10 +231,9 @@ def _initiatives(store: GraphStore) -> pd.DataFrame:
     return ini.sort_values("id", kind="stable").reset_index(drop=True)
 
 
-def _relations(store: GraphStore) -> pd.DataFrame:
+def _relations(results: _Results) -> pd.DataFrame:
     rows: list[tuple[str, str, str, str | None]] = []
-    for t, confidence, pairs in select_frame(store, _RELATIONS).itertuples(
-            index=False, name=None):
+    for t, confidence, pairs in results("relations").itertuples(index=False, name=None):
         relation = _after(t, RELATION)
         ids = str(pairs or "").split()
         rows.extend((ids[k], relation, ids[k + 1], confidence)
@@ -229,15 +244,14 @@ def _relations(store: GraphStore) -> pd.DataFrame:
     return rel.reset_index(drop=True)
 
 
-def _actors(store: GraphStore) -> pd.DataFrame:
+def _actors(results: _Results) -> pd.DataFrame:
     classes: dict[str, str] = {}
-    for a, c in select_frame(store, _ACTOR_CLASSES).itertuples(index=False, name=None):
+    for a, c in results("actor classes").itertuples(index=False, name=None):
         local = _after(c, SC)
         if local:
             classes.setdefault(str(a), local)
     rows = [(ident, actor, classes.get(str(a), "Actor"))
-            for a, actor, ids in select_frame(store, _ACTORS).itertuples(index=False,
-                                                                         name=None)
+            for a, actor, ids in results("actors").itertuples(index=False, name=None)
             for ident in str(ids or "").split()]
     act = pd.DataFrame(rows, columns=["initiative_id", "actor", "actor_class"], dtype=object)
     act = act.sort_values(["initiative_id", "actor"], kind="stable").drop_duplicates(
@@ -245,14 +259,14 @@ def _actors(store: GraphStore) -> pd.DataFrame:
     return act.reset_index(drop=True)
 
 
-def _side_effects(store: GraphStore) -> pd.DataFrame:
+def _side_effects(results: _Results) -> pd.DataFrame:
     fields: dict[str, set[str]] = {}
-    for e, f in select_frame(store, _AFFECTS).itertuples(index=False, name=None):
+    for e, f in results("affects").itertuples(index=False, name=None):
         fields.setdefault(str(e), set()).add(_after(f, FIELD))
     rows = [(e, ident, _after(k, EFFECT), "risk" if risk is not None else "benefit",
              mitigation, sorted(fields.get(str(e), ())))
-            for e, ident, k, risk, mitigation in select_frame(
-                store, _SIDE_EFFECTS).itertuples(index=False, name=None)]
+            for e, ident, k, risk, mitigation in results("side effects").itertuples(
+                index=False, name=None)]
     eff = pd.DataFrame(rows, columns=["effect_iri", "initiative_id", "effect", "polarity",
                                       "mitigation", "affects_fields"], dtype=object)
     eff.insert(0, "effect_id", eff.pop("effect_iri").map(
@@ -261,9 +275,24 @@ def _side_effects(store: GraphStore) -> pd.DataFrame:
 
 
 def load_graph_data(store: GraphStore) -> GraphData:
-    """Pull initiatives, relations, actors and side effects from ``store``."""
-    return GraphData(_initiatives(store), _relations(store), _actors(store),
-                     _side_effects(store))
+    """Pull initiatives, relations, actors and side effects from ``store``.
+
+    The queries run on a few threads at once (Oxigraph and the HTTP client release
+    the GIL while they work), and each result is turned into its table as soon as
+    it arrives.
+    """
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        # submitted in the order they are read, so the first answers come first
+        pending = {name: pool.submit(select_frame, store, sparql)
+                   for name, sparql in _QUERIES.items()}
+        try:
+            return GraphData(_initiatives(lambda name: pending[name].result()),
+                             _relations(lambda name: pending[name].result()),
+                             _actors(lambda name: pending[name].result()),
+                             _side_effects(lambda name: pending[name].result()))
+        finally:
+            for future in pending.values():
+                future.cancel()
 
 
 def _data(source: GraphStore | GraphData) -> GraphData:
