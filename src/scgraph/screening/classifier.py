@@ -34,6 +34,9 @@ __all__ = [
     "keywords_file",
 ]
 
+#: What every match of a pattern holds: one string of each set (:func:`_needed`).
+_Needs = tuple[frozenset[str], ...]
+
 
 def keywords_file() -> Path:
     """Path of the packaged ``keywords.yaml``."""
@@ -49,15 +52,15 @@ class KeywordRule:
     """Patterns in lower case; the text is lower-cased before matching."""
     ignore: tuple[re.Pattern[str], ...] = ()
     _any: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _needs: frozenset[str] | None = field(init=False, repr=False, compare=False)
+    _needs: tuple[_Needs, ...] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # one search for all patterns first: most texts match no rule
         either = "|".join(f"(?:{p.pattern})" for p in self.match) or "(?!)"
         object.__setattr__(self, "_any", re.compile(either))
-        needs = [_needed(p) for p in self.match]
+        needs = tuple(_needed(p) for p in self.match)
         object.__setattr__(self, "_needs", None if not needs or None in needs
-                           else frozenset().union(*(n for n in needs if n)))
+                           else needs)
 
     def evidence(self, text: str) -> list[str]:
         """The words of ``text`` that the rule matches (lower case, first hit first).
@@ -78,13 +81,14 @@ class KeywordRule:
         return list(dict.fromkeys(w for _pos, w in sorted(words)))
 
 
-def _needed(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Strings one of which every match of ``pattern`` contains; None if there are none.
+def _needed(pattern: re.Pattern[str]) -> _Needs | None:
+    """Sets of strings such that every match of ``pattern`` holds one string of each set;
+    None if there are none.
 
-    >>> sorted(_needed(re.compile(r"data[ -]?(platform|hub)s?")))
-    ['data']
-    >>> sorted(_needed(re.compile(r"\\b(ai|ki)[ -]erkennung|kamera")))
-    ['erkennung', 'kamera']
+    >>> [sorted(s) for s in _needed(re.compile(r"data[ -]?(platform|hub)s?"))]
+    [['data'], ['hub', 'platform']]
+    >>> [sorted(s) for s in _needed(re.compile(r"\\b(ai|ki)[ -]erkennung|kamera"))]
+    [['erkennung', 'kamera']]
     >>> _needed(re.compile(r"\\w+")) is None
     True
     """
@@ -95,35 +99,33 @@ def _needed(pattern: re.Pattern[str]) -> frozenset[str] | None:
         import sre_constants as c
         import sre_parse
 
-    def needed(items: Any) -> frozenset[str] | None:
-        # the longest guarantee of the sequence: a run of literal characters, or a
-        # group, alternation or repetition (at least once) whose every match holds one
-        best: frozenset[str] | None = None
+    def shortest(found: frozenset[str]) -> int:
+        return min(map(len, found))
+
+    def needed(items: Any) -> list[frozenset[str]]:
+        # each run of two or more literal characters; what every match of a group or
+        # of a repetition (at least once) holds; of an alternation whose every branch
+        # holds something, the longest guarantee of each branch, as one set
+        found: list[frozenset[str]] = []
         run: list[str] = []
-
-        def consider(found: frozenset[str] | None) -> None:
-            nonlocal best
-            if found and (best is None or min(map(len, found)) > min(map(len, best))):
-                best = found
-
         for op, arg in [*items, (None, None)]:
             if op is c.LITERAL:
                 run.append(chr(arg))
                 continue
-            if run:
-                consider(frozenset({"".join(run)}))
-                run = []
+            if len(run) >= 2:
+                found.append(frozenset({"".join(run)}))
+            run = []
             if op is c.SUBPATTERN and not arg[1] & re.IGNORECASE:
-                consider(needed(arg[-1]))
+                found.extend(needed(arg[-1]))
             elif op is c.BRANCH:
                 parts = [needed(b) for b in arg[1]]
                 if all(parts):
-                    consider(frozenset().union(*(q for q in parts if q)))
+                    found.append(frozenset().union(*(max(q, key=shortest) for q in parts)))
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
-                consider(needed(arg[2]))
-        return best
+                found.extend(needed(arg[2]))
+        return found
 
-    return needed(sre_parse.parse(pattern.pattern).data)
+    return tuple(dict.fromkeys(needed(sre_parse.parse(pattern.pattern).data))) or None
 
 
 def _containing(text: str, starts: list[int], needles: Iterable[str]) -> list[int]:
@@ -248,18 +250,31 @@ def classify_initiatives(initiatives: pd.DataFrame, *,
     texts = [_text(str(name), desc if isinstance(desc, str) else None).lower()
              for name, desc in zip(initiatives["name"], initiatives["description"],
                                    strict=True)]
-    # A rule can only match a text that holds one of the literal strings each of its
-    # patterns needs (:func:`_needed`): those are found in one pass over all texts,
-    # and the rule runs on them alone, as :func:`classify` would.
+    # A pattern can only match a text that holds a string of each of its sets
+    # (:func:`_needed`): the texts holding each set are found in one pass over all
+    # texts, and a rule runs on the texts some pattern of it can match, as
+    # :func:`classify` would.
     starts, pos = [], 0
     for text in texts:
         starts.append(pos)
         pos += len(text) + 1
     joined = "\n".join(texts)
     found: dict[int, dict[str, list[str]]] = {}
+
+    @functools.cache
+    def holding(needles: frozenset[str]) -> frozenset[int]:
+        return frozenset(_containing(joined, starts, needles))
+
+    def can_match(needs: _Needs) -> set[int]:
+        # the texts holding the longest strings, then the other sets looked up in those
+        first, *rest = sorted(needs, key=lambda found: -min(map(len, found)))
+        return {k for k in holding(first)
+                if all(any(n in texts[k] for n in found) for found in rest)}
+
     for rule in rule_list:
-        todo = (range(len(texts)) if rule._needs is None
-                else _containing(joined, starts, rule._needs))
+        todo: Iterable[int] = range(len(texts))
+        if rule._needs is not None:
+            todo = sorted(set().union(*map(can_match, rule._needs)))
         for k in todo:
             words = rule.evidence(texts[k])
             if words:
