@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
 
 from scgraph.errors import InputError
-from scgraph.ingest import ingest, validate_paths, validation
+from scgraph.ingest import ingest, pipeline, validate_paths, validation
 from scgraph.namespaces import PREFIXES, dataset_graph_iri
 from scgraph.ontology import shapes_file
 from scgraph.store import EmbeddedStore
@@ -153,10 +154,24 @@ def test_references_to_an_initiative_already_in_the_store(tmp_path: Path,
             <https://w3id.org/scgraph/id/initiative/T-HUB> }""")
 
 
+@pytest.mark.parametrize("batch_triples", [None, 1_000])
 def test_a_shape_violation_leaves_the_store_as_it_was(tmp_path: Path, small_path: Path,
                                                       mpsc_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """SHACL runs while the data is loaded; a violation undoes the write, located."""
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      batch_triples: int | None) -> None:
+    """SHACL runs while the data is loaded, in one batch or in many; a violation undoes
+    the write, located."""
+    planned: list[int] = []
+    if batch_triples is not None:
+        real_plan = pipeline.plan_batches
+
+        def plan(*args: Any) -> Any:
+            batches = real_plan(*args)
+            planned.append(len(batches))
+            return batches
+
+        monkeypatch.setattr(pipeline, "BATCH_TRIPLES", batch_triples)
+        monkeypatch.setattr(pipeline, "plan_batches", plan)
     strict = tmp_path / "strict.ttl"
     strict.write_text(shapes_file().read_text(encoding="utf-8") + """
 sc:StrictShape a sh:NodeShape ; sh:targetClass sc:Initiative ;
@@ -167,6 +182,7 @@ sc:StrictShape a sh:NodeShape ; sh:targetClass sc:Initiative ;
         ingest([small_path], st)
         before = st.select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }").values()
         graphs = st.graphs()
+        planned.clear()
         monkeypatch.setattr(validation, "shapes_file", lambda: strict)
         with pytest.raises(InputError) as caught:
             ingest([small_path, mpsc_path], st)  # one graph replaced, one new
@@ -179,3 +195,5 @@ sc:StrictShape a sh:NodeShape ; sh:targetClass sc:Initiative ;
         assert st.graphs() == graphs
         after = st.select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }").values()
         assert sorted(after, key=str) == sorted(before, key=str)
+    if batch_triples is not None:
+        assert max(planned) > 1  # the datasets were validated in several batches

@@ -294,9 +294,8 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
     graphs: dict[str, list[bytes]] = {ONTOLOGY_GRAPH: [ontology_ntriples()]}
     for p in prepared:
         graphs.update(p.graphs)
-    if not isinstance(store, EmbeddedStore) or any(len(j.batches) > 1 for j in jobs):
-        # a remote store; or a large dataset, whose validation store and bulk load
-        # would need memory at the same time: validate first, then write
+    if not isinstance(store, EmbeddedStore):
+        # a remote store: validate first, then write
         problems = _validate(jobs, shacl, warnings, progress)
         if problems:
             raise InputError(problems)
