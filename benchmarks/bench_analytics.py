@@ -15,11 +15,11 @@ Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
 4. the ratio baseline / scgraph over the same subset.
 
 Target (issue 3): analytics + report at 100k in ≤ 5 s and ≤ 1.5 GiB. Measured
-(benchmarks/README.md, "Analytics and report"): 74 s and 785 MiB at 100k on the
-shared, busy 2-core machine (114 s before, paired), so the memory target is met and
-the time target is not: Oxigraph evaluating the load's queries on disk (about 20 s),
-screening and bridges (about 15 s each) and the report (9 s) remain; the README says
-why and what comes next.
+(benchmarks/README.md, "Analytics and report"): 46 s and 975 MiB at 100k on the idle
+2-core machine (42 s against 52 s before the last round, paired), 5.0 s at 10k, so the
+memory target is met and the time target is not: Oxigraph evaluating the load's queries
+on disk (about 10 s on two threads), bridges and screening (about 8 s each) and the
+report (6-8 s) remain; the README says why and what comes next.
 
 Above 5,000 initiatives betweenness is *sampled* (networkit's estimate, 200 sources,
 seed 0; its ``method`` column says so), so the ``bridges`` table is an estimate there; every
