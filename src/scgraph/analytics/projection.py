@@ -285,11 +285,13 @@ def load_graph_data(store: GraphStore) -> GraphData:
         # submitted in the order they are read, so the first answers come first
         pending = {name: pool.submit(select_frame, store, sparql)
                    for name, sparql in _QUERIES.items()}
+
+        def results(name: str) -> pd.DataFrame:
+            return pending[name].result()
+
         try:
-            return GraphData(_initiatives(lambda name: pending[name].result()),
-                             _relations(lambda name: pending[name].result()),
-                             _actors(lambda name: pending[name].result()),
-                             _side_effects(lambda name: pending[name].result()))
+            return GraphData(_initiatives(results), _relations(results), _actors(results),
+                             _side_effects(results))
         finally:
             for future in pending.values():
                 future.cancel()

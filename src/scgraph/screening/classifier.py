@@ -99,9 +99,6 @@ def _needed(pattern: re.Pattern[str]) -> _Needs | None:
         import sre_constants as c
         import sre_parse
 
-    def shortest(found: frozenset[str]) -> int:
-        return min(map(len, found))
-
     def needed(items: Any) -> list[frozenset[str]]:
         # each run of two or more literal characters; what every match of a group or
         # of a repetition (at least once) holds; of an alternation whose every branch
@@ -120,12 +117,16 @@ def _needed(pattern: re.Pattern[str]) -> _Needs | None:
             elif op is c.BRANCH:
                 parts = [needed(b) for b in arg[1]]
                 if all(parts):
-                    found.append(frozenset().union(*(max(q, key=shortest) for q in parts)))
+                    found.append(frozenset().union(*(max(q, key=_shortest) for q in parts)))
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
                 found.extend(needed(arg[2]))
         return found
 
     return tuple(dict.fromkeys(needed(sre_parse.parse(pattern.pattern).data))) or None
+
+
+def _shortest(found: frozenset[str]) -> int:
+    return min(map(len, found))
 
 
 def _containing(text: str, starts: list[int], needles: Iterable[str]) -> list[int]:
@@ -267,7 +268,7 @@ def classify_initiatives(initiatives: pd.DataFrame, *,
 
     def can_match(needs: _Needs) -> set[int]:
         # the texts holding the longest strings, then the other sets looked up in those
-        first, *rest = sorted(needs, key=lambda found: -min(map(len, found)))
+        first, *rest = sorted(needs, key=_shortest, reverse=True)
         return {k for k in holding(first)
                 if all(any(n in texts[k] for n in found) for found in rest)}
 
