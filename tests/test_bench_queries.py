@@ -18,6 +18,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks.bench_queries import PICKS, pick_parameters  # noqa: E402
 
+from scgraph.namespaces import sparql_prefixes  # noqa: E402
 from scgraph.queries import list_queries, load_query, run_query  # noqa: E402
 from scgraph.store import EmbeddedStore  # noqa: E402
 
@@ -38,7 +39,10 @@ def test_a_picked_value_finds_rows(store: EmbeddedStore, query: str, parameter: 
     params = pick_parameters(store, q)
     example = {p.name: p.example for p in q.parameters}
     assert params.keys() == example.keys()
-    assert params[parameter]  # found in the store, not left empty
+    rows = store.select(sparql_prefixes() + PICKS[query, parameter]).rows
+    assert rows  # the pick finds a value: the example is not what is kept
+    assert rows[0][0] is not None
+    assert params[parameter] == rows[0][0].value
     assert len(run_query(store, q, params)) > 0
 
 

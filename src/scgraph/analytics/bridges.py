@@ -104,11 +104,9 @@ def articulation_points(source: GraphStore | GraphData) -> pd.DataFrame:
     g.add_nodes_from(nodes)
     g.add_edges_from_no_data(list(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True)))
     cuts = set(rx.articulation_points(g))
-    if not cuts:
-        return pd.DataFrame({"kind": pd.Series(dtype=object), "id": pd.Series(dtype=object),
-                             "field_pieces": pd.Series(dtype="int64")})
     blocks: dict[int, set[int]] = defaultdict(set)
-    for (u, v), comp in rx.biconnected_components(g).items():
+    # without a cut vertex nothing separates fields, and the blocks are not needed
+    for (u, v), comp in (rx.biconnected_components(g).items() if cuts else ()):
         blocks[comp].add(u)
         blocks[comp].add(v)
     # Block-cut tree: block nodes ("b", id) weigh the fields inside them that are

@@ -300,10 +300,7 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
         if problems:
             raise InputError(problems)
         say("writing")
-        if isinstance(store, EmbeddedStore):
-            store.replace_graphs(graphs)
-        else:
-            store.replace_graphs({g: b"".join(parts) for g, parts in graphs.items()})
+        store.replace_graphs({g: b"".join(parts) for g, parts in graphs.items()})
         return IngestReport([p.report for p in prepared], warnings, written=True)
     # Validate while the data is loaded into the store (both mostly run outside the
     # GIL, on different cores); the write commits only if validation found no problem.

@@ -129,7 +129,7 @@ def _shortest(found: frozenset[str]) -> int:
     return min(map(len, found))
 
 
-def _containing(text: str, starts: list[int], needles: Iterable[str]) -> list[int]:
+def _containing(text: str, starts: list[int], needles: Iterable[str]) -> frozenset[int]:
     """Indices of the parts of ``text`` (beginning at ``starts``) that hold a needle."""
     found: set[int] = set()
     for needle in needles:
@@ -140,7 +140,7 @@ def _containing(text: str, starts: list[int], needles: Iterable[str]) -> list[in
             if k + 1 == len(starts):
                 break
             pos = text.find(needle, starts[k + 1])
-    return sorted(found)
+    return frozenset(found)
 
 
 def _patterns(value: object, where: str, key: str, problems: list[Problem],
@@ -264,7 +264,7 @@ def classify_initiatives(initiatives: pd.DataFrame, *,
 
     @functools.cache
     def holding(needles: frozenset[str]) -> frozenset[int]:
-        return frozenset(_containing(joined, starts, needles))
+        return _containing(joined, starts, needles)
 
     def can_match(needs: _Needs) -> set[int]:
         # the texts holding the longest strings, then the other sets looked up in those
