@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scgraph.errors import InputError, Problem, StoreError
-from scgraph.store import EmbeddedStore
+from scgraph.store import EmbeddedStore, embedded
 
 OLD = b"<http://a> <http://b> <http://c> .\n"
 NEW = b"<http://a> <http://b> <http://d> .\n"
@@ -100,3 +100,55 @@ def test_a_graph_in_parts_is_their_union(tmp_path: Path) -> None:
         assert _content(store) == {(f"<{G1}>", "<http://a>", "<http://b>", "<http://c>"),
                                    (f"<{G1}>", "<http://a>", "<http://b>", "<http://d>"),
                                    (f"<{G2}>", "<http://a>", "<http://b>", "<http://d>")}
+
+
+def _lines(n: int, graph_tag: str = "") -> bytes:
+    return b"".join(f"<http://s/{i}> <http://p{graph_tag}> \"{i}\" .\n".encode()
+                    for i in range(n))
+
+
+def test_a_large_graph_is_loaded_in_pieces_side_by_side(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``_PIECE_BYTES`` a part is cut at line ends and the pieces load on threads."""
+    cut: list[int] = []
+    real = embedded._pieces
+
+    def pieces(data: bytes, count: int, min_bytes: int = 0) -> list[bytes]:
+        out = real(data, max(count, 3), min_bytes=1000)
+        cut.append(len(out))
+        return out
+
+    monkeypatch.setattr(embedded, "_pieces", pieces)
+    data = _lines(500)
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graphs({G1: data})
+        assert cut == [3]
+        assert len(store) == 500
+        values = {q.object.value for q in store._store.quads_for_pattern(None, None, None)}
+        assert values == {str(i) for i in range(500)}
+
+
+def test_a_broken_piece_changes_nothing(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "_PIECE_BYTES", 1000)
+    monkeypatch.setattr(embedded.os, "cpu_count", lambda: 2)
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graphs({G1: OLD})
+        before = _content(store)
+        broken = _lines(200) + b"<http://a> <http://b> broken .\n" + _lines(200, "2")
+        with pytest.raises(StoreError, match="nothing was changed"):
+            store.replace_graphs({G2: NEW, G1: broken})
+        assert _content(store) == before
+        assert store.graphs() == [G1]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+def test_pieces_are_the_data_cut_at_line_ends(count: int) -> None:
+    data = _lines(50)
+    out = embedded._pieces(data, count, min_bytes=0)
+    assert b"".join(out) == data
+    assert len(out) == count
+    assert all(p.endswith(b"\n") for p in out)
+    assert embedded._pieces(data, count, min_bytes=len(data) + 1) == [data]
+    assert embedded._pieces(data + b"_:b <http://p> <http://o> .\n", count,
+                            min_bytes=0) == [data + b"_:b <http://p> <http://o> .\n"]
