@@ -1,7 +1,10 @@
-"""A read-only view of an on-disk store that opens the store for each call."""
+"""A read-only view of an on-disk store for long-running readers such as ``scgraph serve``."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -10,41 +13,80 @@ import pyoxigraph as ox
 
 from scgraph.errors import UsageError
 from scgraph.store.base import Table, Term
-from scgraph.store.embedded import EmbeddedStore
+from scgraph.store.embedded import LOCK_FILE, READ_LOCK_FILE, EmbeddedStore, unchanging
 
-__all__ = ["ReopeningStore"]
+__all__ = ["SNAPSHOT_BYTES", "ReopeningStore"]
+
+#: A store whose files take at most this many bytes is read from a copy in memory. On
+#: this scale, data/mpsc (9,400 quads) takes 2.5 MB and is copied in 0.1 s; 37,000 quads
+#: take 7 MB, 0.5 s and 17 MiB of memory; 360,000 quads (59 MB) would take 4 s and 145 MiB.
+SNAPSHOT_BYTES = 16 << 20
+
+_Files = tuple[tuple[str, int, int, int], ...]
 
 
 class ReopeningStore:
-    """Read an on-disk store, opening it read-only for each query.
+    """Read an on-disk store without holding it open between queries.
 
     A long-running reader such as ``scgraph serve`` then holds no lock between
     queries: an ingest can run while it serves, and each query sees the store
     as it was before or after that ingest, never in between.
+
+    A store of at most ``snapshot_bytes`` is read from a copy in memory (see
+    :meth:`EmbeddedStore.snapshot`), made again whenever a file of the store has
+    changed since (checked under the readers' lock before each query); a larger
+    store is opened read-only for each query.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, snapshot_bytes: int = SNAPSHOT_BYTES) -> None:
         self.path = Path(path)
         self.location = str(self.path)
-        with EmbeddedStore(self.path, read_only=True):
+        self.snapshot_bytes = snapshot_bytes
+        self._copy: EmbeddedStore | None = None
+        self._files: _Files = ()
+        self._copying = threading.Lock()
+        with self._open():
             pass  # fail now, with the usual message, if there is no store
 
-    def _open(self) -> EmbeddedStore:
-        return EmbeddedStore(self.path, read_only=True)
+    def _files_now(self) -> _Files:
+        """Name, size, modification time and inode of each file of the store."""
+        found = []
+        with os.scandir(self.path) as entries:
+            for entry in entries:
+                if entry.name not in (LOCK_FILE, READ_LOCK_FILE) and entry.is_file():
+                    st = entry.stat()
+                    found.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
+        return tuple(sorted(found))
+
+    def _open(self) -> contextlib.AbstractContextManager[EmbeddedStore]:
+        """The in-memory copy, if still current or made now; else a read-only opening."""
+        if not (self.path / "CURRENT").is_file():
+            return EmbeddedStore(self.path, read_only=True)  # says there is no store
+        with unchanging(self.path):
+            files = self._files_now()
+        if sum(f[1] for f in files) > self.snapshot_bytes:
+            self._copy = None
+            return EmbeddedStore(self.path, read_only=True)
+        with self._copying:
+            if self._copy is None or files != self._files:
+                with EmbeddedStore(self.path, read_only=True) as st:
+                    self._files = self._files_now()  # under the reader's lock, as copied
+                    self._copy = st.snapshot()
+            return contextlib.nullcontext(self._copy)
 
     def select(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> Table:
-        """Run a SELECT query on a fresh read-only opening."""
+        """Run a SELECT query on the store as it is now."""
         with self._open() as st:
             return st.select(sparql, bindings=bindings)
 
     def ask(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> bool:
-        """Run an ASK query on a fresh read-only opening."""
+        """Run an ASK query on the store as it is now."""
         with self._open() as st:
             return st.ask(sparql, bindings=bindings)
 
     def construct(self, sparql: str, *,
                   bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        """Run a CONSTRUCT or DESCRIBE query on a fresh read-only opening."""
+        """Run a CONSTRUCT or DESCRIBE query on the store as it is now."""
         with self._open() as st:
             return st.construct(sparql, bindings=bindings)
 
@@ -67,7 +109,9 @@ class ReopeningStore:
         raise UsageError(f"{self.location}: this view of the store only reads")
 
     def close(self) -> None:
-        """Nothing to release: no opening outlives a call."""
+        """Let the in-memory copy go; no opening outlives a call."""
+        self._copy = None
+        self._files = ()
 
     def __enter__(self) -> ReopeningStore:
         return self
