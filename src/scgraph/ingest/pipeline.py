@@ -178,6 +178,8 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
     for raw in raws:
         say(f"checking {raw.name}")
         checked.append((raw, check_dataset(raw, vocab, problems, warnings, known_elsewhere)))
+        # the checked records are all that is used from here: let the raw ones go
+        raw.initiatives, raw.relations, raw.side_effects = [], [], []
     _check_ids_unique_across(checked, store, run_graphs | {g for p in rdf_files
                                                            for g in p.graphs}, problems)
     if problems:
