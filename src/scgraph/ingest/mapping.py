@@ -153,13 +153,18 @@ _SC = {name: _p(name) for name in (
 
 
 def map_dataset(ds: CheckedDataset) -> Mapped:
-    """Map a checked dataset to triples (without provenance)."""
+    """Map a checked dataset to triples (without provenance), each line once.
+
+    A node many records share (an actor, a place, a programme) is described at its first
+    mention; a line that another record can repeat is written only the first time.
+    """
     m = Mapped()
     line = m.triples.append
     locations = m.locations
     parents = {r.source_id for r in ds.relations if r.relation == "part_of"}
     actors_seen: set[str] = set()
     places_seen: set[str] = set()
+    place_lines: set[str] = set()  # a municipality's country and region, once each
     programmes_seen: set[str] = set()
     kinds = {k: _p(k.capitalize()) for k in ("measure", "project", "programme")}
     fields = {f: iri(FIELD + f) for f in {f for i in ds.initiatives for f in i.action_fields}}
@@ -180,7 +185,7 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
         line(f"{s} {_TYPE} {kinds.get(kind) or _p(kind.capitalize())} .\n")
         line(f"{s} {_IDENTIFIER} {literal(ini.id)} .\n")
         line(f"{s} {_LABEL} {literal(ini.name)} .\n")
-        for f in ini.action_fields:
+        for f in dict.fromkeys(ini.action_fields):
             line(f"{s} {_ACTION_FIELD} {fields[f]} .\n")
         if ini.description:
             line(f"{s} {_DESCRIPTION} {literal(ini.description)} .\n")
@@ -194,7 +199,7 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
             line(f"{s} {_SC['fundingNote']} {literal(ini.funding_note)} .\n")
         if ini.status:
             line(f"{s} {_SC['status']} {literal(ini.status)} .\n")
-        for src in ini.sources:
+        for src in dict.fromkeys(ini.sources):
             line(f"{s} {_SOURCE} {_source(src)} .\n")
         if ini.municipality:
             mun = iri(municipality_iri(ini.municipality))
@@ -206,10 +211,16 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
                 line(f"{mun} {_TYPE} {_SC['Municipality']} .\n")
                 line(f"{mun} {_LABEL} {literal(ini.municipality)} .\n")
             if ini.country:
-                line(f"{mun} {_SC['country']} {literal(ini.country)} .\n")
+                said = f"{mun} {_SC['country']} {literal(ini.country)} .\n"
+                if said not in place_lines:
+                    place_lines.add(said)
+                    line(said)
             if ini.region:
                 reg = iri(region_iri(ini.region))
-                line(f"{mun} {_SC['inRegion']} {reg} .\n")
+                said = f"{mun} {_SC['inRegion']} {reg} .\n"
+                if said not in place_lines:
+                    place_lines.add(said)
+                    line(said)
                 if reg not in places_seen:
                     places_seen.add(reg)
                     line(f"{reg} {_TYPE} {_SC['Region']} .\n")
@@ -225,7 +236,7 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
                 programmes_seen.add(prog)
                 line(f"{prog} {_TYPE} {_SC['Programme']} .\n")
                 line(f"{prog} {_LABEL} {literal(ini.programme)} .\n")
-        for name in ini.actors:
+        for name in dict.fromkeys(ini.actors):
             a = iri(actor_iri(name))
             line(f"{s} {_HAS_ACTOR} {a} .\n")
             if a not in actors_seen:
@@ -233,7 +244,7 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
                 for cls in actor_classes(name):
                     line(f"{a} {_TYPE} {_p(cls)} .\n")
                 line(f"{a} {_LABEL} {literal(name)} .\n")
-        for st in ini.solution_types:
+        for st in dict.fromkeys(ini.solution_types):
             line(f"{s} {_SC['solutionType']} <{PREFIXES['scs']}{_segment(st)}> .\n")
 
     for rel in ds.relations:
@@ -247,7 +258,7 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
         line(f"{n} {_SC['confidence']} {literal(rel.confidence)} .\n")
         if rel.evidence:
             line(f"{n} {_SC['evidence']} {literal(rel.evidence)} .\n")
-        for src in rel.sources:
+        for src in dict.fromkeys(rel.sources):
             line(f"{n} {_SOURCE} {_source(src)} .\n")
 
     for kind in ds.new_effect_kinds:
@@ -263,15 +274,14 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
         line(f"{n} {_TYPE} {_SC['Risk'] if eff.polarity == 'risk' else _SC['Benefit']} .\n")
         line(f"{n} {_SC['sideEffectOf']} {iri(initiative_iri(eff.initiative_id))} .\n")
         line(f"{n} {_SC['effectKind']} <{EFFECT}{eff.effect}> .\n")
-        for f in eff.affects_fields:
+        for f in dict.fromkeys(eff.affects_fields):
             line(f"{n} {_AFFECTS_FIELD} <{FIELD}{f}> .\n")
         if eff.description:
             line(f"{n} {_DESCRIPTION} {literal(eff.description)} .\n")
         if eff.mitigation:
             line(f"{n} {_SC['mitigation']} {literal(eff.mitigation)} .\n")
-        for src in eff.sources:
+        for src in dict.fromkeys(eff.sources):
             line(f"{n} {_SOURCE} {_source(src)} .\n")
-    m.triples = list(dict.fromkeys(m.triples))
     return m
 
 
