@@ -99,6 +99,13 @@ def _flock(path: Path, name: str, mode: int) -> IO[str]:
             time.sleep(0.02)
 
 
+def _unlock(fh: IO[str]) -> None:
+    """Release a lock taken with :func:`_flock` and close its file."""
+    with contextlib.suppress(OSError):
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    fh.close()
+
+
 @contextlib.contextmanager
 def unchanging(path: Path | str) -> Iterator[None]:
     """Hold the readers' lock on the store in ``path``: no write changes its files meanwhile."""
@@ -106,9 +113,7 @@ def unchanging(path: Path | str) -> Iterator[None]:
     try:
         yield
     finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fh, fcntl.LOCK_UN)
-        fh.close()
+        _unlock(fh)
 
 
 class EmbeddedStore:
@@ -197,9 +202,7 @@ class EmbeddedStore:
     def _release_lock(self) -> None:
         for fh in (self._read_lock, self._lock):
             if fh is not None:
-                with contextlib.suppress(OSError):
-                    fcntl.flock(fh, fcntl.LOCK_UN)
-                fh.close()
+                _unlock(fh)
         self._lock = self._read_lock = None
 
     @contextlib.contextmanager
@@ -220,9 +223,7 @@ class EmbeddedStore:
         try:
             yield
         finally:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fh, fcntl.LOCK_UN)
-            fh.close()
+            _unlock(fh)
 
     def _drop_staging(self) -> None:
         """Undo a write that did not commit: drop the graphs it left behind."""
@@ -464,9 +465,7 @@ class EmbeddedStore:
         if hasattr(self, "_store"):
             del self._store
         if self._held is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._held, fcntl.LOCK_UN)
-            self._held.close()
+            _unlock(self._held)
             self._held = None
         self._release_lock()
 
