@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from scgraph.analytics import load_graph_data
+from scgraph.errors import UsageError
 from scgraph.screening import initiative_texts, solution_types
 from scgraph.store import EmbeddedStore, ReopeningStore
 from scgraph.store.base import select_frame
@@ -82,3 +83,10 @@ def test_analytics_load_the_same_through_either_path(mpsc_store_path: Path) -> N
         assert len(a.side_effects) == 48
         pd.testing.assert_frame_equal(initiative_texts(fast), initiative_texts(generic))
         pd.testing.assert_frame_equal(solution_types(fast), solution_types(generic))
+
+
+def test_a_syntax_error_is_a_usage_error_on_either_path() -> None:
+    with EmbeddedStore() as st:
+        for run in (st.select, st.select_tsv):
+            with pytest.raises(UsageError, match="SPARQL syntax error"):
+                run("SELECT ?s WHERE { ?s ?p }")

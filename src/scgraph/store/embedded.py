@@ -258,6 +258,13 @@ class EmbeddedStore:
                     self._store = ox.Store.read_only(str(self.path))
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _read_query(self, fn: Callable[[ox.Store], _T]) -> _T:
+        """:meth:`_read` a query; a syntax error in it is the user's to fix."""
+        try:
+            return self._read(fn)
+        except SyntaxError as exc:
+            raise UsageError(f"SPARQL syntax error: {exc}") from exc
+
     def _query(self, sparql: str, bindings: Mapping[str, Term] | None
                ) -> Table | bool | list[ox.Triple]:
         def run(store: ox.Store) -> Table | bool | list[ox.Triple]:
@@ -269,10 +276,7 @@ class EmbeddedStore:
                 return bool(result)
             return list(result)
 
-        try:
-            return self._read(run)
-        except SyntaxError as exc:
-            raise UsageError(f"SPARQL syntax error: {exc}") from exc
+        return self._read_query(run)
 
     def select(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> Table:
         """Run a SELECT query over the union of all graphs."""
@@ -292,10 +296,7 @@ class EmbeddedStore:
                 raise UsageError("expected a SELECT query")
             return result.serialize(format=ox.QueryResultsFormat.TSV) or b""
 
-        try:
-            return self._read(run)
-        except SyntaxError as exc:
-            raise UsageError(f"SPARQL syntax error: {exc}") from exc
+        return self._read_query(run)
 
     def ask(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> bool:
         """Run an ASK query over the union of all graphs."""
