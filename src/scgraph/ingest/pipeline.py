@@ -203,10 +203,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # provenance is outside every shape's targets: validated along, changing nothing
         mapped.triples += provenance_triples(graph, name=raw.name, metadata=raw.metadata,
                                              files=files, when=when)
-        # one batch needs no checks to plan: leave compiling them to the validation,
-        # which runs alongside the write
-        checks = validation_checks() if len(mapped.triples) > BATCH_TRIPLES else ()
-        batches = plan_batches(mapped.triples, checks, BATCH_TRIPLES)
+        batches = plan_batches(mapped.triples, validation_checks(), BATCH_TRIPLES)
         report = DatasetReport(raw.name, graph, str(raw.source), *counts, len(mapped.triples))
         mapped.triples = []  # the bytes are all that is needed from here: free the lines
         jobs.append(_Validation(raw.name, batches, mapped.locations,
