@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from scgraph.errors import Problem
+from scgraph.errors import Problem, StoreError
+from scgraph.ingest import batches as batching
 from scgraph.ingest import ingest, pipeline
-from scgraph.ingest.batches import Batch, plan_batches
+from scgraph.ingest.batches import Batch, content, plan_batches
 from scgraph.ingest.checks import check_dataset
 from scgraph.ingest.mapping import map_dataset
 from scgraph.ingest.readers import read_dataset
@@ -138,15 +141,60 @@ def test_batches_report_what_the_whole_graph_reports(broken) -> None:
 
 def test_ingest_in_batches_stores_what_ingest_at_once_stores(
         tmp_path: Path, mpsc_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def content(store: EmbeddedStore) -> set[str]:
+    def stored(store: EmbeddedStore) -> set[str]:
         nt = store.export("nt", graph=dataset_graph_iri("mpsc")).decode()
         return {x for x in nt.splitlines() if "endedAtTime" not in x}
 
     with EmbeddedStore(tmp_path / "whole") as st:
         ingest([mpsc_path], st)
-        whole = content(st)
+        whole = stored(st)
     monkeypatch.setattr(pipeline, "BATCH_TRIPLES", SMALL)
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    spooled: list[int] = []
+    real_load = EmbeddedStore._bulk_load
+
+    def load(self: EmbeddedStore, data: bytes, graph: str) -> None:
+        spooled.append(len(list(spool.glob("*/*/*.nt"))))
+        real_load(self, data, graph)
+
+    monkeypatch.setattr(EmbeddedStore, "_bulk_load", load)
     with EmbeddedStore(tmp_path / "batched") as st:
         ingest([mpsc_path], st)
-        assert content(st) == whole
+        assert stored(st) == whole
     assert len(whole) > 7_000
+    assert min(spooled) >= 12  # the batches waited in files (data and context of six or more)
+    assert list(spool.iterdir()) == []  # and are gone
+
+
+def test_spooled_batches_are_the_batches_kept_in_memory(tmp_path: Path, mpsc_path: Path) -> None:
+    lines, _ = _mapped(mpsc_path)
+    kept = plan_batches(lines, validation_checks(), SMALL)
+    spooled = plan_batches(lines, validation_checks(), SMALL, spool=tmp_path)
+    assert len(spooled) == len(kept) >= 6
+    for a, b in zip(kept, spooled, strict=True):
+        assert isinstance(b.data, Path)
+        assert isinstance(b.context, Path)
+        assert (content(b.data), content(b.context), b.elsewhere) == (a.data, a.context,
+                                                                        a.elsewhere)
+    # one batch stays in memory
+    assert isinstance(plan_batches(lines, validation_checks(), len(lines),
+                                   spool=tmp_path)[0].data, bytes)
+
+
+def test_no_room_for_the_batches_is_a_clear_error(tmp_path: Path, small_path: Path,
+                                                   mpsc_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(lines: object, out: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        before = st.export("nq")
+        monkeypatch.setattr(pipeline, "BATCH_TRIPLES", SMALL)
+        monkeypatch.setattr(batching, "_write", full)
+        with pytest.raises(StoreError, match=r"cannot keep the batches of dataset '\w+' "
+                           r"there \(No space left on device\); nothing was written.*TMPDIR"):
+            ingest([small_path, mpsc_path], st)
+        assert st.export("nq") == before

@@ -165,8 +165,8 @@ def test_a_shape_violation_leaves_the_store_as_it_was(tmp_path: Path, small_path
     if batch_triples is not None:
         real_plan = pipeline.plan_batches
 
-        def plan(*args: Any) -> Any:
-            batches = real_plan(*args)
+        def plan(*args: Any, **kwargs: Any) -> Any:
+            batches = real_plan(*args, **kwargs)
             planned.append(len(batches))
             return batches
 

@@ -14,6 +14,9 @@ validating the whole graph at once (``tests/test_batches.py``).
 
 Shapes that read further (a ``sh:class`` inside a ``sh:node`` shape, say) cannot be
 cut this way: :func:`plan_batches` then returns the whole graph as one batch.
+
+The batches of a large dataset can be written to files in a ``spool`` folder instead of
+being kept in memory; each file is read again when its batch is validated or loaded.
 """
 
 from __future__ import annotations
@@ -21,35 +24,62 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 from scgraph.ingest.shacl_sparql import Check
 from scgraph.namespaces import PREFIXES
 
-__all__ = ["Batch", "batchable", "context_predicates", "plan_batches"]
+__all__ = ["Batch", "Part", "batchable", "content", "context_predicates", "plan_batches"]
 
 _TYPE = PREFIXES["rdf"] + "type"
 _SUBCLASS = f"<{PREFIXES['rdfs']}subClassOf> "
+_STEP = 1 << 16  # lines encoded at a time
+
+#: N-Triples, in memory or in a file.
+Part = bytes | Path
+
+
+def content(part: Part) -> bytes:
+    """The N-Triples of a part, read from its file if it has one."""
+    return part if isinstance(part, bytes) else part.read_bytes()
 
 
 @dataclass(slots=True)
 class Batch:
     """Triples of the nodes a batch owns, and what the shapes read of nodes they point to.
 
-    ``elsewhere`` are the nodes the context is about (IRIs without brackets): other
-    batches own them. None means the batch is the whole graph.
+    ``data`` and ``context`` are N-Triples in memory or, when the batches were spooled,
+    files. ``elsewhere`` are the nodes the context is about (IRIs without brackets):
+    other batches own them. None means the batch is the whole graph.
     """
 
-    data: bytes
-    context: bytes = b""
+    data: Part
+    context: Part = b""
     elsewhere: frozenset[str] | None = None
 
 
-def _encoded(lines: Sequence[str], step: int = 1 << 16) -> bytes:
-    """The lines as one UTF-8 document, without a joined str of all of them first."""
+def _write(lines: Sequence[str], out: BinaryIO) -> None:
+    """Write the lines UTF-8 encoded, without a joined str of all of them first."""
+    for i in range(0, len(lines), _STEP):
+        out.write("".join(lines[i:i + _STEP]).encode())
+
+
+def _encoded(lines: Sequence[str]) -> bytes:
+    """The lines as one UTF-8 document."""
     out = io.BytesIO()
-    for i in range(0, len(lines), step):
-        out.write("".join(lines[i:i + step]).encode())
+    _write(lines, out)
     return out.getvalue()
+
+
+def _kept(lines: Sequence[str], spool: Path | None, name: str) -> Part:
+    """The lines encoded: in memory, or in the file ``name`` of the ``spool`` folder."""
+    if spool is None:
+        return _encoded(lines)
+    path = spool / name
+    with path.open("wb") as out:
+        _write(lines, out)
+    return path
 
 
 def batchable(checks: Sequence[Check]) -> bool:
@@ -76,14 +106,16 @@ def context_predicates(checks: Sequence[Check]) -> frozenset[str]:
     return frozenset(preds)
 
 
-def plan_batches(lines: Sequence[str], checks: Sequence[Check], max_triples: int,
-                 ) -> list[Batch]:
+def plan_batches(lines: Sequence[str], checks: Sequence[Check], max_triples: int, *,
+                 spool: Path | None = None) -> list[Batch]:
     """Cut N-Triples ``lines`` into batches of about ``max_triples`` owned triples each.
 
     Every line is ``<s> <p> o .\\n`` (as :mod:`scgraph.ingest.mapping` writes them).
     With ``max_triples`` lines or fewer, with blank nodes (their labels are local to
     a document), or with checks that are not :func:`batchable`, the result is one
-    batch holding the whole graph.
+    batch holding the whole graph, in memory. Several batches are written as files
+    into the folder ``spool`` if one is given. A line is let go once its batch is
+    encoded, unless the caller keeps ``lines``.
 
     >>> plan_batches(["<a> <p> <b> .\\n"], [], 10)
     [Batch(data=b'<a> <p> <b> .\\n', context=b'', elsewhere=None)]
@@ -126,12 +158,15 @@ def plan_batches(lines: Sequence[str], checks: Sequence[Check], max_triples: int
             about.setdefault(last[:-1], []).append(line)
         elif line.startswith(_SUBCLASS, k):
             everywhere.append(line)
+    del lines, own  # a caller that handed over the lines lets them go batch by batch
     batches: list[Batch] = []
-    for b, own in enumerate(owned):
+    for b in range(len(owned)):
         context = list(everywhere)
         elsewhere = [o for o in refs[b] if batch_of.get(o, b) != b and o in about]
         for o in elsewhere:
             context.extend(about[o])
-        batches.append(Batch(_encoded(own), _encoded(context),
+        batches.append(Batch(_kept(owned[b], spool, f"{b}.nt"),
+                             _kept(context, spool, f"{b}-context.nt"),
                              frozenset(o[1:-1] for o in elsewhere)))
+        owned[b], refs[b] = [], set()
     return batches

@@ -95,6 +95,11 @@ class Mapped:
     def add(self, s: str, p: str, o: str) -> None:
         self.triples.append(f"{s} <{p}> {o} .\n")
 
+    def take(self) -> list[str]:
+        """Hand over the triples, keeping none (so that they can be let go as they are used)."""
+        lines, self.triples = self.triples, []
+        return lines
+
 
 @functools.lru_cache(maxsize=1 << 16)
 def _segment(value: str) -> str:

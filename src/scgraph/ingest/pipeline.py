@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from scgraph.errors import InputError, Problem, StoreError, UsageError
-from scgraph.ingest.batches import Batch, plan_batches
+from scgraph.ingest.batches import Batch, Part, content, plan_batches
 from scgraph.ingest.checks import CheckedDataset, check_dataset
 from scgraph.ingest.mapping import map_dataset, provenance_triples
 from scgraph.ingest.readers import read_dataset
@@ -42,8 +43,9 @@ Progress = Callable[[str], None]
 #: Triples of a dataset validated at once; a larger dataset is validated (and bulk-loaded)
 #: in batches of about this many (see :mod:`scgraph.ingest.batches`), which bounds the
 #: memory each takes. Smaller batches use less memory but more time (a batch's context is
-#: loaded again, and Oxigraph's bulk loader uses one thread below a million triples).
-BATCH_TRIPLES = 500_000
+#: loaded again). The batches wait in files in a temporary folder (``TMPDIR``), not in
+#: memory. At 100k initiatives (3.57M triples) 400,000 keeps the peak near 1.4 GiB.
+BATCH_TRIPLES = 400_000
 
 
 @dataclass(slots=True)
@@ -71,7 +73,7 @@ class IngestReport:
 @dataclass(slots=True)
 class _Prepared:
     report: DatasetReport
-    graphs: dict[str, list[bytes]]  # each graph's N-Triples, in parts
+    graphs: dict[str, list[Part]]  # each graph's N-Triples, in parts
 
 
 @dataclass(slots=True)
@@ -105,14 +107,15 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
-             progress: Progress | None
+             progress: Progress | None, spool: Path
              ) -> tuple[list[_Prepared], list[Problem], list[_Validation]]:
     """Read, check and map; raise InputError listing every problem found so far.
 
     Returns the mapped datasets, the warnings, and the SHACL checks still to run.
+    A dataset validated in batches leaves them as files in ``spool``.
     """
     with _gc_paused():
-        return _prepare_all(paths, store, progress)
+        return _prepare_all(paths, store, progress, spool)
 
 
 def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
@@ -130,7 +133,7 @@ def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
 
 
 def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
-                 progress: Progress | None
+                 progress: Progress | None, spool: Path
                  ) -> tuple[list[_Prepared], list[Problem], list[_Validation]]:
     say = progress or (lambda _msg: None)
     if not paths:
@@ -203,9 +206,17 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # provenance is outside every shape's targets: validated along, changing nothing
         mapped.triples += provenance_triples(graph, name=raw.name, metadata=raw.metadata,
                                              files=files, when=when)
-        batches = plan_batches(mapped.triples, validation_checks(), BATCH_TRIPLES)
         report = DatasetReport(raw.name, graph, str(raw.source), *counts, len(mapped.triples))
-        mapped.triples = []  # the bytes are all that is needed from here: free the lines
+        folder = spool / str(len(prepared))
+        try:
+            folder.mkdir()
+            # the lines are handed over and let go as their batches are written
+            batches = plan_batches(mapped.take(), validation_checks(), BATCH_TRIPLES,
+                                   spool=folder)
+        except OSError as exc:
+            raise StoreError(f"{folder}: cannot keep the batches of dataset {raw.name!r} "
+                             f"there ({exc.strerror or exc}); nothing was written. Free some "
+                             "space, or set TMPDIR to a folder with room") from exc
         jobs.append(_Validation(raw.name, batches, mapped.locations,
                                 [initiative_iri(i) for i in external - defined]))
         del raw
@@ -249,8 +260,9 @@ def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,
 
     Raises :class:`~scgraph.errors.InputError` listing every problem found.
     """
-    prepared, warnings, jobs = _prepare(paths, store, progress)
-    problems = _validate(jobs, shacl, warnings, progress)
+    with tempfile.TemporaryDirectory(prefix="scgraph-ingest-") as spool:
+        prepared, warnings, jobs = _prepare(paths, store, progress, Path(spool))
+        problems = _validate(jobs, shacl, warnings, progress)
     if problems:
         raise InputError(problems)
     return IngestReport([p.report for p in prepared], warnings)
@@ -276,7 +288,8 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
         g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else graph
         by_graph.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
     report = DatasetReport(path.stem, graph, str(path), triples=len(quads))
-    return _Prepared(report, {g: ["".join(lines).encode()] for g, lines in by_graph.items()})
+    parts: dict[str, list[Part]] = {g: ["".join(lines).encode()] for g, lines in by_graph.items()}
+    return _Prepared(report, parts)
 
 
 def ingest(paths: Sequence[Path | str], store: GraphStore,
@@ -289,11 +302,17 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
     ``"sparql"`` (shapes compiled to queries, fast) or ``"pyshacl"`` (the
     reference implementation, slow on large datasets); both find the same problems.
     """
-    say = progress or (lambda _msg: None)
     if shacl not in ENGINES:
         raise ValueError(f"unknown SHACL engine {shacl!r}; expected one of {ENGINES}")
-    prepared, warnings, jobs = _prepare(paths, store, progress)
-    graphs: dict[str, list[bytes]] = {ONTOLOGY_GRAPH: [ontology_ntriples()]}
+    with tempfile.TemporaryDirectory(prefix="scgraph-ingest-") as spool:
+        return _ingest(paths, store, progress, shacl, Path(spool))
+
+
+def _ingest(paths: Sequence[Path | str], store: GraphStore, progress: Progress | None,
+            shacl: str, spool: Path) -> IngestReport:
+    say = progress or (lambda _msg: None)
+    prepared, warnings, jobs = _prepare(paths, store, progress, spool)
+    graphs: dict[str, list[Part]] = {ONTOLOGY_GRAPH: [ontology_ntriples()]}
     for p in prepared:
         graphs.update(p.graphs)
     if not isinstance(store, EmbeddedStore):
@@ -302,7 +321,7 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
         if problems:
             raise InputError(problems)
         say("writing")
-        store.replace_graphs({g: b"".join(parts) for g, parts in graphs.items()})
+        store.replace_graphs({g: b"".join(map(content, parts)) for g, parts in graphs.items()})
         return IngestReport([p.report for p in prepared], warnings, written=True)
     # Validate while the data is loaded into the store (both mostly run outside the
     # GIL, on different cores); the write commits only if validation found no problem.
@@ -318,7 +337,9 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
                 raise InputError(problems)
 
         try:
-            store.replace_graphs(graphs, before_commit=gate)
+            # each part is read from its file (if it has one) only when it is loaded
+            store.replace_graphs({g: map(content, parts) for g, parts in graphs.items()},
+                                 before_commit=gate)
         except StoreError:
             gate()  # bad input explains more than a failed write: report it first
             raise

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import rdflib
 
 from scgraph.errors import Problem
-from scgraph.ingest.batches import Batch
+from scgraph.ingest.batches import Batch, content
 from scgraph.ingest.records import Location
 from scgraph.ingest.shacl_sparql import Check, ShapeResult, compiled_checks, run_checks
 from scgraph.memory import release_memory
@@ -95,7 +95,10 @@ def _batch_results(batch: Batch, extra: bytes, checks: tuple[Check, ...]) -> lis
     """Validate one batch; keep the results that the whole graph gives (see batches)."""
     store = ox.Store()
     for part in (ontology_ntriples(), extra, batch.context, batch.data):  # no copies
-        store.bulk_load(part, format=ox.RdfFormat.N_TRIPLES)
+        if isinstance(part, bytes):
+            store.bulk_load(part, format=ox.RdfFormat.N_TRIPLES)
+        else:
+            store.bulk_load(path=str(part), format=ox.RdfFormat.N_TRIPLES)
     found = run_checks(store, checks)
     del store
     release_memory()  # the store's pages, before the next batch or the write
@@ -154,7 +157,7 @@ def shacl_check(triples: Iterable[str] | bytes | Sequence[Batch],
     else:
         batches = [Batch("".join(t for t in triples if isinstance(t, str)).encode())]
     if engine == "pyshacl":
-        whole = b"".join(b.data for b in batches) if len(batches) > 1 else batches[0].data
+        whole = b"".join(content(b.data) for b in batches)
         results = _with_pyshacl(whole + typing.encode())
     else:
         results = _with_sparql(batches, typing.encode())

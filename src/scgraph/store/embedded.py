@@ -8,7 +8,7 @@ import itertools
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -364,12 +364,13 @@ class EmbeddedStore:
         if self.read_only:
             raise UsageError(f"{self.location}: store is open read-only")
 
-    def replace_graphs(self, graphs: Mapping[str, bytes | Sequence[bytes]], *,
+    def replace_graphs(self, graphs: Mapping[str, bytes | Iterable[bytes]], *,
                        before_commit: Callable[[], None] | None = None) -> None:
         """Replace each named graph by the given N-Triples, all or nothing.
 
-        A graph's N-Triples can come in parts, bulk-loaded one after the other (no
-        joined copy, and the loader's memory follows the size of a part).
+        A graph's N-Triples can come in parts (any iterable of bytes, iterated once),
+        bulk-loaded one after the other (no joined copy, and the loader's memory
+        follows the size of a part).
 
         A graph that is new to the store is bulk-loaded in place (fast) and listed
         in a journal first; a graph that exists is bulk-loaded into a staging graph.
@@ -387,7 +388,7 @@ class EmbeddedStore:
         with self._changing(until_close=True):
             self._replace_graphs(graphs, before_commit)
 
-    def _replace_graphs(self, graphs: Mapping[str, bytes | Sequence[bytes]],
+    def _replace_graphs(self, graphs: Mapping[str, bytes | Iterable[bytes]],
                         before_commit: Callable[[], None] | None = None) -> None:
         run = uuid.uuid4().hex
         existing = {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
