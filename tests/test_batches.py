@@ -5,12 +5,13 @@ from __future__ import annotations
 import errno
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scgraph.errors import Problem, StoreError
 from scgraph.ingest import batches as batching
-from scgraph.ingest import ingest, pipeline
+from scgraph.ingest import ingest, pipeline, validation
 from scgraph.ingest.batches import Batch, content, plan_batches
 from scgraph.ingest.checks import check_dataset
 from scgraph.ingest.mapping import map_dataset
@@ -198,3 +199,26 @@ def test_no_room_for_the_batches_is_a_clear_error(tmp_path: Path, small_path: Pa
                            r"there \(No space left on device\); nothing was written.*TMPDIR"):
             ingest([small_path, mpsc_path], st)
         assert st.export("nq") == before
+
+
+def test_a_batch_file_gone_before_validation_is_a_clear_error(
+        tmp_path: Path, small_path: Path, mpsc_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = validation._batch_results
+    removed: list[Path] = []
+
+    def vanished(batch: Batch, *args: Any) -> Any:
+        if isinstance(batch.data, Path):  # a spooled batch (small is one batch in memory)
+            batch.data.unlink()
+            removed.append(batch.data)
+        return real(batch, *args)
+
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        before = st.export("nq")
+        monkeypatch.setattr(pipeline, "BATCH_TRIPLES", SMALL)
+        monkeypatch.setattr(validation, "_batch_results", vanished)
+        with pytest.raises(StoreError, match=r"could not be read back.*nothing was written"):
+            ingest([small_path, mpsc_path], st)
+        assert st.export("nq") == before
+    assert removed

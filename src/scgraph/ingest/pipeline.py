@@ -125,8 +125,13 @@ def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
     for job in jobs:
         if progress is not None:
             progress(f"validating {job.name}")
-        violations, shape_warnings = shacl_check(job.batches, job.locations,
-                                                 context=job.context, engine=shacl)
+        try:
+            violations, shape_warnings = shacl_check(job.batches, job.locations,
+                                                     context=job.context, engine=shacl)
+        except OSError as exc:  # a batch's file, gone or unreadable
+            raise StoreError(f"validating dataset {job.name!r}: a batch could not be read "
+                             f"back ({exc}); nothing was written. Run the ingest again, and "
+                             "keep TMPDIR from being cleaned while it runs") from exc
         problems.extend(violations)
         warnings.extend(shape_warnings)
     return problems
