@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,6 +133,15 @@ def test_a_broken_piece_changes_nothing(tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(embedded, "_PIECE_BYTES", 1000)
     monkeypatch.setattr(embedded.os, "cpu_count", lambda: 2)
+    cut: list[int] = []
+    real = embedded._pieces
+
+    def pieces(*args: Any) -> list[bytes]:
+        out = real(*args)
+        cut.append(len(out))
+        return out
+
+    monkeypatch.setattr(embedded, "_pieces", pieces)
     with EmbeddedStore(tmp_path / "s") as store:
         store.replace_graphs({G1: OLD})
         before = _content(store)
@@ -140,6 +150,7 @@ def test_a_broken_piece_changes_nothing(tmp_path: Path,
             store.replace_graphs({G2: NEW, G1: broken})
         assert _content(store) == before
         assert store.graphs() == [G1]
+    assert cut[-1] == 2  # the broken part was loaded in two pieces
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 7])

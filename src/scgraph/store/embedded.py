@@ -438,7 +438,7 @@ class EmbeddedStore:
 
     def _bulk_load(self, data: bytes, graph: str) -> None:
         """Bulk-load N-Triples into ``graph``, in pieces on up to four threads."""
-        pieces = _pieces(data, min(4, os.cpu_count() or 1))
+        pieces = _pieces(data, min(4, os.cpu_count() or 1), _PIECE_BYTES)
         if len(pieces) == 1:
             self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES,
                                   to_graph=ox.NamedNode(graph))
