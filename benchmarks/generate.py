@@ -18,15 +18,19 @@ from ``data/mpsc`` when the generator runs:
 Types and Länder that the real data lacks keep a small weight (add-one smoothing), so
 every relation type and every one of the 16 Länder occurs at scale.
 
+- how many links other than ``part_of`` there are per initiative (pairs joined by a
+  relation or a ``depends_on`` entry; about 0.1 in ``data/mpsc``), and the share of
+  initiatives that carry side effects (about 10 %).
+
 Structure: about 30 % projects (``SYN-P<n>``), each in one of ``n/20`` synthetic
 municipalities, and about 70 % measures (``SYN-P<n>-M<k>``), each ``part_of`` its
-project. On average ``dependency_density`` links per initiative join non-isolated
+project. On average ``dependency_density`` links per initiative (by default as many as in
+``data/mpsc``; a higher value gives a denser dependency layer) join non-isolated
 initiatives, mostly within a municipality; at most one link joins any pair. Directed
 links (``depends_on``, ``integrates``, ``visualises_data_of``, ``supports``) follow one
 random ranking of the initiatives, so they never form a cycle. Half of the
 ``depends_on`` links are written in the ``depends_on`` column, the rest in
-``relations.csv``; every link is written once. About 20 % of initiatives carry side
-effects.
+``relations.csv``; every link is written once.
 
 The same ``n``, ``seed``, ``dependency_density`` and ``data/mpsc`` files give
 byte-identical output.
@@ -34,6 +38,8 @@ byte-identical output.
 Usage::
 
     python -m benchmarks.generate --n 1000 --out /tmp/syn1k [--seed 42] [--dependency-density 1.5]
+
+(without ``--dependency-density``, the density of ``data/mpsc``).
 
 Examples
 --------
@@ -135,7 +141,6 @@ INITIATIVES_PER_MUNICIPALITY = 20
 INITIATIVES_PER_ACTOR = 5
 WITHIN_MUNICIPALITY_SHARE = 0.85
 DEPENDS_ON_COLUMN_SHARE = 0.5
-SIDE_EFFECT_SHARE = 0.2
 LOCAL_ACTOR_SHARE = 0.75
 
 MUNICIPALITY_STEMS = (
@@ -260,6 +265,8 @@ class _Profile:
     effects_per_initiative: _Weighted[int]
     fields_per_effect: _Weighted[int]
     mitigation_share: dict[str, float]
+    link_density: float
+    side_effect_share: float
 
 
 def _profile(real: Path) -> _Profile:
@@ -270,14 +277,13 @@ def _profile(real: Path) -> _Profile:
 
     parent = {r["source_id"]: r["target_id"] for r in relations if r["relation"] == "part_of"}
     role = {i: ("measure" if i in parent else "project") for i in by_id}
-    linked: set[str] = set()
+    pairs: set[frozenset[str]] = set()  # one link per pair, as the generator writes them
     for r in relations:
         if r["relation"] != "part_of":
-            linked.update((r["source_id"], r["target_id"]))
+            pairs.add(frozenset((r["source_id"], r["target_id"])))
     for r in initiatives:
-        if r["depends_on"]:
-            linked.add(r["id"])
-            linked.update(_split(r["depends_on"]))
+        pairs.update(frozenset((r["id"], t)) for t in _split(r["depends_on"]))
+    linked = {i for pair in pairs for i in pair}
     fields_of = {
         i: [f for f in _split(r["action_fields"]) if f in ACTION_FIELDS] for i, r in by_id.items()
     }
@@ -369,6 +375,9 @@ def _profile(real: Path) -> _Profile:
             _counter((len(_split(r["affects_fields"])) for r in side_effects), default=1)
         ),
         mitigation_share=mitigation,
+        link_density=len(pairs) / len(by_id) if by_id else 0.0,
+        side_effect_share=(len({r["initiative_id"] for r in side_effects} & set(by_id))
+                           / len(by_id) if by_id else 0.0),
     )
 
 
@@ -436,7 +445,8 @@ def _pick_actors(
     return chosen
 
 
-def generate(n: int, out: Path, *, seed: int = 42, dependency_density: float = 1.5) -> Path:
+def generate(n: int, out: Path, *, seed: int = 42,
+             dependency_density: float | None = None) -> Path:
     """Write a synthetic dataset of ``n`` initiatives into the folder ``out``.
 
     Parameters
@@ -449,8 +459,9 @@ def generate(n: int, out: Path, *, seed: int = 42, dependency_density: float = 1
         Seed of the only random generator used; the same seed gives identical files.
     dependency_density:
         Average number of links other than ``part_of`` per initiative (``depends_on``
-        column entries plus relation rows). Very small datasets may get fewer links
-        than asked when the possible pairs run out.
+        column entries plus relation rows); ``None`` (the default): as many as
+        ``data/mpsc`` has. Very small datasets may get fewer links than asked when
+        the possible pairs run out.
 
     Returns
     -------
@@ -459,10 +470,12 @@ def generate(n: int, out: Path, *, seed: int = 42, dependency_density: float = 1
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
-    if dependency_density < 0:
+    if dependency_density is not None and dependency_density < 0:
         raise ValueError(f"dependency_density must not be negative, got {dependency_density}")
     out = Path(out)
     profile = _profile(REAL_DATA)
+    if dependency_density is None:
+        dependency_density = round(profile.link_density, 4)
     rng = random.Random(seed)
 
     n_projects = max(1, round(n * PROJECT_SHARE))
@@ -629,7 +642,7 @@ def generate(n: int, out: Path, *, seed: int = 42, dependency_density: float = 1
         w = csv.writer(f, lineterminator="\n")
         w.writerow(SIDE_EFFECT_COLUMNS)
         for i, it in enumerate(items):
-            if rng.random() >= SIDE_EFFECT_SHARE:
+            if rng.random() >= profile.side_effect_share:
                 continue
             kinds: list[str] = []
             for _ in range(profile.effects_per_initiative.draw(rng)):
@@ -710,13 +723,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--dependency-density",
         type=float,
-        default=1.5,
-        help="average links other than part_of per initiative (default 1.5)",
+        default=None,
+        help="average links other than part_of per initiative (default: as in data/mpsc, "
+        "about 0.1; higher values give a denser dependency layer)",
     )
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error(f"--n must be at least 1, got {args.n}")
-    if args.dependency_density < 0:
+    if args.dependency_density is not None and args.dependency_density < 0:
         parser.error(f"--dependency-density must not be negative, got {args.dependency_density}")
     start = time.perf_counter()
     out = generate(args.n, args.out, seed=args.seed, dependency_density=args.dependency_density)

@@ -240,6 +240,7 @@ def _optional_entries(name: str, n: int, work: Path) -> list[dict[str, Any]]:
 def run_suite(sizes: list[int], out: Path, *, workdir: Path | None = None,
               baseline_timeout: float = 600.0, baseline_max_n: int | None = None,
               keep_other_sizes: bool = False, steps: Sequence[str] | None = None,
+              dependency_density: float | None = None,
               log: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run every step at every size; write summary.json, summary.md, scaling.png to ``out``.
 
@@ -247,6 +248,8 @@ def run_suite(sizes: list[int], out: Path, *, workdir: Path | None = None,
     (default: all); without ``"ingest"``, the store and N-Triples already in
     ``workdir`` are used. With ``keep_other_sizes``, earlier entries in ``out`` are kept
     unless this run measures the same step at the same size again.
+    ``dependency_density``: links per initiative of the generated data (default: as in
+    ``data/mpsc``; see :func:`benchmarks.generate.generate`).
     """
     from benchmarks.generate import generate
 
@@ -271,7 +274,7 @@ def run_suite(sizes: list[int], out: Path, *, workdir: Path | None = None,
         work.mkdir(parents=True, exist_ok=True)
         if "ingest" in chosen or not (work / "data").is_dir():
             log(f"n={n}: generating")
-            generate(n, work / "data")
+            generate(n, work / "data", dependency_density=dependency_density)
         elif not (work / "store").is_dir():
             raise ValueError(f"{work}: no store to measure; include the ingest step")
         with_baseline = baseline_max_n is None or n <= baseline_max_n
@@ -420,6 +423,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", default=None,
                         help="comma-separated steps to run (ingest, stats, "
                              + ", ".join(OPTIONAL_STEPS) + "); default all")
+    parser.add_argument("--dependency-density", type=float, default=None,
+                        help="links other than part_of per initiative in the generated data "
+                             "(default: as in data/mpsc, about 0.1)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -431,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     run_suite(sizes, args.out, workdir=args.workdir, baseline_timeout=args.baseline_timeout,
               baseline_max_n=args.baseline_max_n, keep_other_sizes=args.keep_other_sizes,
               steps=[x.strip() for x in args.steps.split(",") if x.strip()]
-              if args.steps else None)
+              if args.steps else None, dependency_density=args.dependency_density)
     print((args.out / "summary.md").read_text(encoding="utf-8"))
     return 0
 

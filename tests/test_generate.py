@@ -148,9 +148,21 @@ def link_list(dataset: dict[str, list[dict[str, str]]]) -> list[tuple[str, str, 
     return links
 
 
-def test_dependency_density(dataset: dict[str, list[dict[str, str]]]) -> None:
+def real_link_density() -> float:
+    """Links other than part_of per initiative in data/mpsc, one per pair (about 0.1)."""
+    real = REPO / "data" / "mpsc"
+    data = {name: read(real / f"{name}.csv") for name in ("initiatives", "relations")}
+    pairs = {frozenset((s, t)) for s, _, t in link_list(data)}
+    return len(pairs) / len(data["initiatives"])
+
+
+def test_dependency_density_follows_the_real_data(
+    dataset: dict[str, list[dict[str, str]]],
+) -> None:
+    density = real_link_density()
+    assert 0.05 < density < 0.2  # 24 pairs among 249 initiatives
     links = link_list(dataset)
-    assert 0.8 * 1.5 <= len(links) / N <= 1.2 * 1.5
+    assert 0.8 * density <= len(links) / N <= 1.2 * density
     kinds = Counter(rel for _, rel, _ in links)
     assert set(kinds) == RELATIONS - {"part_of"}
     in_column = sum(len(items(r["depends_on"])) for r in dataset["initiatives"])
@@ -163,6 +175,10 @@ def test_other_density(tmp_path: Path) -> None:
     out = gen.generate(500, tmp_path / "ds", dependency_density=0.5)
     data = {name: read(out / f"{name}.csv") for name in ("initiatives", "relations")}
     assert len(link_list(data)) == 250
+    dense = gen.generate(N, tmp_path / "dense", dependency_density=1.5)
+    data = {name: read(dense / f"{name}.csv") for name in ("initiatives", "relations")}
+    assert len(link_list(data)) == 1.5 * N
+    assert "dependency_density: 1.5\n" in (dense / "dataset.yaml").read_text(encoding="utf-8")
 
 
 def test_links_mostly_within_a_municipality(dataset: dict[str, list[dict[str, str]]]) -> None:
@@ -206,8 +222,11 @@ def test_isolated_single_field_initiatives_and_side_effects(
         if r["id"] not in linked and len(items(r["action_fields"])) == 1
     ]
     assert 0.1 * N < len(isolated) < 0.5 * N
+    real = REPO / "data" / "mpsc"
+    real_share = len({r["initiative_id"] for r in read(real / "side_effects.csv")}) / len(
+        read(real / "initiatives.csv"))  # 26 of 249
     with_effects = {r["initiative_id"] for r in dataset["side_effects"]}
-    assert 0.15 * N < len(with_effects) < 0.25 * N
+    assert 0.75 * real_share * N < len(with_effects) < 1.25 * real_share * N
     assert {r["polarity"] for r in dataset["side_effects"]} == {"risk", "benefit"}
 
 
