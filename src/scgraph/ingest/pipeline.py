@@ -44,7 +44,8 @@ Progress = Callable[[str], None]
 #: in batches of about this many (see :mod:`scgraph.ingest.batches`), which bounds the
 #: memory each takes. Smaller batches use less memory but more time (a batch's context is
 #: loaded again). The batches wait in files in a temporary folder (``TMPDIR``), not in
-#: memory. At 100k initiatives (3.57M triples) 400,000 keeps the peak near 1.4 GiB.
+#: memory. 400,000 keeps the peak of 100k synthetic initiatives near 1.2 GiB (2.4M
+#: triples; 1.4 GiB with the generator's denser 1.5 links per initiative, 3.57M triples).
 BATCH_TRIPLES = 400_000
 
 
