@@ -13,14 +13,13 @@ from ``data/mpsc`` when the generator runs:
 - actors per initiative; project years and Bundesländer; federal funding amounts;
 - the mix of relation types other than ``part_of`` and the share of ``inferred`` links;
 - side effects: kinds, each kind's polarity, effects per initiative, fields per effect
-  and how often a mitigation is named.
-
-Types and Länder that the real data lacks keep a small weight (add-one smoothing), so
-every relation type and every one of the 16 Länder occurs at scale.
-
+  and how often a mitigation is named;
 - how many links other than ``part_of`` there are per initiative (pairs joined by a
   relation or a ``depends_on`` entry; about 0.1 in ``data/mpsc``), and the share of
   initiatives that carry side effects (about 10 %).
+
+Types and Länder that the real data lacks keep a small weight (add-one smoothing), so
+every relation type and every one of the 16 Länder occurs at scale.
 
 Structure: about 30 % projects (``SYN-P<n>``), each in one of ``n/20`` synthetic
 municipalities, and about 70 % measures (``SYN-P<n>-M<k>``), each ``part_of`` its
