@@ -22,6 +22,7 @@ in ``--out``. See benchmarks/README.md for what the numbers mean.
 Usage::
 
     python -m benchmarks.run [--sizes 1000,10000,100000] [--out benchmarks/results]
+        [--dependency-density D]
 """
 
 from __future__ import annotations
