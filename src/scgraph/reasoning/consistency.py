@@ -1,7 +1,8 @@
 """Consistency of the ontology and the data under HermiT, in per-municipality batches.
 
-HermiT's time grows faster than linearly with the data (about 6 s at 500
-initiatives, 100 s at 2,000), so the data is not reasoned over in one piece.
+HermiT's time can grow faster than linearly with the data (with classification, as
+owlready2's ``sync_reasoner`` runs it: about 6 s at 500 initiatives, 100 s at 2,000;
+see docs/ontology.md), so the data is not reasoned over in one piece.
 Each initiative forms a chunk with its side effects and qualified interaction
 nodes; a chunk carries the triples of its nodes and of every node they
 reference (actors, municipality, programme, linked initiatives). Chunks are
