@@ -18,6 +18,18 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _analytics_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Loaded graph data are cached in a folder of this session, not the user's."""
+    before = os.environ.get("SCGRAPH_CACHE_DIR")
+    os.environ["SCGRAPH_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("SCGRAPH_CACHE_DIR", None)
+    else:
+        os.environ["SCGRAPH_CACHE_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def mpsc_path() -> Path:
     return DATA / "mpsc"

@@ -13,15 +13,21 @@ record ``A relation B``; ``supports`` gives B → A (B depends on A).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import networkx as nx
 import pandas as pd
 
+from scgraph import __version__
+from scgraph.analytics.cache import cached_frames
 from scgraph.namespaces import EFFECT, FIELD, RELATION, SC, sparql_prefixes
+from scgraph.store import base as store_base
 from scgraph.store.base import GraphStore, select_frame
 
 __all__ = [
@@ -274,13 +280,33 @@ def _side_effects(results: _Results) -> pd.DataFrame:
     return eff.sort_values("effect_id", kind="stable").reset_index(drop=True)
 
 
-def load_graph_data(store: GraphStore) -> GraphData:
+def load_graph_data(store: GraphStore, *, cache: bool = True) -> GraphData:
     """Pull initiatives, relations, actors and side effects from ``store``.
 
     The queries run on a few threads at once (Oxigraph and the HTTP client release
     the GIL while they work), and each result is turned into its table as soon as
-    it arrives.
+    it arrives. With ``cache`` (the default), the tables of an on-disk embedded
+    store are kept in the cache folder and read from there while the store's files
+    are unchanged (:mod:`scgraph.analytics.cache`).
     """
+    if not cache:
+        return _load(store)
+
+    def frames() -> list[pd.DataFrame]:
+        data = _load(store)
+        return [data.initiatives, data.relations, data.actors, data.side_effects]
+
+    initiatives, relations, actors, side_effects = cached_frames(store, _CODE, 4, frames)
+    return GraphData(initiatives, relations, actors, side_effects)
+
+
+#: What made the tables (this module and the reading of query results): a cached
+#: load is used only with the same code.
+_CODE = " ".join([__version__, *(hashlib.sha256(Path(m.__file__ or "").read_bytes()).hexdigest()
+                                 for m in (sys.modules[__name__], store_base))])
+
+
+def _load(store: GraphStore) -> GraphData:
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         # submitted in the order they are read, so the first answers come first
         pending = {name: pool.submit(select_frame, store, sparql)

@@ -20,7 +20,8 @@ from scgraph.errors import StoreError, StoreLockedError, UsageError
 from scgraph.namespaces import GRAPH, PREFIXES
 from scgraph.store.base import EXPORT_FORMATS, Table, Term
 
-__all__ = ["LOCK_FILE", "LOCK_TIMEOUT", "READ_LOCK_FILE", "EmbeddedStore", "unchanging"]
+__all__ = ["LOCK_FILE", "LOCK_TIMEOUT", "READ_LOCK_FILE", "EmbeddedStore", "StoreFiles",
+           "store_files", "unchanging"]
 
 #: Held exclusively by the one writer for as long as it has the store open.
 LOCK_FILE = "scgraph.lock"
@@ -29,6 +30,26 @@ LOCK_FILE = "scgraph.lock"
 READ_LOCK_FILE = "scgraph.read.lock"
 #: Seconds a reader waits for a write to finish (and a writer for readers) before giving up.
 LOCK_TIMEOUT = 60.0
+
+#: Name, size, modification time and inode of each file of a store folder.
+StoreFiles = tuple[tuple[str, int, int, int], ...]
+
+
+def store_files(path: Path) -> StoreFiles:
+    """Name, size, modification time and inode of each file of the store at ``path``.
+
+    Every write changes them (the write-ahead log grows, or files are added), and so
+    can a compaction; opening and reading do not. The lock files are left out.
+    """
+    found = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.name not in (LOCK_FILE, READ_LOCK_FILE) and entry.is_file():
+                st = entry.stat()
+                found.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(sorted(found))
+
+
 _OPEN_ATTEMPTS = 5
 _T = TypeVar("_T")
 _STAGING = GRAPH + "_staging/"

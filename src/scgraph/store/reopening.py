@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,7 +12,7 @@ import pyoxigraph as ox
 
 from scgraph.errors import UsageError
 from scgraph.store.base import Table, Term
-from scgraph.store.embedded import LOCK_FILE, READ_LOCK_FILE, EmbeddedStore, unchanging
+from scgraph.store.embedded import EmbeddedStore, StoreFiles, store_files, unchanging
 
 __all__ = ["SNAPSHOT_BYTES", "ReopeningStore"]
 
@@ -21,9 +20,6 @@ __all__ = ["SNAPSHOT_BYTES", "ReopeningStore"]
 #: this scale, data/mpsc (9,400 quads) takes 2.5 MB and is copied in 0.1 s; 37,000 quads
 #: take 7 MB, 0.5 s and 17 MiB of memory; 360,000 quads (59 MB) would take 4 s and 145 MiB.
 SNAPSHOT_BYTES = 16 << 20
-
-_Files = tuple[tuple[str, int, int, int], ...]
-
 
 class ReopeningStore:
     """Read an on-disk store without holding it open between queries.
@@ -43,20 +39,14 @@ class ReopeningStore:
         self.location = str(self.path)
         self.snapshot_bytes = snapshot_bytes
         self._copy: EmbeddedStore | None = None
-        self._files: _Files = ()
+        self._files: StoreFiles = ()
         self._copying = threading.Lock()
         with self._open():
             pass  # fail now, with the usual message, if there is no store
 
-    def _files_now(self) -> _Files:
+    def _files_now(self) -> StoreFiles:
         """Name, size, modification time and inode of each file of the store."""
-        found = []
-        with os.scandir(self.path) as entries:
-            for entry in entries:
-                if entry.name not in (LOCK_FILE, READ_LOCK_FILE) and entry.is_file():
-                    st = entry.stat()
-                    found.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
-        return tuple(sorted(found))
+        return store_files(self.path)
 
     def _open(self) -> contextlib.AbstractContextManager[EmbeddedStore]:
         """The in-memory copy, if still current or made now; else a read-only opening."""

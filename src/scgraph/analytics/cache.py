@@ -1,0 +1,130 @@
+"""Loaded graph data of an on-disk store, kept between runs while the store is unchanged.
+
+Loading the analytics' tables from a large store takes seconds of SPARQL (about 6 s
+at 100,000 initiatives), and every ``scgraph analyze NAME`` is a new process. So the
+tables that :func:`~scgraph.analytics.load_graph_data` makes from an on-disk
+:class:`~scgraph.store.EmbeddedStore` are written to a cache folder, under a name
+made of the store's folder, the name, size, modification time and inode of each of
+its files (:func:`~scgraph.store.embedded.store_files`: every write changes them) and
+the code that made the tables. A later load finds them only while all of these are
+the same; otherwise it queries the store again and replaces them.
+
+The folder is ``$SCGRAPH_CACHE_DIR``, else ``$XDG_CACHE_HOME/scgraph`` (by default
+``~/.cache/scgraph``); ``SCGRAPH_CACHE_DIR=`` (empty) turns the cache off. The files are
+pickles: they are read only from a folder that belongs to the user and that no one
+else may write to. The cache is a help, never a requirement: a folder that cannot be
+made or written, or a file that cannot be read back, means the store is queried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import stat
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from scgraph.store.base import GraphStore
+from scgraph.store.embedded import EmbeddedStore, store_files
+
+__all__ = ["CACHE_ENV", "cache_dir", "cached_frames"]
+
+#: Environment variable naming the cache folder; set empty, it turns the cache off.
+CACHE_ENV = "SCGRAPH_CACHE_DIR"
+
+_SUFFIX = ".pickle"
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when ``SCGRAPH_CACHE_DIR`` is set empty."""
+    value = os.environ.get(CACHE_ENV)
+    if value is not None:
+        return Path(value) if value else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "scgraph"
+
+
+def _private(folder: Path) -> bool:
+    """True if ``folder`` is a real folder of this user that no one else may write to."""
+    try:
+        st = folder.lstat()
+    except OSError:
+        return False
+    return (stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
+            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _slot(root: Path, store: Path) -> Path | None:
+    """This store's subfolder of the cache, made if missing; None if it is not safe."""
+    slot = root / hashlib.sha256(str(store.resolve()).encode()).hexdigest()[:16]
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        slot.mkdir(mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return slot if _private(root) and _private(slot) else None
+
+
+def _read(path: Path, count: int) -> list[pd.DataFrame] | None:
+    try:
+        with path.open("rb") as f:
+            frames = pickle.load(f)  # a private folder, written by this module only
+    except FileNotFoundError:
+        return None
+    except Exception:  # a damaged or foreign file only means querying again
+        return None
+    if (not isinstance(frames, list) or len(frames) != count
+            or not all(isinstance(f, pd.DataFrame) for f in frames)):
+        return None
+    return frames
+
+
+def _write(slot: Path, name: str, frames: Sequence[pd.DataFrame]) -> None:
+    """Write the frames under ``name`` in one step, and drop older states of the store."""
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=slot, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(list(frames), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, slot / name)
+        tmp = None
+        for old in slot.iterdir():
+            if old.name != name and old.suffix == _SUFFIX:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # no room, or no permission: the next load queries the store again
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def cached_frames(store: GraphStore, code: str, count: int,
+                  load: Callable[[], Sequence[pd.DataFrame]]) -> list[pd.DataFrame]:
+    """``load()`` of ``store``, or the frames it gave for the same store files and ``code``.
+
+    ``code`` names the code that makes the frames (a change of it is a miss);
+    ``count`` is how many frames ``load`` gives. Only an on-disk
+    :class:`~scgraph.store.EmbeddedStore` is cached.
+    """
+    root = cache_dir()
+    if root is None or not isinstance(store, EmbeddedStore) or store.path is None:
+        return list(load())
+    before = store_files(store.path)
+    slot = _slot(root, store.path)
+    if slot is None:
+        return list(load())
+    name = hashlib.sha256(repr((before, code)).encode()).hexdigest()[:32] + _SUFFIX
+    frames = _read(slot / name, count)
+    if frames is not None:
+        return frames
+    frames = list(load())
+    # files that changed meanwhile (a compaction) might not name what was read
+    if store_files(store.path) == before:
+        _write(slot, name, frames)
+    return frames

@@ -1,0 +1,160 @@
+"""Loaded graph data kept between runs (scgraph.analytics.cache): used only while valid."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import scgraph.analytics.projection as projection
+from scgraph.analytics import GraphData, load_graph_data
+from scgraph.analytics.cache import CACHE_ENV, cache_dir
+from scgraph.ingest import ingest
+from scgraph.store import EmbeddedStore
+
+
+def _frames(data: GraphData) -> list[pd.DataFrame]:
+    return [data.initiatives, data.relations, data.actors, data.side_effects]
+
+
+def _assert_same(a: GraphData, b: GraphData) -> None:
+    for x, y in zip(_frames(a), _frames(b), strict=True):
+        pd.testing.assert_frame_equal(x, y)
+
+
+def _cached_files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*/*.pickle"))
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def store_path(tmp_path: Path, small_path: Path) -> Path:
+    path = tmp_path / "store"
+    with EmbeddedStore(path) as st:
+        ingest([small_path], st)
+    return path
+
+
+def _load(path: Path, **kw: bool) -> GraphData:
+    with EmbeddedStore(path, read_only=True) as st:
+        return load_graph_data(st, **kw)
+
+
+def _no_queries(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object) -> None:
+        raise AssertionError("the store was queried")
+
+    monkeypatch.setattr(projection, "select_frame", refuse)
+
+
+def test_a_second_load_reads_the_cache(cache: Path, store_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _load(store_path)
+    assert len(_cached_files(cache)) == 1
+    _no_queries(monkeypatch)
+    _assert_same(_load(store_path), first)
+    # the cached tables are the ones the store gives
+    monkeypatch.undo()
+    _assert_same(_load(store_path, cache=False), first)
+
+
+def test_a_write_makes_the_cached_data_stale(cache: Path, store_path: Path,
+                                             mpsc_path: Path) -> None:
+    before = _load(store_path)
+    with EmbeddedStore(store_path) as st:
+        ingest([mpsc_path], st)  # a second dataset
+    after = _load(store_path)
+    assert len(after.initiatives) > len(before.initiatives)
+    _assert_same(after, _load(store_path, cache=False))
+    assert len(_cached_files(cache)) == 1  # the older state is dropped
+
+
+def test_a_write_by_another_process_makes_it_stale(cache: Path, store_path: Path,
+                                                   mpsc_path: Path) -> None:
+    before = _load(store_path)
+    subprocess.run([sys.executable, "-m", "scgraph", "ingest", "--store", str(store_path),
+                    str(mpsc_path)], check=True, capture_output=True)
+    after = _load(store_path)
+    assert len(after.initiatives) > len(before.initiatives)
+    _assert_same(after, _load(store_path, cache=False))
+
+
+def test_dropping_a_dataset_makes_it_stale(cache: Path, store_path: Path,
+                                           mpsc_path: Path) -> None:
+    with EmbeddedStore(store_path) as st:
+        ingest([mpsc_path], st)
+    both = _load(store_path)
+    with EmbeddedStore(store_path) as st:
+        st.drop_graphs([g for g in st.graphs() if g.endswith("/mpsc")])
+    after = _load(store_path)
+    assert len(after.initiatives) < len(both.initiatives)
+    _assert_same(after, _load(store_path, cache=False))
+
+
+def test_a_damaged_cache_file_is_not_used(cache: Path, store_path: Path) -> None:
+    first = _load(store_path)
+    (cached,) = _cached_files(cache)
+    cached.write_bytes(b"not a pickle")
+    _assert_same(_load(store_path), first)
+    cached.write_bytes(pickle.dumps(["a list", "of no frames"]))
+    _assert_same(_load(store_path), first)
+
+
+def test_a_folder_others_may_write_to_is_not_used(cache: Path, store_path: Path) -> None:
+    cache.mkdir(mode=0o700)
+    cache.chmod(0o777)
+    first = _load(store_path)
+    assert _cached_files(cache) == []
+    _assert_same(first, _load(store_path, cache=False))
+
+
+def test_an_unwritable_folder_still_loads(tmp_path: Path, store_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    monkeypatch.setenv(CACHE_ENV, str(blocker / "cache"))  # cannot be made
+    _assert_same(_load(store_path), _load(store_path, cache=False))
+
+
+def test_an_empty_setting_turns_the_cache_off(tmp_path: Path, store_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() is None
+    _load(store_path)
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_the_default_folder_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        ) -> None:
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "scgraph"
+
+
+def test_a_store_in_memory_is_not_cached(cache: Path, small_path: Path) -> None:
+    with EmbeddedStore() as st:
+        ingest([small_path], st)
+        load_graph_data(st)
+    assert not cache.exists()
+
+
+def test_other_code_does_not_read_the_cache(cache: Path, store_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    _load(store_path)
+    monkeypatch.setattr(projection, "_CODE", projection._CODE + " changed")
+    _load(store_path)
+    # a miss, written under its own name; the other state is dropped
+    assert len(_cached_files(cache)) == 1
+    _no_queries(monkeypatch)
+    _load(store_path)  # now found
