@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +17,7 @@ from scgraph.analytics import GraphData, load_graph_data
 from scgraph.analytics.cache import CACHE_ENV, cache_dir
 from scgraph.ingest import ingest
 from scgraph.store import EmbeddedStore
+from scgraph.store.embedded import store_files
 
 
 def _frames(data: GraphData) -> list[pd.DataFrame]:
@@ -77,6 +80,48 @@ def test_a_write_makes_the_cached_data_stale(cache: Path, store_path: Path,
     assert len(after.initiatives) > len(before.initiatives)
     _assert_same(after, _load(store_path, cache=False))
     assert len(_cached_files(cache)) == 1  # the older state is dropped
+
+
+def test_a_store_open_for_writing_is_read_again_after_each_write(
+        cache: Path, tmp_path: Path, small_path: Path, mpsc_path: Path) -> None:
+    # the writer's own background compaction changes (and removes) files meanwhile
+    with EmbeddedStore(tmp_path / "open") as st:
+        ingest([small_path], st)
+        before = load_graph_data(st)
+        ingest([mpsc_path], st)
+        after = load_graph_data(st)
+        assert len(after.initiatives) > len(before.initiatives)
+        _assert_same(after, load_graph_data(st, cache=False))
+        _assert_same(load_graph_data(st), after)
+
+
+def test_a_file_removed_while_the_folder_is_read_is_left_out(
+        store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = store_files(store_path)
+
+    class Gone:
+        name = "000999.sst"
+
+        def is_file(self) -> bool:
+            raise FileNotFoundError(self.name)
+
+        def stat(self) -> os.stat_result:
+            raise FileNotFoundError(self.name)
+
+    scandir = os.scandir
+
+    class Entries:
+        def __init__(self, path: Path) -> None:
+            self.inner = scandir(path)
+
+        def __enter__(self) -> Iterator[object]:
+            return iter([*self.inner.__enter__(), Gone()])
+
+        def __exit__(self, *exc: object) -> None:
+            self.inner.__exit__(*exc)
+
+    monkeypatch.setattr(os, "scandir", Entries)
+    assert store_files(store_path) == real
 
 
 def test_a_write_by_another_process_makes_it_stale(cache: Path, store_path: Path,

@@ -115,7 +115,10 @@ def cached_frames(store: GraphStore, code: str, count: int,
     root = cache_dir()
     if root is None or not isinstance(store, EmbeddedStore) or store.path is None:
         return list(load())
-    before = store_files(store.path)
+    try:
+        before = store_files(store.path)
+    except OSError:
+        return list(load())
     slot = _slot(root, store.path)
     if slot is None:
         return list(load())
@@ -125,6 +128,7 @@ def cached_frames(store: GraphStore, code: str, count: int,
         return frames
     frames = list(load())
     # files that changed meanwhile (a compaction) might not name what was read
-    if store_files(store.path) == before:
-        _write(slot, name, frames)
+    with contextlib.suppress(OSError):
+        if store_files(store.path) == before:
+            _write(slot, name, frames)
     return frames

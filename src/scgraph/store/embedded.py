@@ -39,14 +39,21 @@ def store_files(path: Path) -> StoreFiles:
     """Name, size, modification time and inode of each file of the store at ``path``.
 
     Every write changes them (the write-ahead log grows, or files are added), and so
-    can a compaction; opening and reading do not. The lock files are left out.
+    can a compaction; opening and reading do not. The lock files are left out, and so
+    is a file that a compaction removes while the folder is read.
     """
     found = []
     with os.scandir(path) as entries:
         for entry in entries:
-            if entry.name not in (LOCK_FILE, READ_LOCK_FILE) and entry.is_file():
+            if entry.name in (LOCK_FILE, READ_LOCK_FILE):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
                 st = entry.stat()
-                found.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
+            except FileNotFoundError:
+                continue
+            found.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
     return tuple(sorted(found))
 
 
