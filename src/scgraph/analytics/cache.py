@@ -74,9 +74,7 @@ def _read(path: Path, count: int) -> list[pd.DataFrame] | None:
     try:
         with path.open("rb") as f:
             frames = pickle.load(f)  # a private folder, written by this module only
-    except FileNotFoundError:
-        return None
-    except Exception:  # a damaged or foreign file only means querying again
+    except Exception:  # missing, damaged or foreign: the store is queried instead
         return None
     if (not isinstance(frames, list) or len(frames) != count
             or not all(isinstance(f, pd.DataFrame) for f in frames)):
