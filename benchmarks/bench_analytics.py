@@ -18,11 +18,11 @@ Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
 4. the ratio baseline / scgraph over the same subset.
 
 Target (issue 3): analytics + report at 100k in ≤ 5 s and ≤ 1.5 GiB. Measured
-(benchmarks/README.md, "Analytics and report"): about 29 s and 753 MiB at 100k on the
-idle 2-core machine, 2.9 s at 10k, so the memory target is met and the time target is
-not: loading (Oxigraph evaluating the queries on disk, about 6 s on two threads; from
-the cache about 0.5 s), screening (6-9 s), the report (5-7 s) and bridges (about 3 s)
-remain; the README says why.
+(benchmarks/README.md, "Analytics and report"): 19-29 s and under 800 MiB at 100k on the
+idle 2-core machine, about 3 s at 10k, so the memory target is met and the time target
+is not: loading (Oxigraph evaluating the queries on disk, 5-7 s on two threads; from the
+cache about 0.5 s), screening (5-9 s), the report (4-7 s) and bridges (2-3 s) remain; the
+README says why.
 
 Above 5,000 initiatives betweenness is *sampled* (networkit's estimate, 200 sources,
 seed 0; its ``method`` column says so), so the ``bridges`` table is an estimate there; every
