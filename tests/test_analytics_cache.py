@@ -203,3 +203,17 @@ def test_other_code_does_not_read_the_cache(cache: Path, store_path: Path,
     assert len(_cached_files(cache)) == 1
     _no_queries(monkeypatch)
     _load(store_path)  # now found
+
+
+def test_a_file_a_killed_writer_left_is_removed(cache: Path, store_path: Path) -> None:
+    _load(store_path)
+    (cached,) = _cached_files(cache)
+    left = cached.with_name("abandoned.tmp")
+    left.write_bytes(b"half a pickle")
+    os.utime(left, (0, 0))  # long ago
+    young = cached.with_name("being-written.tmp")
+    young.write_bytes(b"")
+    cached.unlink()  # the next load writes again
+    _load(store_path)
+    assert not left.exists()
+    assert young.exists()  # perhaps another process's, still being written

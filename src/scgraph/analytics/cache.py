@@ -24,6 +24,7 @@ import os
 import pickle
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -38,6 +39,8 @@ __all__ = ["CACHE_ENV", "cache_dir", "cached_frames"]
 CACHE_ENV = "SCGRAPH_CACHE_DIR"
 
 _SUFFIX = ".pickle"
+#: A temporary file this old is not being written by anyone any more.
+_ABANDONED_SECONDS = 600.0
 
 
 def cache_dir() -> Path | None:
@@ -91,8 +94,11 @@ def _write(slot: Path, name: str, frames: Sequence[pd.DataFrame]) -> None:
             pickle.dump(list(frames), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, slot / name)
         tmp = None
+        stale = time.time() - _ABANDONED_SECONDS
         for old in slot.iterdir():
-            if old.name != name and old.suffix == _SUFFIX:
+            # older states of the store; a file a killed writer left half-written
+            if (old.name != name and old.suffix == _SUFFIX) or (
+                    old.suffix == ".tmp" and old.stat().st_mtime < stale):
                 old.unlink(missing_ok=True)
     except OSError:
         pass  # no room, or no permission: the next load queries the store again
