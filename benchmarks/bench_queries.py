@@ -256,8 +256,8 @@ def run(n: int, workdir: Path, *, repeat: int = 3, embedded_budget: float = 90.0
     counted at their budget) and ``note`` make the entry of ``make bench``'s summary.
     """
     setup = prepare(n, workdir)
-    # first, while this process is small: with the baseline's graph of 3.57M triples in
-    # memory (100k), the same queries took two to four times longer
+    # first, while this process is small: with the baseline's rdflib graph in memory
+    # (4.7 GiB for the dense 100k data), the same queries took two to four times longer
     latency = mpsc_latency(workdir)
     queries = [q for q in list_queries() if names is None or q.name in names]
     with EmbeddedStore(workdir / "store", read_only=True) as st:

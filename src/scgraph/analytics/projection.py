@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -302,8 +301,8 @@ def load_graph_data(store: GraphStore, *, cache: bool = True) -> GraphData:
 
 #: What made the tables (this module and the reading of query results): a cached
 #: load is used only with the same code.
-_CODE = " ".join([__version__, *(hashlib.sha256(Path(m.__file__ or "").read_bytes()).hexdigest()
-                                 for m in (sys.modules[__name__], store_base))])
+_CODE = " ".join([__version__, *(hashlib.sha256(Path(f).read_bytes()).hexdigest()
+                                 for f in (__file__, store_base.__file__))])
 
 
 def _load(store: GraphStore) -> GraphData:

@@ -67,7 +67,7 @@ _PENDING = _STAGING + "pending"
 _PIECE_BYTES = 1 << 20
 
 
-def _pieces(data: bytes, count: int, min_bytes: int = _PIECE_BYTES) -> list[bytes]:
+def _pieces(data: bytes, count: int, min_bytes: int) -> list[bytes]:
     """N-Triples ``data`` cut at line ends into up to ``count`` pieces to load side by side.
 
     Oxigraph's bulk loader uses one thread below a million triples; pieces loaded on

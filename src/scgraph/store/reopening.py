@@ -44,23 +44,19 @@ class ReopeningStore:
         with self._open():
             pass  # fail now, with the usual message, if there is no store
 
-    def _files_now(self) -> StoreFiles:
-        """Name, size, modification time and inode of each file of the store."""
-        return store_files(self.path)
-
     def _open(self) -> contextlib.AbstractContextManager[EmbeddedStore]:
         """The in-memory copy, if still current or made now; else a read-only opening."""
         if not (self.path / "CURRENT").is_file():
             return EmbeddedStore(self.path, read_only=True)  # says there is no store
         with unchanging(self.path):
-            files = self._files_now()
+            files = store_files(self.path)
         if sum(f[1] for f in files) > self.snapshot_bytes:
             self._copy = None
             return EmbeddedStore(self.path, read_only=True)
         with self._copying:
             if self._copy is None or files != self._files:
                 with EmbeddedStore(self.path, read_only=True) as st:
-                    self._files = self._files_now()  # under the reader's lock, as copied
+                    self._files = store_files(self.path)  # under the reader's lock, as copied
                     self._copy = st.snapshot()
             return contextlib.nullcontext(self._copy)
 
