@@ -418,6 +418,7 @@ def analyze_cmd(
 ) -> None:
     """Compute one measure of cross-field dependencies and print it as a table."""
     from scgraph.analytics import MEASURES
+    from scgraph.analytics.tables import csv_text
     from scgraph.errors import UsageError
 
     measure = MEASURES.get(name)
@@ -427,7 +428,7 @@ def analyze_cmd(
     with connect(store, endpoint=endpoint, read_only=True) as st:
         frame = measure(st)
     if fmt is TableCsvJson.csv:
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(csv_text(frame))
     elif fmt is TableCsvJson.json:
         out.print(frame.to_json(orient="records", force_ascii=False, indent=2), markup=False)
     else:

@@ -29,6 +29,7 @@ from scgraph.analytics import (
     unmitigated_risks,
 )
 from scgraph.analytics.screening import DATA_PROTECTION_EFFECTS, screening
+from scgraph.analytics.tables import write_csv
 from scgraph.errors import ScgraphError
 from scgraph.reports.heatmap import heatmap_png, square_matrix
 from scgraph.store.base import GraphStore
@@ -280,7 +281,7 @@ def write_report(source: GraphStore | GraphData, out_dir: Path, *,
         tables = []
         for stem, frame in report.tables().items():
             path = out_dir / f"{stem}.csv"
-            frame.to_csv(path, index=False)
+            write_csv(frame, path)
             tables.append(path)
         image_files = {}
         for section in report.sections:
