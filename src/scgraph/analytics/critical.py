@@ -50,9 +50,9 @@ def critical(source: GraphStore | GraphData) -> pd.DataFrame:
     distinct municipalities. Only initiatives with at least one dependant are
     listed.
 
-    Method: strongly connected components (rustworkx), then one pass in
-    topological order that unions bit sets, freeing each set once all of its
-    successors have used it.
+    Method: on the initiatives that some dependency edge touches, strongly
+    connected components (rustworkx), then one pass in topological order that
+    unions bit sets, freeing each set once all of its successors have used it.
 
     Returns
     -------
@@ -61,22 +61,25 @@ def critical(source: GraphStore | GraphData) -> pd.DataFrame:
     ``municipalities_reached``, sorted by the three counts descending, then id.
     """
     data = as_graph_data(source)
-    ids = list(data.initiatives["id"])
-    index = {i: k for k, i in enumerate(ids)}
+    index = {i: k for k, i in enumerate(data.initiatives["id"])}
     field_bit = {f: 1 << k for k, f in enumerate(
         sorted({f for fl in data.initiatives["fields"] for f in fl}))}
     munis = sorted({m for m in data.initiatives["municipality"] if isinstance(m, str)})
     muni_bit = {m: 1 << k for k, m in enumerate(munis)}
-    fmask = [sum(field_bit[f] for f in fl) for fl in data.initiatives["fields"]]
+    edges = dependency_edges(data)
+    pairs = [(index[a], index[b]) for a, b in zip(edges["source_id"], edges["target_id"],
+                                                  strict=True)
+             if a in index and b in index and a != b]
+    # only initiatives on some dependency edge can have or be a dependant
+    rows_of = sorted({k for pair in pairs for k in pair})
+    node_of = {k: m for m, k in enumerate(rows_of)}
+    ids = data.initiatives["id"].take(rows_of).tolist()
+    fmask = [sum(field_bit[f] for f in fl) for fl in data.initiatives["fields"].take(rows_of)]
     mmask = [muni_bit.get(m, 0) if isinstance(m, str) else 0
-             for m in data.initiatives["municipality"]]
+             for m in data.initiatives["municipality"].take(rows_of)]
     g: rx.PyDiGraph = rx.PyDiGraph(multigraph=False)
     g.add_nodes_from(range(len(ids)))
-    edges = dependency_edges(data)
-    g.add_edges_from_no_data([
-        (index[a], index[b]) for a, b in zip(edges["source_id"], edges["target_id"],
-                                             strict=True)
-        if a in index and b in index and a != b])
+    g.add_edges_from_no_data([(node_of[a], node_of[b]) for a, b in pairs])
     comps = rx.strongly_connected_components(g)
     comp_of = [0] * len(ids)
     for c, members in enumerate(comps):
