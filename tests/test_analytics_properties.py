@@ -19,9 +19,12 @@ from scgraph.analytics import (
     dependency_edges,
     dependency_graph,
     field_matrix,
+    integration,
+    integration_index,
     interacting_ids,
     isolated,
 )
+from scgraph.analytics.fields import is_within_field
 
 FIELDS = ["energy", "housing", "mobility", "health", "safety"]
 RELATIONS = ["part_of", "depends_on", "supports", "integrates", "visualises_data_of",
@@ -36,7 +39,7 @@ def datasets(draw: st.DrawFn) -> GraphData:
     ids = [f"I{k}" for k in range(n)]
     rows = [{"id": i, "name": f"initiative {i}", "kind": "project",
              "municipality": draw(st.sampled_from(["Ulm", "Gera", None])), "region": None,
-             "programme": None, "year": None,
+             "programme": draw(st.sampled_from(["P1", "P2", None])), "year": None,
              "fields": sorted(draw(st.sets(st.sampled_from(FIELDS), min_size=1, max_size=3)))}
             for i in ids]
     rels = draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(RELATIONS),
@@ -99,8 +102,15 @@ def test_removing_an_articulation_point_disconnects_fields(data: GraphData) -> N
 def test_critical_counts_networkx_ancestors(data: GraphData) -> None:
     g = dependency_graph(data)
     expected = {i: len(nx.ancestors(g, i)) for i in g if nx.ancestors(g, i)}
-    got = dict(zip(critical(data)["id"], critical(data)["dependants"], strict=True))
-    assert got == expected
+    table = critical(data).set_index("id")
+    assert table["dependants"].to_dict() == expected
+    fields, munis = data.fields_of(), dict(zip(data.initiatives["id"],
+                                               data.initiatives["municipality"], strict=True))
+    for i in expected:
+        reached = nx.ancestors(g, i)
+        assert table.loc[i, "fields_reached"] == len({f for a in reached for f in fields[a]})
+        assert table.loc[i, "municipalities_reached"] == len(
+            {munis[a] for a in reached if isinstance(munis[a], str)})
     assert {i: len(s) for i, s in dependants(data).items() if s} == expected
 
 
@@ -110,3 +120,28 @@ def test_betweenness_methods_agree(data: GraphData) -> None:
     a = betweenness(data, method="networkx").sort_values("id")["betweenness"].tolist()
     b = betweenness(data, method="rustworkx").sort_values("id")["betweenness"].tolist()
     assert a == b
+
+
+@SETTINGS
+@given(datasets())
+def test_integration_counts_each_group(data: GraphData) -> None:
+    fields, lonely = data.fields_of(), set(isolated(data)["id"])
+    edges = dependency_edges(data)
+    table = integration(data)
+    for level in ("municipality", "programme"):
+        groups = data.initiatives.dropna(subset=[level]).groupby(level)["id"].agg(list)
+        got = table[table["level"] == level].set_index("group")
+        assert sorted(got.index) == sorted(groups.index)
+        for group, ids in groups.items():
+            mine = edges[edges["source_id"].isin(ids)]
+            crossing = sum(not is_within_field(fields[a], fields[b])
+                           for a, b in zip(mine["source_id"], mine["target_id"], strict=True))
+            iso = sum(i in lonely for i in ids) / len(ids)
+            xf = crossing / len(mine) if len(mine) else 0.0
+            row = got.loc[group]
+            assert row["initiatives"] == len(ids)
+            assert row["fields_covered"] == len({f for i in ids for f in fields[i]})
+            assert row["isolated_share"] == round(iso, 4)
+            assert row["dependencies"] == len(mine)
+            assert row["cross_field_share"] == round(xf, 4)
+            assert row["integration_index"] == integration_index(iso, xf)

@@ -64,21 +64,31 @@ def integration(source: GraphStore | GraphData,
     fields = data.fields_of()
     lonely = set(isolated(data)["id"])
     edges = dependency_edges(data)
-    cross: dict[str, list[bool]] = {}
+    deps: dict[str, int] = {}  # dependency edges whose dependant is the initiative
+    crossing: dict[str, int] = {}  # those of them that cross fields
     for a, b in zip(edges["source_id"], edges["target_id"], strict=True):
-        cross.setdefault(a, []).append(not is_within_field(fields.get(a, []),
-                                                           fields.get(b, [])))
+        deps[a] = deps.get(a, 0) + 1
+        if not is_within_field(fields.get(a, []), fields.get(b, [])):
+            crossing[a] = crossing.get(a, 0) + 1
     frames = []
     for level in levels:
+        sub = ini[[isinstance(v, str) and bool(v) for v in ini[level].tolist()]]
+        ids = sub["id"].tolist()
+        per = pd.DataFrame({"group": sub[level], "lonely": [i in lonely for i in ids],
+                            "deps": [deps.get(i, 0) for i in ids],
+                            "crossing": [crossing.get(i, 0) for i in ids]}, index=sub.index)
+        sums = per.groupby("group", sort=True).agg(
+            initiatives=("lonely", "size"), lonely=("lonely", "sum"), deps=("deps", "sum"),
+            crossing=("crossing", "sum"))
+        covered = (sub[[level, "fields"]].explode("fields").dropna().drop_duplicates()
+                   .groupby(level).size())
         rows = []
-        sub = ini[ini[level].map(lambda v: isinstance(v, str) and bool(v))]
-        for group, members in sub.groupby(level, sort=True):
-            ids = list(members["id"])
-            flags = [c for i in ids for c in cross.get(i, [])]
-            iso = sum(i in lonely for i in ids) / len(ids)
-            xf = sum(flags) / len(flags) if flags else 0.0
-            covered = len({f for i in ids for f in fields[i]})
-            rows.append((level, group, len(ids), covered, round(iso, 4), len(flags),
+        for group, n, n_lonely, n_deps, n_crossing, n_fields in zip(
+                sums.index, sums["initiatives"], sums["lonely"], sums["deps"],
+                sums["crossing"], covered.reindex(sums.index, fill_value=0), strict=True):
+            iso = int(n_lonely) / int(n)
+            xf = int(n_crossing) / int(n_deps) if n_deps else 0.0
+            rows.append((level, group, int(n), int(n_fields), round(iso, 4), int(n_deps),
                          round(xf, 4), integration_index(iso, xf)))
         frame = pd.DataFrame(rows, columns=[
             "level", "group", "initiatives", "fields_covered", "isolated_share",
