@@ -315,19 +315,21 @@ def bridging_actors(source: GraphStore | GraphData) -> pd.DataFrame:
     descending, then actor.
     """
     data = as_graph_data(source)
-    fields = data.fields_of()
-    spans: dict[str, set[str]] = defaultdict(set)
-    counts: dict[str, int] = defaultdict(int)
-    classes: dict[str, str] = {}
-    for i, a, c in zip(data.actors["initiative_id"], data.actors["actor"],
-                       data.actors["actor_class"], strict=True):
-        spans[a].update(fields.get(i, []))
-        counts[a] += 1
-        classes.setdefault(a, c)
-    rows = [(a, classes[a], counts[a], len(spans[a]), join_fields(list(spans[a])))
-            for a in spans]
-    out = pd.DataFrame(rows, columns=["actor", "actor_class", "initiatives",
-                                      "fields_spanned", "fields"])
+    act = data.actors
+    first = act.drop_duplicates("actor")  # an actor's class: that of its first row
+    counts = act.groupby("actor", sort=False).size()
+    has = data.initiatives[["id", "fields"]].explode("fields").dropna()
+    pairs = act[["initiative_id", "actor"]].merge(
+        has, left_on="initiative_id", right_on="id")[["actor", "fields"]].drop_duplicates()
+    spans: dict[str, list[str]] = {}
+    for a, f in zip(pairs["actor"].tolist(), pairs["fields"].tolist(), strict=True):
+        spans.setdefault(a, []).append(f)
+    names = first["actor"].tolist()
+    spanned = [spans.get(a, []) for a in names]
+    out = pd.DataFrame({"actor": names, "actor_class": first["actor_class"].tolist(),
+                        "initiatives": counts.reindex(names).to_numpy(),
+                        "fields_spanned": [len(f) for f in spanned],
+                        "fields": [join_fields(f) for f in spanned]})
     out[["initiatives", "fields_spanned"]] = out[["initiatives", "fields_spanned"]].astype(
         "int64")
     return out.sort_values(["fields_spanned", "initiatives", "actor"],
