@@ -129,13 +129,17 @@ def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | 
             types = hits.setdefault((str(ident), p.id), {})
             if types.get(str(key)) != "stated":
                 types[str(key)] = str(conf)
+    # a pattern's own cells: polarity, fields, mitigation, sources
+    cells = {p.id: (p.polarity, ";".join(sorted(p.fields)), p.mitigation or "",
+                    " | ".join(sorted(p.sources))) for p in patterns}
     rows = []
     for (ident, pid), types in hits.items():
-        p = pattern_by_id[pid]
+        polarity, fields, mitigation, sources = cells[pid]
         confidence = "stated" if "stated" in types.values() else "inferred"
-        for effect in p.effects:
-            rows.append((ident, names[ident], effect, p.polarity, ";".join(sorted(p.fields)),
-                         pid, status.get((ident, effect), "open"), p.mitigation or "",
-                         " | ".join(sorted(p.sources)), ";".join(sorted(types)), confidence))
+        type_keys = ";".join(sorted(types))
+        for effect in pattern_by_id[pid].effects:
+            rows.append((ident, names[ident], effect, polarity, fields, pid,
+                         status.get((ident, effect), "open"), mitigation, sources, type_keys,
+                         confidence))
     frame = pd.DataFrame(rows, columns=SCREENING_COLUMNS)
     return frame.sort_values(["id", "pattern", "effect"], kind="stable").reset_index(drop=True)
