@@ -13,11 +13,13 @@ import pandas as pd
 import pytest
 
 import scgraph.analytics.projection as projection
-from scgraph.analytics import GraphData, load_graph_data
-from scgraph.analytics.cache import CACHE_ENV, cache_dir
+from scgraph.analytics import GraphData, load_graph_data, screening
+from scgraph.analytics.cache import CACHE_ENV, cache_dir, code_key
 from scgraph.ingest import ingest
 from scgraph.store import EmbeddedStore
 from scgraph.store.embedded import store_files
+
+screening_module = sys.modules["scgraph.analytics.screening"]
 
 
 def _frames(data: GraphData) -> list[pd.DataFrame]:
@@ -220,3 +222,74 @@ def test_a_file_a_killed_writer_left_is_removed(cache: Path, store_path: Path) -
     _load(store_path)
     assert not left.exists()
     assert young.exists()  # perhaps another process's, still being written
+
+
+def _screening(path: Path) -> pd.DataFrame:
+    with EmbeddedStore(path, read_only=True) as st:
+        return screening(st)
+
+
+def _no_classifying(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kw: object) -> None:
+        raise AssertionError("the solution types were made again")
+
+    monkeypatch.setattr(screening_module, "stored_solution_types", refuse)
+
+
+def test_solution_types_are_kept_beside_the_tables(cache: Path, mpsc_path: Path,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "mpsc-store"
+    with EmbeddedStore(path) as st:
+        ingest([mpsc_path], st)
+    first = _screening(path)
+    assert sorted(f.name.split(".")[0] for f in _cached_files(cache)) == [
+        "graph-data", "solution-types"]
+    with monkeypatch.context() as m:
+        _no_classifying(m)
+        pd.testing.assert_frame_equal(_screening(path), first)
+    # what the store gives without the cache
+    monkeypatch.setenv(CACHE_ENV, "")
+    pd.testing.assert_frame_equal(_screening(path), first)
+
+
+def test_a_write_makes_the_solution_types_stale(cache: Path, store_path: Path,
+                                                mpsc_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _screening(store_path)
+    with EmbeddedStore(store_path) as st:
+        ingest([mpsc_path], st)
+    after = _screening(store_path)
+    assert set(after["id"]) > set(before["id"])
+    # each kind keeps one state: the older one of each is gone
+    assert sorted(f.name.split(".")[0] for f in _cached_files(cache)) == [
+        "graph-data", "solution-types"]
+    monkeypatch.setenv(CACHE_ENV, "")
+    pd.testing.assert_frame_equal(_screening(store_path), after)
+
+
+def test_other_keyword_rules_do_not_read_the_solution_types(
+        cache: Path, store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the packaged rules and the code that applies them make the key
+    files = {Path(f).name for f in screening_module._TYPES_CODE_FILES}
+    assert {"keywords.yaml", "classifier.py", "screen.py", "projection.py"} <= files
+    assert code_key(*screening_module._TYPES_CODE_FILES) == screening_module._TYPES_CODE
+    _screening(store_path)
+    monkeypatch.setattr(screening_module, "_TYPES_CODE", "other rules")
+    called = []
+    real = screening_module.stored_solution_types
+    monkeypatch.setattr(screening_module, "stored_solution_types",
+                        lambda *a, **kw: called.append(1) or real(*a, **kw))
+    _screening(store_path)
+    assert called == [1]
+
+
+def test_a_file_named_before_kinds_is_removed(cache: Path, store_path: Path) -> None:
+    _load(store_path)
+    (cached,) = _cached_files(cache)
+    legacy = cached.with_name("0123456789abcdef0123456789abcdef.pickle")
+    legacy.write_bytes(b"")
+    cached.unlink()  # the next load writes again
+    _load(store_path)
+    assert not legacy.exists()
+    assert len(_cached_files(cache)) == 1

@@ -4,10 +4,12 @@ Loading the analytics' tables from a large store takes seconds of SPARQL (about 
 at 100,000 initiatives), and every ``scgraph analyze NAME`` is a new process. So the
 tables that :func:`~scgraph.analytics.load_graph_data` makes from an on-disk
 :class:`~scgraph.store.EmbeddedStore` are written to a cache folder, under a name
-made of the store's folder, the name, size, modification time and inode of each of
-its files (:func:`~scgraph.store.embedded.store_files`: every write changes them) and
-the code that made the tables. A later load finds them only while all of these are
-the same; otherwise it queries the store again and replaces them. A store open for
+made of what they are (their *kind*), the store's folder, the name, size,
+modification time and inode of each of its files
+(:func:`~scgraph.store.embedded.store_files`: every write changes them) and the code
+that made them. A later load finds them only while all of these are the same;
+otherwise it queries the store again and replaces them. The solution types that
+:func:`~scgraph.analytics.screening` needs are a second kind, kept the same way. A store open for
 writing compacts its files even while it is queried, so its tables are seldom kept:
 the cache serves read-only openings (``scgraph analyze``, ``report``, ``viz``, and
 scripts that open a store with ``read_only=True``).
@@ -33,10 +35,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from scgraph import __version__
 from scgraph.store.base import GraphStore
 from scgraph.store.embedded import EmbeddedStore, store_files
 
-__all__ = ["CACHE_ENV", "cache_dir", "cached_frames"]
+__all__ = ["CACHE_ENV", "cache_dir", "cached_frames", "code_key"]
 
 #: Environment variable naming the cache folder; set empty, it turns the cache off.
 CACHE_ENV = "SCGRAPH_CACHE_DIR"
@@ -44,6 +47,13 @@ CACHE_ENV = "SCGRAPH_CACHE_DIR"
 _SUFFIX = ".pickle"
 #: A temporary file this old is not being written by anyone any more.
 _ABANDONED_SECONDS = 600.0
+
+
+def code_key(*files: str | Path) -> str:
+    """A name for the code (and data files) that make what is cached: the version and
+    the SHA-256 of each file."""
+    return " ".join([__version__, *(hashlib.sha256(Path(f).read_bytes()).hexdigest()
+                                    for f in files)])
 
 
 def cache_dir() -> Path | None:
@@ -89,7 +99,8 @@ def _read(path: Path, count: int) -> list[pd.DataFrame] | None:
 
 
 def _write(slot: Path, name: str, frames: Sequence[pd.DataFrame]) -> None:
-    """Write the frames under ``name`` in one step, and drop older states of the store."""
+    """Write the frames under ``name`` (``KIND.HASH.pickle``) in one step, and drop the
+    older states of the store of the same kind."""
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(dir=slot, suffix=".tmp")
@@ -98,9 +109,13 @@ def _write(slot: Path, name: str, frames: Sequence[pd.DataFrame]) -> None:
         os.replace(tmp, slot / name)
         tmp = None
         stale = time.time() - _ABANDONED_SECONDS
+        kind = name.split(".", 1)[0]
         for old in slot.iterdir():
-            # older states of the store; a file a killed writer left half-written
-            if (old.name != name and old.suffix == _SUFFIX) or (
+            # older states of the store (other kinds stay; HASH.pickle is from before
+            # there were kinds); a file a killed writer left half-written
+            parts = old.name.split(".")
+            if (old.name != name and old.suffix == _SUFFIX
+                    and (parts[0] == kind or len(parts) == 2)) or (
                     old.suffix == ".tmp" and old.stat().st_mtime < stale):
                 old.unlink(missing_ok=True)
     except OSError:
@@ -112,13 +127,17 @@ def _write(slot: Path, name: str, frames: Sequence[pd.DataFrame]) -> None:
 
 
 def cached_frames(store: GraphStore, code: str, count: int,
-                  load: Callable[[], Sequence[pd.DataFrame]]) -> list[pd.DataFrame]:
+                  load: Callable[[], Sequence[pd.DataFrame]], *,
+                  kind: str = "graph-data") -> list[pd.DataFrame]:
     """``load()`` of ``store``, or the frames it gave for the same store files and ``code``.
 
     ``code`` names the code that makes the frames (a change of it is a miss);
-    ``count`` is how many frames ``load`` gives. Only an on-disk
+    ``count`` is how many frames ``load`` gives; ``kind`` (a name without dots) tells
+    apart what is kept for the same store, one state of each. Only an on-disk
     :class:`~scgraph.store.EmbeddedStore` is cached.
     """
+    if not kind or "." in kind:
+        raise ValueError(f"cache kind {kind!r}: a name without dots")
     root = cache_dir()
     if root is None or not isinstance(store, EmbeddedStore) or store.path is None:
         return list(load())
@@ -129,7 +148,7 @@ def cached_frames(store: GraphStore, code: str, count: int,
     slot = _slot(root, store.path)
     if slot is None:
         return list(load())
-    name = hashlib.sha256(repr((before, code)).encode()).hexdigest()[:32] + _SUFFIX
+    name = f"{kind}.{hashlib.sha256(repr((before, code)).encode()).hexdigest()[:32]}{_SUFFIX}"
     frames = _read(slot / name, count)
     if frames is not None:
         return frames

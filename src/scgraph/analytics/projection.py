@@ -13,18 +13,15 @@ record ``A relation B``; ``supports`` gives B → A (B depends on A).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import networkx as nx
 import pandas as pd
 
-from scgraph import __version__
-from scgraph.analytics.cache import cached_frames
+from scgraph.analytics.cache import cached_frames, code_key
 from scgraph.namespaces import EFFECT, FIELD, RELATION, SC, sparql_prefixes
 from scgraph.store import base as store_base
 from scgraph.store.base import GraphStore, select_frame
@@ -301,8 +298,7 @@ def load_graph_data(store: GraphStore, *, cache: bool = True) -> GraphData:
 
 #: What made the tables (this module and the reading of query results): a cached
 #: load is used only with the same code.
-_CODE = " ".join([__version__, *(hashlib.sha256(Path(f).read_bytes()).hexdigest()
-                                 for f in (__file__, store_base.__file__))])
+_CODE = code_key(__file__, store_base.__file__)
 
 
 def _load(store: GraphStore) -> GraphData:

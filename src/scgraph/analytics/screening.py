@@ -12,10 +12,15 @@ effect kind of the pattern. The row's status says what the data already hold:
 
 from __future__ import annotations
 
+import inspect
+
 import pandas as pd
 
+from scgraph.analytics import projection
+from scgraph.analytics.cache import cached_frames, code_key
 from scgraph.analytics.projection import GraphData, load_graph_data
 from scgraph.errors import UsageError
+from scgraph.screening import classifier
 from scgraph.screening.patterns import (
     PATTERNS_GRAPH,
     Pattern,
@@ -23,6 +28,7 @@ from scgraph.screening.patterns import (
     stored_patterns,
 )
 from scgraph.screening.screen import solution_types as stored_solution_types
+from scgraph.store import base as store_base
 from scgraph.store.base import GraphStore
 
 __all__ = ["DATA_PROTECTION_EFFECTS", "SCREENING_COLUMNS", "STATUSES", "screening"]
@@ -51,6 +57,25 @@ def _status(recorded: pd.DataFrame) -> dict[tuple[str, str], str]:
         else:
             out.setdefault(key, "recorded")
     return out
+
+
+#: What makes the solution types: the loaded initiatives, the screening code and the
+#: packaged keyword rules.
+_TYPES_CODE_FILES = (projection.__file__, store_base.__file__,
+                     inspect.getfile(stored_solution_types), classifier.__file__,
+                     str(classifier.keywords_file()))
+_TYPES_CODE = code_key(*_TYPES_CODE_FILES)
+
+
+def _solution_types(store: GraphStore, data: GraphData) -> pd.DataFrame:
+    """Stated and inferred solution types of the store's initiatives (``data`` loaded from
+    it), kept in the cache folder like the loaded tables (:mod:`scgraph.analytics.cache`):
+    the keyword rules read every description, seconds at 100,000 initiatives."""
+    (types,) = cached_frames(
+        store, _TYPES_CODE, 1,
+        lambda: [stored_solution_types(store, initiatives=data.initiatives)],
+        kind="solution-types")
+    return types
 
 
 def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | None = None,
@@ -102,11 +127,10 @@ def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | 
             # the same store and load give the same table: computed once per load
             store, loaded = source, data
             return data.memo(f"screening of {store.location}", lambda: screening(
-                store, solution_types=stored_solution_types(
-                    store, initiatives=loaded.initiatives), data=loaded))
+                store, solution_types=_solution_types(store, loaded), data=loaded))
         data = data if data is not None else load_graph_data(source)
         if solution_types is None:
-            solution_types = stored_solution_types(source, initiatives=data.initiatives)
+            solution_types = _solution_types(source, data)
         if patterns is None and PATTERNS_GRAPH in source.graphs():
             patterns = stored_patterns(source)
     if patterns is None:
