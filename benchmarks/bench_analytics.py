@@ -10,7 +10,9 @@ Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
    first ``scgraph analyze`` does), run every measure of ``scgraph.analytics.MEASURES``
    plus the report's extra tables, and write the report; wall time per step and the
    process's peak RSS; then, apart from the total, a second load
-   (``load_graph_data_cached``: what a later process reads from the cache);
+   (``load_graph_data_cached``: what a later process reads from the cache); then the
+   same again in a second process that finds the cache the first one left (*warm*:
+   ``scgraph_warm``, what a later ``scgraph report`` on the unchanged store costs);
 3. **baseline**, in another fresh process: rdflib in-memory graph loaded from the
    store's N-Triples export (named graphs merged), rdflib SPARQL for the field matrix
    and the isolated initiatives, plain networkx (``nx.ancestors`` per initiative) for the critical
@@ -117,7 +119,7 @@ def _peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
-def _child_scgraph(store_dir: Path, out_dir: Path) -> dict[str, Any]:
+def _child_scgraph(store_dir: Path, out_dir: Path, cache: str | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     from scgraph.analytics import (
         MEASURES,
@@ -134,9 +136,11 @@ def _child_scgraph(store_dir: Path, out_dir: Path) -> dict[str, Any]:
 
     timings: dict[str, float] = {"import": time.perf_counter() - t0}
     rows: dict[str, int] = {}
-    # an empty cache folder of its own: the first load queries the store and writes
-    # the cache, as a first `scgraph analyze` does; a second load is timed apart
-    cache = tempfile.mkdtemp(prefix="scgraph-bench-cache-")
+    # without ``cache``, an empty cache folder of its own: the first load queries the
+    # store and writes the cache, as a first `scgraph analyze` does; a second load is
+    # timed apart. With it, what an earlier run left there is used (a warm run).
+    own_cache = cache is None
+    cache = cache or tempfile.mkdtemp(prefix="scgraph-bench-cache-")
     os.environ["SCGRAPH_CACHE_DIR"] = cache
     start = time.perf_counter()
     with EmbeddedStore(store_dir, read_only=True) as store:
@@ -162,7 +166,8 @@ def _child_scgraph(store_dir: Path, out_dir: Path) -> dict[str, Any]:
         t = time.perf_counter()
         load_graph_data(store)  # what a later process reads (not part of the total)
         timings["load_graph_data_cached"] = time.perf_counter() - t
-    shutil.rmtree(cache, ignore_errors=True)
+    if own_cache:
+        shutil.rmtree(cache, ignore_errors=True)
     fm = results["field-matrix"]
     return {
         "timings_s": timings,
@@ -253,17 +258,30 @@ def run(n: int, workdir: Path, *, baseline: bool = True,
         setup["ingest_without_shacl_s"] = time.perf_counter() - t
     result: dict[str, Any] = {"n": n, "setup": setup,
                               "target": {"max_seconds": TARGET_SECONDS, "max_bytes": TARGET_BYTES}}
-    ours = _in_child("--child", "scgraph", str(store_dir), str(workdir / "report"))
+    cache = tempfile.mkdtemp(prefix="scgraph-bench-cache-")
+    try:
+        # cold: a first run, the cache empty; warm: a second process on the unchanged
+        # store, reading what the first left in the cache
+        ours = _in_child("--child", "scgraph", str(store_dir), str(workdir / "report"), cache)
+        warm = _in_child("--child", "scgraph", str(store_dir), str(workdir / "report"), cache)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     result["scgraph"] = ours
+    result["scgraph_warm"] = {k: warm[k] for k in ("timings_s", "analytics_s", "report_s",
+                                                   "total_s", "peak_rss_bytes")}
     # the steps ``make bench`` (benchmarks/run.py) lists in its summary
     # peak RSS of scgraph's own process (load, measures and report share it)
     rss_mb = ours["peak_rss_bytes"] / 2**20
     result["analyze"] = {"seconds": ours["analytics_s"], "peak_rss_mb": rss_mb,
-                         "note": "load once + every measure; baseline: see analytics.json"}
+                         "note": "load once + every measure, the cache empty; a second "
+                                 f"process, reading the cache: {warm['analytics_s']:.3g} s; "
+                                 "baseline: see analytics.json"}
     result["report"] = {"seconds": ours["report_s"], "peak_rss_mb": rss_mb,
-                        "note": "report from the loaded data"}
+                        "note": "report from the loaded data; in the second process: "
+                                f"{warm['report_s']:.3g} s"}
     result["meets_target"] = {
         "time": ours["total_s"] <= TARGET_SECONDS,
+        "time_warm": warm["total_s"] <= TARGET_SECONDS,
         "memory": ours["peak_rss_bytes"] <= TARGET_BYTES,
     }
     if baseline:
@@ -307,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         kind, *rest = args.child
-        out = (_child_scgraph(Path(rest[0]), Path(rest[1])) if kind == "scgraph"
+        out = (_child_scgraph(Path(rest[0]), Path(rest[1]), *rest[2:3]) if kind == "scgraph"
                else _child_baseline(Path(rest[0])))
         print(json.dumps(out))
         return 0
