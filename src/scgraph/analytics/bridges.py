@@ -315,21 +315,30 @@ def bridging_actors(source: GraphStore | GraphData) -> pd.DataFrame:
     descending, then actor.
     """
     data = as_graph_data(source)
-    act = data.actors
-    first = act.drop_duplicates("actor")  # an actor's class: that of its first row
-    counts = act.groupby("actor", sort=False).size()
-    has = data.initiatives[["id", "fields"]].explode("fields").dropna()
-    pairs = act[["initiative_id", "actor"]].merge(
-        has, left_on="initiative_id", right_on="id")[["actor", "fields"]].drop_duplicates()
-    spans: dict[str, list[str]] = {}
-    for a, f in zip(pairs["actor"].tolist(), pairs["fields"].tolist(), strict=True):
-        spans.setdefault(a, []).append(f)
-    names = first["actor"].tolist()
-    spanned = [spans.get(a, []) for a in names]
-    out = pd.DataFrame({"actor": names, "actor_class": first["actor_class"].tolist(),
-                        "initiatives": counts.reindex(names).to_numpy(),
-                        "fields_spanned": [len(f) for f in spanned],
-                        "fields": [join_fields(f) for f in spanned]})
+    # an initiative's fields as the bits of an int, an actor's span as their union
+    keys = sorted({f for fl in data.initiatives["fields"] for f in fl})
+    bit = {f: 1 << k for k, f in enumerate(keys)}
+    mask = {i: sum(bit[f] for f in fl) for i, fl in zip(
+        data.initiatives["id"].tolist(), data.initiatives["fields"].tolist(), strict=True)}
+    spans: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    classes: dict[str, str] = {}
+    for i, a, c in zip(data.actors["initiative_id"].tolist(), data.actors["actor"].tolist(),
+                       data.actors["actor_class"].tolist(), strict=True):
+        spans[a] = spans.get(a, 0) | mask.get(i, 0)
+        counts[a] = counts.get(a, 0) + 1
+        classes.setdefault(a, c)
+    named: dict[int, tuple[int, str]] = {}  # span -> (fields spanned, fields)
+
+    def name(span: int) -> tuple[int, str]:
+        if span not in named:
+            chosen = [f for f in keys if span & bit[f]]
+            named[span] = (len(chosen), join_fields(chosen))
+        return named[span]
+
+    rows = [(a, classes[a], counts[a], *name(span)) for a, span in spans.items()]
+    out = pd.DataFrame(rows, columns=["actor", "actor_class", "initiatives",
+                                      "fields_spanned", "fields"])
     out[["initiatives", "fields_spanned"]] = out[["initiatives", "fields_spanned"]].astype(
         "int64")
     return out.sort_values(["fields_spanned", "initiatives", "actor"],
