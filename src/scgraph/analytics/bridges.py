@@ -84,17 +84,6 @@ def _bridge_pairs(data: GraphData) -> tuple[list[_Node], np.ndarray]:
         link("initiative", rel["source_id"], "initiative", rel["target_id"])])
 
 
-def _block_members(components: rx.BiconnectedComponents, wanted: np.ndarray) -> np.ndarray:
-    """Pairs (block, node), once each, of the ``wanted`` nodes in rustworkx's edge -> block
-    mapping (``wanted``: a mask over the nodes)."""
-    ends = np.array(list(components.keys()), dtype=np.int64).reshape(-1, 2)
-    block = np.fromiter(components.values(), dtype=np.int64, count=len(ends))
-    n = len(wanted)
-    key = np.concatenate([block * n + ends[:, 0], block * n + ends[:, 1]])
-    key = np.unique(key[wanted[np.concatenate([ends[:, 0], ends[:, 1]])]])
-    return np.column_stack([key // n, key % n])
-
-
 @shared
 def articulation_points(source: GraphStore | GraphData) -> pd.DataFrame:
     """Actors and initiatives whose removal separates connected fields.
@@ -115,24 +104,22 @@ def articulation_points(source: GraphStore | GraphData) -> pd.DataFrame:
     g.add_nodes_from(nodes)
     g.add_edges_from_no_data(list(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True)))
     cuts = set(rx.articulation_points(g))
+    blocks: dict[int, set[int]] = defaultdict(set)
+    # without a cut vertex nothing separates fields, and the blocks are not needed
+    for (u, v), comp in (rx.biconnected_components(g).items() if cuts else ()):
+        blocks[comp].add(u)
+        blocks[comp].add(v)
     # Block-cut tree: block nodes ("b", id) weigh the fields inside them that are
     # not cut vertices; cut-vertex nodes ("c", index) weigh 1 if they are a field.
     tree: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
     weight: dict[tuple[str, int], int] = {}
-    # without a cut vertex nothing separates fields, and the blocks are not needed
-    if cuts:
-        is_cut = np.zeros(len(nodes), dtype=bool)
-        is_cut[list(cuts)] = True
-        is_field = np.array([kind == "field" for kind, _key in nodes], dtype=bool)
-        members = _block_members(rx.biconnected_components(g), is_cut | is_field)
-        block, member = members[:, 0], members[:, 1]
-        counted = ~is_cut[member] & is_field[member]
-        blocks, counts = np.unique(block[counted], return_counts=True)
-        fields_in = dict(zip(blocks.tolist(), counts.tolist(), strict=True))
-        for b, m in members[is_cut[member]].tolist():
-            tree["b", b].append(("c", m))
-            tree["c", m].append(("b", b))
-            weight["b", b] = fields_in.get(b, 0)
+    for comp, members in blocks.items():
+        b = ("b", comp)
+        weight[b] = sum(1 for m in members if m not in cuts and nodes[m][0] == "field")
+        for m in members:
+            if m in cuts:
+                tree[b].append(("c", m))
+                tree["c", m].append(b)
     for c in cuts:
         weight["c", c] = int(nodes[c][0] == "field")
     rows = []
