@@ -25,7 +25,8 @@ def frames(draw: st.DrawFn) -> pd.DataFrame:
     names = draw(st.lists(TEXT, min_size=1, max_size=4, unique=True))
     columns: dict[str, object] = {}
     for name in names:
-        kind = draw(st.sampled_from(["text", "str", "int", "bool", "float", "list"]))
+        kind = draw(st.sampled_from(["text", "str", "int", "bool", "float", "list",
+                                     "Int64", "boolean"]))
         if kind in ("text", "str"):
             values = draw(st.lists(CELL, min_size=rows, max_size=rows))
             columns[name] = pd.Series(values, dtype=object if kind == "text" else "str")
@@ -35,6 +36,10 @@ def frames(draw: st.DrawFn) -> pd.DataFrame:
         elif kind == "bool":
             columns[name] = pd.Series(draw(st.lists(st.booleans(), min_size=rows,
                                                     max_size=rows)), dtype=bool)
+        elif kind in ("Int64", "boolean"):  # pandas' nullable kinds, with missing cells
+            cell = st.integers(-5, 5) if kind == "Int64" else st.booleans()
+            columns[name] = pd.Series(draw(st.lists(st.one_of(cell, st.none()), min_size=rows,
+                                                    max_size=rows)), dtype=kind)
         elif kind == "float":
             columns[name] = pd.Series(draw(st.lists(st.floats(), min_size=rows, max_size=rows)),
                                       dtype="float64")

@@ -43,6 +43,8 @@ def _quoted(texts: list[str]) -> list[str]:
 def _cells(column: pd.Series) -> list[str] | None:
     """The column's cells as CSV text; None if pandas must write it."""
     kind = column.dtype.kind
+    if kind in "biu" and not isinstance(column.dtype, np.dtype):
+        return None  # pandas' nullable integers and booleans: missing cells
     if kind == "b":
         return ["True" if v else "False" for v in column.tolist()]
     if kind in "iu":
