@@ -9,10 +9,10 @@ modification time and inode of each of its files
 (:func:`~scgraph.store.embedded.store_files`: every write changes them) and the code
 that made them. A later load finds them only while all of these are the same;
 otherwise it queries the store again and replaces them. The solution types that
-:func:`~scgraph.analytics.screening` needs are a second kind, kept the same way. A store open for
-writing compacts its files even while it is queried, so its tables are seldom kept:
-the cache serves read-only openings (``scgraph analyze``, ``report``, ``viz``, and
-scripts that open a store with ``read_only=True``).
+:func:`~scgraph.analytics.screening` needs are a second kind, kept the same way. A
+store open for writing compacts its files even while it is queried, so its tables are
+seldom kept: the cache serves read-only openings (``scgraph analyze``, ``report``,
+``viz``, and scripts that open a store with ``read_only=True``).
 
 The folder is ``$SCGRAPH_CACHE_DIR``, else ``$XDG_CACHE_HOME/scgraph`` (by default
 ``~/.cache/scgraph``); ``SCGRAPH_CACHE_DIR=`` (empty) turns the cache off. The files are
