@@ -119,7 +119,7 @@ def _peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
-def _child_scgraph(store_dir: Path, out_dir: Path, cache: str | None = None) -> dict[str, Any]:
+def _child_scgraph(store_dir: Path, out_dir: Path, cache: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     from scgraph.analytics import (
         MEASURES,
@@ -136,11 +136,9 @@ def _child_scgraph(store_dir: Path, out_dir: Path, cache: str | None = None) -> 
 
     timings: dict[str, float] = {"import": time.perf_counter() - t0}
     rows: dict[str, int] = {}
-    # without ``cache``, an empty cache folder of its own: the first load queries the
-    # store and writes the cache, as a first `scgraph analyze` does; a second load is
-    # timed apart. With it, what an earlier run left there is used (a warm run).
-    own_cache = cache is None
-    cache = cache or tempfile.mkdtemp(prefix="scgraph-bench-cache-")
+    # ``cache`` empty: the first load queries the store and writes the cache, as a first
+    # `scgraph analyze` does (a second load is timed apart); else what an earlier run
+    # left there is read (a warm run)
     os.environ["SCGRAPH_CACHE_DIR"] = cache
     start = time.perf_counter()
     with EmbeddedStore(store_dir, read_only=True) as store:
@@ -166,8 +164,6 @@ def _child_scgraph(store_dir: Path, out_dir: Path, cache: str | None = None) -> 
         t = time.perf_counter()
         load_graph_data(store)  # what a later process reads (not part of the total)
         timings["load_graph_data_cached"] = time.perf_counter() - t
-    if own_cache:
-        shutil.rmtree(cache, ignore_errors=True)
     fm = results["field-matrix"]
     return {
         "timings_s": timings,
@@ -325,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         kind, *rest = args.child
-        out = (_child_scgraph(Path(rest[0]), Path(rest[1]), *rest[2:3]) if kind == "scgraph"
+        out = (_child_scgraph(Path(rest[0]), Path(rest[1]), rest[2]) if kind == "scgraph"
                else _child_baseline(Path(rest[0])))
         print(json.dumps(out))
         return 0

@@ -128,7 +128,7 @@ def _write(slot: Path, name: str, frames: Sequence[pd.DataFrame]) -> None:
 
 def cached_frames(store: GraphStore, code: str, count: int,
                   load: Callable[[], Sequence[pd.DataFrame]], *,
-                  kind: str = "graph-data") -> list[pd.DataFrame]:
+                  kind: str) -> list[pd.DataFrame]:
     """``load()`` of ``store``, or the frames it gave for the same store files and ``code``.
 
     ``code`` names the code that makes the frames (a change of it is a miss);

@@ -292,7 +292,8 @@ def load_graph_data(store: GraphStore, *, cache: bool = True) -> GraphData:
         data = _load(store)
         return [data.initiatives, data.relations, data.actors, data.side_effects]
 
-    initiatives, relations, actors, side_effects = cached_frames(store, _CODE, 4, frames)
+    initiatives, relations, actors, side_effects = cached_frames(store, _CODE, 4, frames,
+                                                                 kind="graph-data")
     return GraphData(initiatives, relations, actors, side_effects)
 
 
