@@ -54,11 +54,13 @@ from scgraph.analytics import (
     integration,
     isolated,
     load_graph_data,
+    projection,
     spillover_matrix,
     unmitigated_risks,
 )
 from scgraph.ingest import ingest
 from scgraph.store import EmbeddedStore
+from scgraph.store.base import select_frame
 
 # the package exports the function ``bridges``, which hides the module of that name
 bridges_module = importlib.import_module("scgraph.analytics.bridges")
@@ -212,6 +214,27 @@ def test_integration_index_formula() -> None:
 def test_measures_accept_a_store(mpsc_store: EmbeddedStore) -> None:
     assert _csv(field_matrix(mpsc_store)) == (GOLDEN / "field-matrix.csv").read_text("utf-8")
     assert len(isolated(mpsc_store)) == 73
+
+
+def test_initiatives_placed_by_position_equal_the_joins(mpsc_store: EmbeddedStore) -> None:
+    # the initiatives table is built by placing each attribute's ids (one value each);
+    # the joins it replaces give the same table, and still make it when an initiative
+    # has two values: a row for each
+    results = {name: select_frame(mpsc_store, query)
+               for name, query in projection._QUERIES.items()}
+    placed = projection._initiatives(results.__getitem__)
+    pd.testing.assert_frame_equal(placed, projection._initiatives_joined(results.__getitem__))
+    assert placed.isna().any().any()  # a missing value is placed too
+    munis = results["municipalities"]
+    label, ids = munis.iloc[0, 0], munis.iloc[0, -1]
+    ident = str(ids).split()[0]
+    results["municipalities"] = pd.concat(
+        [munis, pd.DataFrame([["Elsewhere", None, ident]], columns=munis.columns)],
+        ignore_index=True)
+    twice = projection._initiatives(results.__getitem__)
+    assert len(twice) == len(placed) + 1
+    assert sorted(twice.loc[twice["id"] == ident, "municipality"]) == sorted(
+        [label, "Elsewhere"])
 
 
 def _random_interactions(n: int, m: int, seed: int) -> GraphData:

@@ -13,12 +13,14 @@ record ``A relation B``; ``supports`` gives B → A (B depends on A).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from scgraph.analytics.cache import cached_frames, code_key
@@ -213,7 +215,60 @@ class GraphData:
         return dict(zip(self.initiatives["id"], self.initiatives["fields"], strict=True))
 
 
+def _spread(where: dict[str, int], results: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """For results whose last column holds space-separated ids: the position
+    (``where[id]``) of each id that has one, and the row of ``results`` it came from."""
+    lists = [str(ids or "").split() for ids in results.iloc[:, -1]]
+    rows = np.repeat(np.arange(len(lists)), [len(ids) for ids in lists])
+    positions = np.array(list(map(where.get, itertools.chain.from_iterable(lists),
+                                  itertools.repeat(-1))), dtype=np.intp)
+    keep = positions >= 0
+    return positions[keep], rows[keep]
+
+
 def _initiatives(results: _Results) -> pd.DataFrame:
+    """The initiatives table. Each attribute's ids are placed by position (a join in
+    pandas took 2 s at 100,000 initiatives); an id listed twice, or an attribute with
+    two values for one initiative, is left to the joins of :func:`_initiatives_joined`."""
+    ini = results("initiatives")
+    where = {ident: k for k, ident in enumerate(ini["id"])}
+    fields = results("fields")
+    keys = sorted({_after(value, FIELD) for value in fields.iloc[:, 0]})
+    if len(where) < len(ini) or len(keys) > 62:
+        return _initiatives_joined(results)
+    kinds = results("kinds").copy()
+    kinds.iloc[:, 0] = kinds.iloc[:, 0].map(lambda k: _after(k, SC).lower())
+    attributes: list[tuple[pd.DataFrame, list[str | None]]] = [
+        (kinds, ["kind"]), (results("municipalities"), ["municipality", "region"]),
+        (results("programmes"), ["programme", None]), (results("years"), ["year"])]
+    columns = {"id": ini["id"].to_numpy(dtype=object),
+               "name": ini["name"].to_numpy(dtype=object)}
+    for table, names in attributes:
+        positions, rows = _spread(where, table)
+        if np.bincount(positions, minlength=1).max(initial=0) > 1:
+            # an initiative with two values of one attribute gets a row for each
+            return _initiatives_joined(results)
+        for k, name in enumerate(names):
+            if name is not None:
+                column = np.full(len(ini), None, dtype=object)
+                column[positions] = table.iloc[:, k].to_numpy(dtype=object)[rows]
+                columns[name] = column
+    # an initiative's fields as the bits of an int; each set of bits becomes a list once
+    bit = {key: np.int64(1) << k for k, key in enumerate(keys)}
+    masks = np.zeros(len(ini), dtype=np.int64)
+    positions, rows = _spread(where, fields)
+    row_bits = np.array([bit[_after(v, FIELD)] for v in fields.iloc[:, 0]], dtype=np.int64)
+    np.bitwise_or.at(masks, positions, row_bits[rows])
+    lists = {int(m): [key for k, key in enumerate(keys) if int(m) >> k & 1]
+             for m in np.unique(masks)}
+    frame = pd.DataFrame({**columns, "fields": [list(lists[m]) for m in masks.tolist()]})
+    # an initiative needs at least one action field to be listed
+    frame = _none(frame[masks != 0][_INITIATIVE_COLUMNS])
+    return frame.sort_values("id", kind="stable").reset_index(drop=True)
+
+
+def _initiatives_joined(results: _Results) -> pd.DataFrame:
+    """The initiatives table by joins: a row for each combination of values."""
     ini = results("initiatives")
     fields: dict[str, set[str]] = {}
     for value, ident in _grouped(results("fields"), ["value"]).itertuples(index=False):
