@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -222,6 +223,27 @@ def test_a_file_a_killed_writer_left_is_removed(cache: Path, store_path: Path) -
     _load(store_path)
     assert not left.exists()
     assert young.exists()  # perhaps another process's, still being written
+
+
+def test_the_files_of_a_store_that_is_gone_are_removed(cache: Path, store_path: Path,
+                                                       tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(store_path, other)
+    _load(store_path)
+    _load(other)
+    assert len(_cached_files(cache)) == 2
+    foreign = cache / "notes"
+    foreign.mkdir()
+    (foreign / "kept").write_bytes(b"")
+    shutil.rmtree(other)
+    cached = _cached_files(cache)
+    cached[0].unlink()
+    cached[1].unlink()
+    _load(store_path)  # writes its file again, and looks for stores that are gone
+    (kept,) = _cached_files(cache)
+    assert (kept.parent / "store").read_text(encoding="utf-8") == str(store_path.resolve())
+    assert sorted(p.name for p in cache.iterdir()) == sorted([kept.parent.name, "notes"])
+    assert (foreign / "kept").exists()  # not a store's folder: left alone
 
 
 def _screening(path: Path) -> pd.DataFrame:

@@ -8,8 +8,10 @@ made of what they are (their *kind*), the store's folder, the name, size,
 modification time and inode of each of its files
 (:func:`~scgraph.store.embedded.store_files`: every write changes them) and the code
 that made them. A later load finds them only while all of these are the same;
-otherwise it queries the store again and replaces them. The solution types that
-:func:`~scgraph.analytics.screening` needs are a second kind, kept the same way. A
+otherwise it queries the store again and replaces them: each store keeps one state of
+each kind. The solution types that :func:`~scgraph.analytics.screening` needs are a
+second kind, kept the same way. The files of a store that is gone (deleted or moved)
+are removed the next time a file is written. A
 store open for writing compacts its files even while it is queried, so its tables are
 seldom kept: the cache serves read-only openings (``scgraph analyze``, ``report``,
 ``viz``, and scripts that open a store with ``read_only=True``).
@@ -75,15 +77,44 @@ def _private(folder: Path) -> bool:
             and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
+#: In each store's subfolder: the store's folder, so that the subfolder of a store that is
+#: gone can be found and removed.
+_MARK = "store"
+
+
 def _slot(root: Path, store: Path) -> Path | None:
     """This store's subfolder of the cache, made if missing; None if it is not safe."""
-    slot = root / hashlib.sha256(str(store.resolve()).encode()).hexdigest()[:16]
+    where = str(store.resolve())
+    slot = root / hashlib.sha256(where.encode()).hexdigest()[:16]
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         slot.mkdir(mode=0o700, exist_ok=True)
     except OSError:
         return None
-    return slot if _private(root) and _private(slot) else None
+    if not (_private(root) and _private(slot)):
+        return None
+    if not (slot / _MARK).is_file():
+        with contextlib.suppress(OSError):  # in one step: a reader never sees half a path
+            tmp = slot / f"{_MARK}.{os.getpid()}.tmp"
+            tmp.write_text(where, encoding="utf-8")
+            os.replace(tmp, slot / _MARK)
+    return slot
+
+
+def _prune(root: Path) -> None:
+    """Remove the subfolders of stores that are gone (moved or deleted)."""
+    for slot in root.iterdir():
+        try:
+            where = (slot / _MARK).read_text(encoding="utf-8")
+        except (OSError, UnicodeError):
+            continue  # not a store's subfolder, or not one this module marked
+        if Path(where).is_dir() or not _private(slot):
+            continue
+        with contextlib.suppress(OSError):
+            for old in slot.iterdir():
+                if old.suffix in (_SUFFIX, ".tmp") or old.name == _MARK:
+                    old.unlink()
+            slot.rmdir()
 
 
 def _read(path: Path, count: int) -> list[pd.DataFrame] | None:
@@ -118,6 +149,7 @@ def _write(slot: Path, name: str, frames: Sequence[pd.DataFrame]) -> None:
                     and (parts[0] == kind or len(parts) == 2)) or (
                     old.suffix == ".tmp" and old.stat().st_mtime < stale):
                 old.unlink(missing_ok=True)
+        _prune(slot.parent)
     except OSError:
         pass  # no room, or no permission: the next load queries the store again
     finally:
