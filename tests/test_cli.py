@@ -84,3 +84,17 @@ def test_installed_console_script_runs(tmp_path: Path, small_path: Path) -> None
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+def test_commands_that_do_not_ingest_start_without_the_shacl_engine() -> None:
+    # `scgraph analyze`, `report`, `query`: rdflib and the ingest pipeline (0.2 s to
+    # import) come only with `ingest` and `validate`
+    code = ("import sys, scgraph.cli, scgraph.analytics, scgraph.reports; "
+            "print(sorted(m for m in ('rdflib', 'scgraph.ingest.pipeline') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout.strip() == "[]"
+    proc = subprocess.run([sys.executable, "-c", "import scgraph.ingest as i; i.ingest; "
+                           "import sys; print('rdflib' in sys.modules)"],
+                          capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "True"

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,12 +27,14 @@ from rich.table import Table as RichTable
 
 from scgraph import __version__
 from scgraph.errors import InputError, Problem, QueryError, ScgraphError, UsageError
-from scgraph.ingest import IngestReport, ingest, validate_paths
 from scgraph.queries import list_queries, load_query, run_query
 from scgraph.results import serialize_table
 from scgraph.serve import is_loopback as is_loopback_host
 from scgraph.stats import store_stats
 from scgraph.store import EXPORT_FORMATS, connect, open_store, store_path
+
+if TYPE_CHECKING:
+    from scgraph.ingest import IngestReport
 
 __all__ = ["app", "main"]
 
@@ -136,6 +138,8 @@ def ingest_cmd(
 
     Re-ingesting a dataset replaces it. If anything is invalid, nothing is written.
     """
+    from scgraph.ingest import ingest  # with rdflib, for SHACL: only the commands that ingest
+
     with connect(store, endpoint=endpoint, update_endpoint=update_endpoint,
                  graph_store=graph_store) as st, _progress(True) as say:
         report = ingest(paths, st, progress=say)  # type: ignore[arg-type]
@@ -152,6 +156,8 @@ def validate_cmd(
         show_default=False)] = None,
 ) -> None:
     """Run every check of `ingest` and write nothing."""
+    from scgraph.ingest import validate_paths
+
     if store is not None or store_path(None).exists():
         path = store_path(store)
         if (path / "CURRENT").is_file():
