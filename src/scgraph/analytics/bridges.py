@@ -12,9 +12,8 @@ point of the bridge graph whose removal cuts between fields.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import rustworkx as rx
@@ -23,6 +22,9 @@ from scgraph.analytics._draw import random_nodes
 from scgraph.analytics._source import as_graph_data, join_fields, shared
 from scgraph.analytics.projection import GraphData, interaction_graph
 from scgraph.store.base import GraphStore
+
+if TYPE_CHECKING:  # bridge_graph and networkx's betweenness import it (0.15 s) themselves
+    import networkx as nx
 
 __all__ = [
     "EXACT_LIMIT",
@@ -52,6 +54,8 @@ def bridge_graph(source: GraphStore | GraphData) -> nx.Graph:
 
     Nodes are ``("field", key)``, ``("initiative", id)`` and ``("actor", name)``.
     """
+    import networkx as nx
+
     nodes, pairs = _bridge_pairs(as_graph_data(source))
     g = nx.Graph()
     g.add_nodes_from(nodes)
@@ -191,6 +195,8 @@ def betweenness(source: GraphStore | GraphData, *,
 def _betweenness(data: GraphData, method: str, samples: int, seed: int) -> pd.DataFrame:
     ids = list(data.initiatives["id"])
     if method == "networkx":
+        import networkx as nx
+
         values = nx.betweenness_centrality(interaction_graph(data), normalized=True)
         scores = [values.get(i, 0.0) for i in ids]
         used = "networkx exact"

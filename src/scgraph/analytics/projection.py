@@ -18,8 +18,8 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -27,6 +27,9 @@ from scgraph.analytics.cache import cached_frames, code_key
 from scgraph.namespaces import EFFECT, FIELD, RELATION, SC, sparql_prefixes
 from scgraph.store import base as store_base
 from scgraph.store.base import GraphStore, select_frame
+
+if TYPE_CHECKING:  # the functions that build networkx graphs import it (0.15 s) themselves
+    import networkx as nx
 
 __all__ = [
     "DEPENDENCY_RELATIONS",
@@ -405,6 +408,8 @@ def dependency_graph(source: GraphStore | GraphData) -> nx.DiGraph:
 
     Edge attribute ``relations``: the sorted relation keys that give the edge.
     """
+    import networkx as nx
+
     data = _data(source)
     g = nx.DiGraph()
     _add_initiative_nodes(g, data)
@@ -421,6 +426,8 @@ def interaction_graph(source: GraphStore | GraphData) -> nx.Graph:
 
     Edge attribute ``relations``: the sorted relation keys between the two.
     """
+    import networkx as nx
+
     data = _data(source)
     g = nx.Graph()
     _add_initiative_nodes(g, data)
@@ -440,6 +447,8 @@ def actor_graph(source: GraphStore | GraphData) -> nx.Graph:
     Nodes are ``("actor", name)`` with ``bipartite=0`` and ``("initiative", id)``
     with ``bipartite=1``.
     """
+    import networkx as nx
+
     data = _data(source)
     g = nx.Graph()
     for row in data.initiatives.to_dict("records"):
@@ -458,6 +467,8 @@ def field_graph(source: GraphStore | GraphData) -> nx.Graph:
     weight: how many (dependency edge, field pair) combinations join two
     different fields, the ends' fields taken pairwise.
     """
+    import networkx as nx
+
     data = _data(source)
     fields = data.fields_of()
     g = nx.Graph()
