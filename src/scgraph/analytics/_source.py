@@ -11,7 +11,7 @@ import pandas as pd
 from scgraph.analytics.projection import GraphData, load_graph_data
 from scgraph.store.base import GraphStore
 
-__all__ = ["as_graph_data", "join_fields", "shared"]
+__all__ = ["as_graph_data", "field_bits", "join_fields", "shared"]
 
 _P = ParamSpec("_P")
 
@@ -19,6 +19,19 @@ _P = ParamSpec("_P")
 def as_graph_data(source: GraphStore | GraphData) -> GraphData:
     """``source`` itself if it is already loaded, else :func:`load_graph_data` of it."""
     return source if isinstance(source, GraphData) else load_graph_data(source)
+
+
+def field_bits(data: GraphData) -> dict[str, int]:
+    """Each action field of the initiatives -> its bit (in sorted order), so that a set
+    of fields is an int and a union of sets an ``|``.
+
+    >>> from scgraph.analytics.projection import GraphData
+    >>> ini = pd.DataFrame({"fields": [["mobility"], ["energy", "mobility"]]})
+    >>> field_bits(GraphData(ini, pd.DataFrame(), pd.DataFrame(), pd.DataFrame()))
+    {'energy': 1, 'mobility': 2}
+    """
+    keys = sorted({f for fl in data.initiatives["fields"] for f in fl})
+    return {f: 1 << k for k, f in enumerate(keys)}
 
 
 def join_fields(fields: list[str]) -> str:

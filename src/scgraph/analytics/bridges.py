@@ -19,7 +19,7 @@ import pandas as pd
 import rustworkx as rx
 
 from scgraph.analytics._draw import random_nodes
-from scgraph.analytics._source import as_graph_data, join_fields, shared
+from scgraph.analytics._source import as_graph_data, field_bits, join_fields, shared
 from scgraph.analytics.projection import GraphData, interaction_graph
 from scgraph.store.base import GraphStore
 
@@ -309,8 +309,7 @@ def bridging_actors(source: GraphStore | GraphData) -> pd.DataFrame:
     """
     data = as_graph_data(source)
     # an initiative's fields as the bits of an int, an actor's span as their union
-    keys = sorted({f for fl in data.initiatives["fields"] for f in fl})
-    bit = {f: 1 << k for k, f in enumerate(keys)}
+    bit = field_bits(data)
     mask = {i: sum(bit[f] for f in fl) for i, fl in zip(
         data.initiatives["id"].tolist(), data.initiatives["fields"].tolist(), strict=True)}
     spans: dict[str, int] = {}
@@ -325,7 +324,7 @@ def bridging_actors(source: GraphStore | GraphData) -> pd.DataFrame:
 
     def name(span: int) -> tuple[int, str]:
         if span not in named:
-            chosen = [f for f in keys if span & bit[f]]
+            chosen = [f for f, b in bit.items() if span & b]
             named[span] = (len(chosen), join_fields(chosen))
         return named[span]
 

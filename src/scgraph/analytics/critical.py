@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pandas as pd
 import rustworkx as rx
 
-from scgraph.analytics._source import as_graph_data, shared
+from scgraph.analytics._source import as_graph_data, field_bits, shared
 from scgraph.analytics.projection import GraphData, dependency_edges
 from scgraph.store.base import GraphStore
 
@@ -62,8 +62,7 @@ def critical(source: GraphStore | GraphData) -> pd.DataFrame:
     """
     data = as_graph_data(source)
     index = {i: k for k, i in enumerate(data.initiatives["id"])}
-    field_bit = {f: 1 << k for k, f in enumerate(
-        sorted({f for fl in data.initiatives["fields"] for f in fl}))}
+    field_bit = field_bits(data)
     munis = sorted({m for m in data.initiatives["municipality"] if isinstance(m, str)})
     muni_bit = {m: 1 << k for k, m in enumerate(munis)}
     edges = dependency_edges(data)
