@@ -126,3 +126,31 @@ def test_counts_match_pyshacl_for_every_bound() -> None:
                    if isinstance(r.focus, ox.NamedNode))
     assert reference == by_hand
     assert found == by_hand
+
+
+def test_run_checks_leaves_out_the_subjects_of_the_skip_graph() -> None:
+    """Nodes listed in ``skip`` are not focus nodes of the checks ``skipped`` selects."""
+    import pyoxigraph as ox
+
+    from scgraph.ingest.shacl_sparql import run_checks
+
+    type_ = f"<{rdflib.RDF.type}>"
+    store = ox.Store()
+    store.bulk_load("".join(f"<urn:n{i}> {type_} <urn:C> .\n" for i in range(3)).encode(),
+                    format=ox.RdfFormat.N_TRIPLES)
+    store.add(ox.Quad(ox.NamedNode("urn:n1"), ox.NamedNode("urn:skip"), ox.NamedNode("urn:skip"),
+                      ox.NamedNode("urn:skip")))
+    checks = compile_shapes(rdflib.Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:minCount 1 ] ;
+            sh:property [ sh:path <urn:q> ; sh:minCount 1 ] ."""))
+
+    def foci(**skip: object) -> list[tuple[str, str]]:
+        return sorted((str(r.path), str(r.focus.value)) for r in run_checks(store, checks, **skip)
+                      if isinstance(r.focus, ox.NamedNode))
+
+    everything = [(p, f"urn:n{i}") for p in ("urn:p", "urn:q") for i in range(3)]
+    assert foci() == everything
+    assert foci(skip="urn:skip") == [r for r in everything if r[1] != "urn:n1"]
+    assert foci(skip="urn:skip", skipped=lambda c: c.path == "urn:p") == [
+        r for r in everything if r != ("urn:p", "urn:n1")]

@@ -25,7 +25,7 @@ import functools
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -343,12 +343,15 @@ def compiled_checks(shapes_ttl: str) -> tuple[Check, ...]:
     return tuple(compile_shapes(rdflib.Graph().parse(data=shapes_ttl, format="turtle")))
 
 
-def run_checks(store: ox.Store, checks: list[Check] | tuple[Check, ...] | str,
+def run_checks(store: ox.Store, checks: list[Check] | tuple[Check, ...] | str, *,
+               skip: str | None = None, skipped: Callable[[Check], bool] = lambda _c: True,
                ) -> list[ShapeResult]:
     """Run compiled checks (or the shapes given as Turtle text) on ``store``.
 
-    The store's default graph is what is validated: put the data and the
-    ontology there (or query with the union of graphs as default).
+    The union of the store's graphs is what is validated: put the data and the
+    ontology there. ``skip`` names a graph of the store whose subjects are not
+    reported as focus nodes by the checks for which ``skipped`` is true; its
+    triples should use a predicate no shape reads.
     """
     if isinstance(checks, str):
         checks = compiled_checks(checks)
@@ -365,6 +368,11 @@ def run_checks(store: ox.Store, checks: list[Check] | tuple[Check, ...] | str,
 
     queries = [_ONE_CLASS_TARGET.sub(rf"?focus {_TYPE} \2 .", _SUBCLASSES.sub(fill, check.query))
                for check in checks]
+    if skip is not None:
+        # filtered after the check's own query, so the filter sees only its results
+        queries = [f"SELECT * WHERE {{ {{ {q} }} FILTER NOT EXISTS {{ GRAPH <{skip}> "
+                   "{ ?focus ?_p ?_o } } }" if skipped(c) else q
+                   for c, q in zip(checks, queries, strict=True)]
 
     def run(job: tuple[Check, str]) -> list[ShapeResult]:
         check, query = job
