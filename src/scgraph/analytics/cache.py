@@ -39,9 +39,9 @@ import pandas as pd
 
 from scgraph import __version__
 from scgraph.store.base import GraphStore
-from scgraph.store.embedded import EmbeddedStore, store_files
+from scgraph.store.embedded import EmbeddedStore, StoreFiles, store_files
 
-__all__ = ["CACHE_ENV", "cache_dir", "cached_frames", "code_key"]
+__all__ = ["CACHE_ENV", "cache_dir", "cached_frames", "code_key", "kept_frames"]
 
 #: Environment variable naming the cache folder; set empty, it turns the cache off.
 CACHE_ENV = "SCGRAPH_CACHE_DIR"
@@ -158,6 +158,25 @@ def _write(slot: Path, name: str, frames: Sequence[pd.DataFrame]) -> None:
                 os.unlink(tmp)
 
 
+def _place(store: GraphStore, code: str, kind: str) -> tuple[Path, str, Path, StoreFiles] | None:
+    """The store's cache subfolder, the file name for ``code`` and ``kind``, the store's
+    folder and the files the name was made of; None where nothing is cached."""
+    if not kind or "." in kind:
+        raise ValueError(f"cache kind {kind!r}: a name without dots")
+    root = cache_dir()
+    if root is None or not isinstance(store, EmbeddedStore) or store.path is None:
+        return None
+    try:
+        before = store_files(store.path)
+    except OSError:
+        return None
+    slot = _slot(root, store.path)
+    if slot is None:
+        return None
+    name = f"{kind}.{hashlib.sha256(repr((before, code)).encode()).hexdigest()[:32]}{_SUFFIX}"
+    return slot, name, store.path, before
+
+
 def cached_frames(store: GraphStore, code: str, count: int,
                   load: Callable[[], Sequence[pd.DataFrame]], *,
                   kind: str) -> list[pd.DataFrame]:
@@ -168,25 +187,23 @@ def cached_frames(store: GraphStore, code: str, count: int,
     apart what is kept for the same store, one state of each. Only an on-disk
     :class:`~scgraph.store.EmbeddedStore` is cached.
     """
-    if not kind or "." in kind:
-        raise ValueError(f"cache kind {kind!r}: a name without dots")
-    root = cache_dir()
-    if root is None or not isinstance(store, EmbeddedStore) or store.path is None:
+    place = _place(store, code, kind)
+    if place is None:
         return list(load())
-    try:
-        before = store_files(store.path)
-    except OSError:
-        return list(load())
-    slot = _slot(root, store.path)
-    if slot is None:
-        return list(load())
-    name = f"{kind}.{hashlib.sha256(repr((before, code)).encode()).hexdigest()[:32]}{_SUFFIX}"
+    slot, name, path, before = place
     frames = _read(slot / name, count)
     if frames is not None:
         return frames
     frames = list(load())
     # files that changed meanwhile (a compaction) might not name what was read
     with contextlib.suppress(OSError):
-        if store_files(store.path) == before:
+        if store_files(path) == before:
             _write(slot, name, frames)
     return frames
+
+
+def kept_frames(store: GraphStore, code: str, count: int, *,
+                kind: str) -> list[pd.DataFrame] | None:
+    """The frames :func:`cached_frames` would read for the same arguments, or None."""
+    place = _place(store, code, kind)
+    return None if place is None else _read(place[0] / place[1], count)

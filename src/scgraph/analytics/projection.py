@@ -13,10 +13,11 @@ record ``A relation B``; ``supports`` gives B → A (B depends on A).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -202,16 +203,33 @@ class GraphData:
     side_effects: pd.DataFrame
     _memo: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False,
                                             compare=False)
+    _promised: dict[str, Future[pd.DataFrame]] = field(default_factory=dict, init=False,
+                                                       repr=False, compare=False)
 
     def memo(self, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """``compute()`` once per ``key`` for this data; each call gets a copy.
 
         Measures that several others build on (dependency edges, betweenness)
-        are computed once per load this way.
+        are computed once per load this way. A frame promised for ``key``
+        (:meth:`promise`) is waited for instead, and computed here if that failed.
         """
         if key not in self._memo:
-            self._memo[key] = compute()
+            promised = self._promised.pop(key, None)
+            frame = None
+            if promised is not None:
+                with contextlib.suppress(Exception):  # computed here instead
+                    frame = promised.result()
+            self._memo[key] = compute() if frame is None else frame
         return self._memo[key].copy()
+
+    def knows(self, key: str) -> bool:
+        """Whether ``key``'s frame is memoized or promised."""
+        return key in self._memo or key in self._promised
+
+    def promise(self, key: str, frame: Future[pd.DataFrame]) -> None:
+        """Let :meth:`memo` take ``key``'s frame from ``frame``, being computed elsewhere."""
+        if key not in self._memo:
+            self._promised[key] = frame
 
     def fields_of(self) -> dict[str, list[str]]:
         """Initiative id -> its action-field keys."""

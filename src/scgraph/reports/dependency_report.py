@@ -28,7 +28,11 @@ from scgraph.analytics import (
     spillover_matrix,
     unmitigated_risks,
 )
-from scgraph.analytics.screening import DATA_PROTECTION_EFFECTS, screening
+from scgraph.analytics.screening import (
+    DATA_PROTECTION_EFFECTS,
+    prefetch_solution_types,
+    screening,
+)
 from scgraph.analytics.tables import write_csv
 from scgraph.errors import ScgraphError
 from scgraph.reports.heatmap import heatmap_png, square_matrix
@@ -81,12 +85,16 @@ def build_report(source: GraphStore | GraphData, *, data: GraphData | None = Non
     """Compute every measure once and arrange them into sections.
 
     ``data``: with a store, its :func:`~scgraph.analytics.load_graph_data` when the
-    caller has loaded it already; the store is still read for the screening section.
+    caller has loaded it already; the store is still read for the screening section,
+    whose solution types a large store has computed in a worker process meanwhile
+    (:func:`~scgraph.analytics.screening.prefetch_solution_types`).
     """
     if isinstance(source, GraphData):
         data = source
-    elif data is None:
-        data = load_graph_data(source)
+    else:
+        if data is None:
+            data = load_graph_data(source)
+        prefetch_solution_types(source, data)
     names = dict(zip(data.initiatives["id"], data.initiatives["name"], strict=True))
     edges = dependency_edges(data)
     matrix = field_matrix(data)

@@ -1,0 +1,42 @@
+"""The worker process of :func:`scgraph.analytics.screening.prefetch_solution_types`.
+
+``python -m scgraph.screening.worker`` reads a pickle of (store folder, frame of the
+initiatives' ``id`` and ``name``) on stdin, opens the store read-only, and writes a
+pickle of (:func:`scgraph.screening.solution_types` of it, the worker's peak RSS in
+bytes or None) to stdout. Only scgraph starts it, and only scgraph reads what it writes.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from pathlib import Path
+
+__all__ = ["main", "peak_rss_bytes"]
+
+
+def peak_rss_bytes() -> int | None:
+    """This process's peak RSS since it started (``VmHWM``), where Linux tells it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def main() -> int:
+    """Answer one request on stdin (see above)."""
+    from scgraph.screening.screen import solution_types
+    from scgraph.store import EmbeddedStore
+
+    path, initiatives = pickle.load(sys.stdin.buffer)  # from the scgraph that started this
+    with EmbeddedStore(path, read_only=True) as store:
+        frame = solution_types(store, initiatives=initiatives)
+    pickle.dump((frame, peak_rss_bytes()), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Solution types computed in a worker process while other measures run (prefetch)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scgraph.analytics import load_graph_data
+from scgraph.analytics.cache import CACHE_ENV
+from scgraph.ingest import ingest
+from scgraph.screening import solution_types
+from scgraph.store import EmbeddedStore
+
+screening_module = sys.modules["scgraph.analytics.screening"]
+prefetch = screening_module.prefetch_solution_types
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(folder))
+    return folder
+
+
+def _in_process(path: Path, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
+    """The screening of data/mpsc as it is made without a worker or the cache."""
+    with monkeypatch.context() as m:
+        m.setenv(CACHE_ENV, "")
+        with EmbeddedStore(path, read_only=True) as st:
+            return screening_module.screening(st)
+
+
+def _refuse_classifying(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kw: object) -> None:
+        raise AssertionError("the solution types were computed in this process")
+
+    monkeypatch.setattr(screening_module, "stored_solution_types", refuse)
+
+
+def test_the_worker_gives_the_screening_made_in_process(
+        cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _in_process(mpsc_store_path, monkeypatch)
+    assert len(expected) > 100
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        data = load_graph_data(st)
+        worker = prefetch(st, data, min_initiatives=1)
+        assert worker is not None
+        assert worker.result is not None
+        assert prefetch(st, data, min_initiatives=1) is None  # one worker per load
+        with monkeypatch.context() as m:
+            _refuse_classifying(m)  # this process only takes the worker's result
+            got = screening_module.screening(st, data=data)
+    pd.testing.assert_frame_equal(got, expected)
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        pd.testing.assert_frame_equal(worker.result.result(),
+                                      solution_types(st, initiatives=data.initiatives))
+    assert worker.process.returncode == 0
+    assert worker.peak_rss_bytes is None or worker.peak_rss_bytes > 10 << 20
+    # the worker's result was kept like one made here: a later process reads it
+    assert len(list(cache.glob("*/solution-types.*.pickle"))) == 1
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        data = load_graph_data(st)
+        assert prefetch(st, data, min_initiatives=1) is None  # the cache has them
+        with monkeypatch.context() as m:
+            _refuse_classifying(m)
+            pd.testing.assert_frame_equal(screening_module.screening(st, data=data), expected)
+
+
+def test_a_failed_worker_leaves_the_work_to_this_process(
+        cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _in_process(mpsc_store_path, monkeypatch)
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        data = load_graph_data(st)
+        with monkeypatch.context() as m:
+            m.setattr(sys, "executable", "/bin/false")  # the worker exits with 1 at once
+            worker = prefetch(st, data, min_initiatives=1)
+        assert worker is not None
+        assert worker.result is not None
+        assert isinstance(worker.result.exception(timeout=60), Exception)
+        pd.testing.assert_frame_equal(screening_module.screening(st, data=data), expected)
+
+
+def test_no_worker_where_it_cannot_help_or_cannot_read(
+        cache: Path, mpsc_path: Path, mpsc_store_path: Path, tmp_path: Path) -> None:
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        data = load_graph_data(st)
+        assert len(data.initiatives) < screening_module.PREFETCH_MIN_INITIATIVES
+        assert prefetch(st, data) is None  # too small to be worth a process
+    memory = EmbeddedStore()
+    ingest([mpsc_path], memory)
+    assert prefetch(memory, load_graph_data(memory), min_initiatives=1) is None  # no folder
+    # a store open for writing holds the lock a read-only opening would wait for
+    with EmbeddedStore(tmp_path / "writable") as st:
+        ingest([mpsc_path], st)
+        assert prefetch(st, load_graph_data(st), min_initiatives=1) is None
+
+
+def test_the_report_starts_the_worker_for_a_large_store(
+        cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    from scgraph.reports import build_report
+
+    started = []
+    real = prefetch
+
+    def counted(*args: object, **kw: object) -> object:
+        worker = real(*args, **{**kw, "min_initiatives": 1})  # type: ignore[arg-type]
+        started.append(worker)
+        return worker
+
+    monkeypatch.setattr(sys.modules["scgraph.reports.dependency_report"],
+                        "prefetch_solution_types", counted)
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        report = build_report(st)
+    assert len(started) == 1
+    assert started[0] is not None
+    pd.testing.assert_frame_equal(report.tables()["screening"],
+                                  _in_process(mpsc_store_path, monkeypatch))
