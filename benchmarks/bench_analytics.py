@@ -22,11 +22,13 @@ Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
 4. the ratio baseline / scgraph over the same subset.
 
 Target (issue 3): analytics + report at 100k in ≤ 5 s and ≤ 1.5 GiB. Measured
-(benchmarks/README.md, "Analytics and report"): cold 17.7-25 s and under 900 MiB at
-100k on the 2-core machine, about 3 s at 10k, so the memory target is met and the time
-target is not: loading (Oxigraph evaluating the queries on disk, 5-8 s on two
-threads), screening (5.7-7 s), the report (2.6-3.3 s) and bridges (2.3-3.3 s) remain; the
-README says why. Warm (a second process, the cache kept): 6.7-9.1 s.
+(benchmarks/README.md, "Analytics and report"): cold 10.8 s and 1,127 MiB (with the
+solution types' worker) at 100k on the 2-core machine in the latest run (17.7-25 s the
+day before, on a slower machine), about 2 s at 10k, so the memory target is met and the
+time target is not: loading (Oxigraph evaluating the queries on disk, 4-8 s on two
+threads), the screening's wait for the worker, the report (about 2 s) and bridges
+(about 2 s) remain; the README says why. Warm (a second process, the cache kept): 4.3 s
+in the latest run (6.7-9.1 s the day before).
 
 Above 5,000 initiatives betweenness is *sampled* (networkit's estimate, 200 sources,
 seed 0; its ``method`` column says so), so the ``bridges`` table is an estimate there; every
