@@ -119,3 +119,20 @@ def test_the_report_starts_the_worker_for_a_large_store(
     assert started[0] is not None
     pd.testing.assert_frame_equal(report.tables()["screening"],
                                   _in_process(mpsc_store_path, monkeypatch))
+
+
+def test_the_worker_finds_scgraph_where_this_process_found_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import site
+
+    import scgraph
+
+    monkeypatch.setenv("PYTHONPATH", "elsewhere")
+    by_hand = tmp_path / "lib"
+    monkeypatch.setattr(scgraph, "__file__", str(by_hand / "scgraph" / "__init__.py"))
+    assert screening_module._worker_env()["PYTHONPATH"].split(":") == [str(by_hand),
+                                                                        "elsewhere"]
+    # an interpreter looks in site-packages anyway: nothing put before the standard library
+    installed = Path(site.getsitepackages()[0])
+    monkeypatch.setattr(scgraph, "__file__", str(installed / "scgraph" / "__init__.py"))
+    assert screening_module._worker_env()["PYTHONPATH"] == "elsewhere"

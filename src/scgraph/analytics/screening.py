@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import os
 import pickle
+import site
 import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -80,7 +81,9 @@ _TYPES_CODE = code_key(*_TYPES_CODE_FILES)
 
 _TYPES_KIND = "solution-types"
 #: From this many initiatives on, :func:`prefetch_solution_types` starts a worker: starting
-#: one takes about a second, the keyword rules take about 3 s at 100,000 initiatives.
+#: one takes about a second; reading the descriptions and running the keyword rules take
+#: about 4 s at 100,000 initiatives (at 20,000, the report 1.6-1.75 s with it, 2.2-2.3 s
+#: without; below, the start costs about what the worker saves).
 PREFETCH_MIN_INITIATIVES = 20_000
 
 
@@ -96,6 +99,19 @@ def _solution_types(store: GraphStore, data: GraphData) -> pd.DataFrame:
         store, _TYPES_CODE, 1,
         lambda: [stored_solution_types(store, initiatives=data.initiatives)],
         kind=_TYPES_KIND)[0])
+
+
+def _worker_env() -> dict[str, str]:
+    """The environment of the worker: this one, and where this process found scgraph
+    if a new interpreter would not look there (a folder put on ``sys.path`` by hand)."""
+    env = dict(os.environ)
+    root = str(Path(scgraph.__file__).resolve().parents[1])
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    known = {str(Path(p).resolve())
+             for p in [*paths, *site.getsitepackages(), site.getusersitepackages()]}
+    if root not in known:
+        env["PYTHONPATH"] = os.pathsep.join([root, *paths])
+    return env
 
 
 @dataclass
@@ -131,13 +147,10 @@ def prefetch_solution_types(store: GraphStore, data: GraphData, *,
     if kept is not None:
         data.memo(key, lambda: kept[0])
         return None
-    env = dict(os.environ)  # the worker imports the scgraph this process runs
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(scgraph.__file__).resolve().parents[1]), *filter(None, [env.get("PYTHONPATH")])])
     try:
         process = subprocess.Popen([sys.executable, "-m", "scgraph.screening.worker"],
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, env=env)
+                                   stderr=subprocess.PIPE, env=_worker_env())
     except OSError:
         return None
     worker = TypesWorker(process)
