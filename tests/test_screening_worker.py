@@ -136,3 +136,46 @@ def test_the_worker_finds_scgraph_where_this_process_found_it(
     installed = Path(site.getsitepackages()[0])
     monkeypatch.setattr(scgraph, "__file__", str(installed / "scgraph" / "__init__.py"))
     assert screening_module._worker_env()["PYTHONPATH"] == "elsewhere"
+
+
+def test_the_worker_reads_the_state_this_process_reads(
+        cache: Path, mpsc_store_path: Path, small_path: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer waits for this process's read-only opening to close, and the worker's
+    opening does not wait for the writer: it reads the same state (docs/reliability.md)."""
+    import shutil
+    import subprocess
+    import time
+
+    path = tmp_path / "store"
+    shutil.copytree(mpsc_store_path, path)
+    expected = _in_process(path, monkeypatch)
+    with EmbeddedStore(path, read_only=True) as st:
+        data = load_graph_data(st)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from scgraph.ingest import ingest; "
+             "from scgraph.store import EmbeddedStore\n"
+             "with EmbeddedStore(sys.argv[1]) as st: ingest([sys.argv[2]], st)",
+             str(path), str(small_path)])
+        deadline = time.monotonic() + 60
+        # the writer holds the writers' lock, then waits for the readers' lock
+        while (path / "scgraph.lock").read_text().strip() != str(writer.pid):
+            assert time.monotonic() < deadline
+            assert writer.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.3)
+        worker = prefetch(st, data, min_initiatives=1)
+        assert worker is not None
+        assert worker.result is not None
+        types = worker.result.result(timeout=60)
+        assert writer.poll() is None  # still waiting for this process
+        with monkeypatch.context() as m:
+            _refuse_classifying(m)
+            pd.testing.assert_frame_equal(screening_module.screening(st, data=data), expected)
+    assert writer.wait(timeout=120) == 0  # it wrote once this process let go
+    with EmbeddedStore(path, read_only=True) as st:
+        after = load_graph_data(st, cache=False)
+        assert len(after.initiatives) > len(data.initiatives)
+        new = set(after.initiatives["id"]) - set(data.initiatives["id"])
+        assert solution_types(st, initiatives=after.initiatives)["id"].isin(new).any()
+        assert not types["id"].isin(new).any()  # the worker read the state before the write

@@ -138,6 +138,9 @@ def prefetch_solution_types(store: GraphStore, data: GraphData, *,
     initiatives whose solution types are neither in the cache nor computed for
     ``data`` yet; otherwise nothing is started and None returned.
     :func:`scgraph.reports.build_report` calls it first.
+
+    The worker opens the store read-only while ``store`` holds it open: a writer waits
+    for both to close, so the worker reads the state ``data`` was loaded from.
     """
     key = _types_key(store)
     if (not isinstance(store, EmbeddedStore) or not store.read_only or store.path is None
