@@ -109,17 +109,13 @@ SELECT ?ida ?idb WHERE {""" + _EDGES + """
 
 
 def _peak_rss_bytes() -> int:
-    """This process's peak RSS since its exec (``VmHWM``).
+    """This process's peak RSS since its exec (``VmHWM``; ``ru_maxrss`` would show the
+    ingest's memory, inherited across fork and exec), else ``ru_maxrss``."""
+    from scgraph.memory import peak_rss_bytes  # imports nothing the baseline would not
 
-    ``ru_maxrss`` would not do: on Linux a child inherits its parent's high-water
-    mark across fork and exec, so it would show the ingest's memory.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    peak = peak_rss_bytes()
+    if peak is not None:
+        return peak
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 

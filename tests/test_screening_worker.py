@@ -58,7 +58,9 @@ def test_the_worker_gives_the_screening_made_in_process(
         pd.testing.assert_frame_equal(worker.result.result(),
                                       solution_types(st, initiatives=data.initiatives))
     assert worker.process.returncode == 0
-    assert worker.peak_rss_bytes is None or worker.peak_rss_bytes > 10 << 20
+    if sys.platform == "linux":  # VmHWM: the worker's own peak, imports and data
+        assert worker.peak_rss_bytes is not None
+        assert 10 << 20 < worker.peak_rss_bytes < 2 << 30
     # the worker's result was kept like one made here: a later process reads it
     assert len(list(cache.glob("*/solution-types.*.pickle"))) == 1
     with EmbeddedStore(mpsc_store_path, read_only=True) as st:

@@ -1,4 +1,4 @@
-"""Give freed memory back to the operating system after a large step."""
+"""Give freed memory back to the operating system after a large step; read the peak."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import ctypes
 import ctypes.util
 import functools
 from collections.abc import Callable
+from pathlib import Path
 
-__all__ = ["release_memory"]
+__all__ = ["peak_rss_bytes", "release_memory"]
 
 
 @functools.cache
@@ -36,3 +37,18 @@ def release_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+def peak_rss_bytes() -> int | None:
+    """This process's peak RSS since it started (``VmHWM``), where Linux tells it.
+
+    ``ru_maxrss`` is no substitute: a child started by fork and exec inherits its
+    parent's high-water mark there.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None

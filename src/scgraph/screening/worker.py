@@ -10,20 +10,10 @@ from __future__ import annotations
 
 import pickle
 import sys
-from pathlib import Path
 
-__all__ = ["main", "peak_rss_bytes"]
+from scgraph.memory import peak_rss_bytes
 
-
-def peak_rss_bytes() -> int | None:
-    """This process's peak RSS since it started (``VmHWM``), where Linux tells it."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
+__all__ = ["main"]
 
 
 def main() -> int:
