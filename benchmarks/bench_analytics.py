@@ -111,7 +111,7 @@ SELECT ?ida ?idb WHERE {""" + _EDGES + """
 def _peak_rss_bytes() -> int:
     """This process's peak RSS since its exec (``VmHWM``; ``ru_maxrss`` would show the
     ingest's memory, inherited across fork and exec), else ``ru_maxrss``."""
-    from scgraph.memory import peak_rss_bytes  # imports nothing the baseline would not
+    from scgraph.memory import peak_rss_bytes  # a small module: no pandas in the baseline
 
     peak = peak_rss_bytes()
     if peak is not None:
