@@ -101,8 +101,7 @@ def test_no_worker_where_it_cannot_help_or_cannot_read(
 
 
 def test_the_report_starts_the_worker_for_a_large_store(
-        cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
+        cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from scgraph.reports import build_report
 
     started = []

@@ -11,10 +11,10 @@ that made them. A later load finds them only while all of these are the same;
 otherwise it queries the store again and replaces them: each store keeps one state of
 each kind. The solution types that :func:`~scgraph.analytics.screening` needs are a
 second kind, kept the same way. The files of a store that is gone (deleted or moved)
-are removed the next time a file is written. A
-store open for writing compacts its files even while it is queried, so its tables are
-seldom kept: the cache serves read-only openings (``scgraph analyze``, ``report``,
-``viz``, and scripts that open a store with ``read_only=True``).
+are removed the next time a file is written. A store open for writing compacts its
+files even while it is queried, so its tables are seldom kept: the cache serves
+read-only openings (``scgraph analyze``, ``report``, ``viz``, and scripts that open a
+store with ``read_only=True``).
 
 The folder is ``$SCGRAPH_CACHE_DIR``, else ``$XDG_CACHE_HOME/scgraph`` (by default
 ``~/.cache/scgraph``); ``SCGRAPH_CACHE_DIR=`` (empty) turns the cache off. The files are
