@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def test_the_worker_gives_the_screening_made_in_process(
 
 
 def test_a_failed_worker_leaves_the_work_to_this_process(
-        cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     expected = _in_process(mpsc_store_path, monkeypatch)
     with EmbeddedStore(mpsc_store_path, read_only=True) as st:
         data = load_graph_data(st)
@@ -82,7 +84,15 @@ def test_a_failed_worker_leaves_the_work_to_this_process(
         assert worker is not None
         assert worker.result is not None
         assert isinstance(worker.result.exception(timeout=60), Exception)
-        pd.testing.assert_frame_equal(screening_module.screening(st, data=data), expected)
+        with caplog.at_level(logging.WARNING, logger="scgraph"):
+            got = screening_module.screening(st, data=data)
+        pd.testing.assert_frame_equal(got, expected)
+    # not silent: the warning says what failed and that the work was done here instead
+    [record] = [r for r in caplog.records if r.name.startswith("scgraph")]
+    assert record.levelno == logging.WARNING
+    assert "solution types of" in record.getMessage()
+    assert "computing it in this process" in record.getMessage()
+    assert "worker stopped with 1" in record.getMessage()
 
 
 def test_no_worker_where_it_cannot_help_or_cannot_read(

@@ -13,8 +13,8 @@ record ``A relation B``; ``supports`` gives B → A (B depends on A).
 
 from __future__ import annotations
 
-import contextlib
 import itertools
+import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +28,8 @@ from scgraph.analytics.cache import cached_frames, code_key
 from scgraph.namespaces import EFFECT, FIELD, RELATION, SC, sparql_prefixes
 from scgraph.store import base as store_base
 from scgraph.store.base import GraphStore, select_frame
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the functions that build networkx graphs import it (0.15 s) themselves
     import networkx as nx
@@ -211,14 +213,18 @@ class GraphData:
 
         Measures that several others build on (dependency edges, betweenness)
         are computed once per load this way. A frame promised for ``key``
-        (:meth:`promise`) is waited for instead, and computed here if that failed.
+        (:meth:`promise`) is waited for instead, and computed here if that failed
+        (a warning on the ``scgraph.analytics.projection`` logger says why).
         """
         if key not in self._memo:
             promised = self._promised.pop(key, None)
             frame = None
             if promised is not None:
-                with contextlib.suppress(Exception):  # computed here instead
+                try:
                     frame = promised.result()
+                except Exception as exc:  # computed here instead, only slower
+                    _log.warning("%s: computing it in this process; the helper failed: %s",
+                                 key, exc)
             self._memo[key] = compute() if frame is None else frame
         return self._memo[key].copy()
 
