@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote
 
 import pandas as pd
@@ -45,11 +46,13 @@ from scgraph.store.base import GraphStore, select_frame
 __all__ = [
     "SCREENING_GRAPH",
     "ScreenReport",
+    "TextTables",
     "assignment_ntriples",
     "inferred_solution_types",
     "initiative_texts",
     "screen",
     "solution_types",
+    "text_tables",
 ]
 
 #: Named graph that holds the inferred solution types. Dataset graphs are
@@ -95,17 +98,33 @@ SELECT ?id ?solution_type ?evidence WHERE {
 """.replace("<%s>", f"<{SCREENING_GRAPH}>")
 
 
-def initiative_texts(store: GraphStore, *,
-                     initiatives: pd.DataFrame | None = None) -> pd.DataFrame:
+class TextTables(NamedTuple):
+    """What :func:`initiative_texts` asks the store besides the names."""
+
+    descriptions: pd.DataFrame
+    """id, description."""
+    stated: pd.DataFrame
+    """id, solution_types (stated keys, ``;``-separated)."""
+
+
+def text_tables(store: GraphStore) -> TextTables:
+    """The descriptions and stated solution types of the stored initiatives, by id."""
+    return TextTables(select_frame(store, _DESCRIPTIONS), select_frame(store, _STATED))
+
+
+def initiative_texts(store: GraphStore, *, initiatives: pd.DataFrame | None = None,
+                     tables: TextTables | None = None) -> pd.DataFrame:
     """Stored initiatives: id, name, description, solution_types (stated keys, a list).
 
     ``initiatives``: the ``id`` and ``name`` of the initiatives wanted, when they are
-    loaded already (``GraphData.initiatives``); the store is asked for the rest.
+    loaded already (``GraphData.initiatives``); the store is asked for the rest, or
+    ``tables`` (:func:`text_tables` of the same store) are used.
     """
     names = (select_frame(store, _NAMES) if initiatives is None
              else initiatives[["id", "name"]].astype(object))
-    frame = names.merge(select_frame(store, _DESCRIPTIONS), on="id", how="left").merge(
-        select_frame(store, _STATED), on="id", how="left")
+    tables = text_tables(store) if tables is None else tables
+    frame = names.merge(tables.descriptions, on="id", how="left").merge(
+        tables.stated, on="id", how="left")
     frame = frame.astype(object).where(frame.notna(), None)
     frame["solution_types"] = frame["solution_types"].map(
         lambda v: sorted(str(v).split(";")) if isinstance(v, str) and v else [])
@@ -183,16 +202,16 @@ def screen(store: GraphStore, *, keywords: Path | str | None = None,
     return ScreenReport(len(texts), inferred["id"].nunique(), len(inferred), len(pats))
 
 
-def solution_types(store: GraphStore, *,
-                   initiatives: pd.DataFrame | None = None) -> pd.DataFrame:
+def solution_types(store: GraphStore, *, initiatives: pd.DataFrame | None = None,
+                   tables: TextTables | None = None) -> pd.DataFrame:
     """Solution types of the stored initiatives, stated and inferred.
 
     Columns: id, solution_type, confidence (``stated`` or ``inferred``), evidence.
     Inferred types come from the screening graph if :func:`screen` has written
     it, otherwise the keyword rules run now (nothing is written).
-    ``initiatives`` as for :func:`initiative_texts`.
+    ``initiatives`` and ``tables`` as for :func:`initiative_texts`.
     """
-    texts = initiative_texts(store, initiatives=initiatives)
+    texts = initiative_texts(store, initiatives=initiatives, tables=tables)
     stated = [(i, t, "stated", "") for i, types in zip(texts["id"], texts["solution_types"],
                                                        strict=True) for t in types]
     if SCREENING_GRAPH in store.graphs():
