@@ -131,7 +131,7 @@ def _child_scgraph(store_dir: Path, out_dir: Path, cache: str) -> dict[str, Any]
         screening,
         unmitigated_risks,
     )
-    from scgraph.analytics.screening import prefetch_solution_types
+    from scgraph.analytics.screening import prefetch_solution_types, start_solution_types
     from scgraph.reports import write_report
     from scgraph.store import EmbeddedStore
 
@@ -144,10 +144,12 @@ def _child_scgraph(store_dir: Path, out_dir: Path, cache: str) -> dict[str, Any]
     start = time.perf_counter()
     with EmbeddedStore(store_dir, read_only=True) as store:
         t = time.perf_counter()
+        # as `scgraph report` does: the solution types in a worker process, started
+        # before loading and handed the initiatives once they are loaded
+        early = start_solution_types(store)
         data = load_graph_data(store)
         timings["load_graph_data"] = time.perf_counter() - t
-        # as `scgraph report` does: the solution types in a worker process meanwhile
-        worker = prefetch_solution_types(store, data)
+        worker = prefetch_solution_types(store, data, worker=early)
         extra = {"articulation-points": articulation_points, "bridging-actors": bridging_actors,
                  "betweenness": betweenness, "unmitigated-risks": unmitigated_risks,
                  "data-protection-exposure": data_protection_exposure}

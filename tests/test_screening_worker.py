@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import scgraph.screening.worker as worker_module
 from scgraph.analytics import load_graph_data
 from scgraph.analytics.cache import CACHE_ENV
 from scgraph.ingest import ingest
@@ -17,6 +20,7 @@ from scgraph.store import EmbeddedStore
 
 screening_module = sys.modules["scgraph.analytics.screening"]
 prefetch = screening_module.prefetch_solution_types
+start = screening_module.start_solution_types
 
 
 @pytest.fixture
@@ -72,6 +76,46 @@ def test_the_worker_gives_the_screening_made_in_process(
             pd.testing.assert_frame_equal(screening_module.screening(st, data=data), expected)
 
 
+def test_a_worker_started_before_loading_gives_the_same_screening(
+        cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _in_process(mpsc_store_path, monkeypatch)
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        early = start(st, min_initiatives=1)
+        assert early is not None
+        assert early.folder.is_dir()
+        if hasattr(os, "getpriority"):  # it gives way to this process's loading
+            deadline = time.monotonic() + 60
+            while (os.getpriority(os.PRIO_PROCESS, early.process.pid)
+                   != os.getpriority(os.PRIO_PROCESS, 0) + worker_module.NICENESS):
+                assert time.monotonic() < deadline
+                assert early.process.poll() is None
+                time.sleep(0.01)
+        data = load_graph_data(st)
+        worker = prefetch(st, data, worker=early)  # no minimum: the worker is running
+        assert worker is early
+        assert worker.result is not None
+        with monkeypatch.context() as m:
+            _refuse_classifying(m)
+            got = screening_module.screening(st, data=data)
+        pd.testing.assert_frame_equal(got, expected)
+        pd.testing.assert_frame_equal(worker.result.result(),
+                                      solution_types(st, initiatives=data.initiatives))
+    assert worker.process.returncode == 0
+    assert not worker.folder.exists()  # its result read, its folder removed
+
+
+def test_a_worker_not_needed_after_loading_is_stopped(
+        cache: Path, mpsc_store_path: Path) -> None:
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        early = start(st, min_initiatives=1)
+        assert early is not None
+        data = load_graph_data(st)
+        data.memo(screening_module._types_key(st), lambda: pd.DataFrame())  # known already
+        assert prefetch(st, data, worker=early) is None
+        assert early.process.returncode is not None  # ended, not left waiting
+        assert not early.folder.exists()
+
+
 def test_a_failed_worker_leaves_the_work_to_this_process(
         cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
@@ -101,35 +145,89 @@ def test_no_worker_where_it_cannot_help_or_cannot_read(
         data = load_graph_data(st)
         assert len(data.initiatives) < screening_module.PREFETCH_MIN_INITIATIVES
         assert prefetch(st, data) is None  # too small to be worth a process
+        assert start(st) is None
+        # the threshold counts the stored initiatives
+        typed = len(st.select("SELECT DISTINCT ?i WHERE { ?i a "
+                              "<https://w3id.org/scgraph/ontology#Initiative> }"))
+        assert start(st, min_initiatives=typed + 1) is None
+        worker = start(st, min_initiatives=typed)
+        assert worker is not None
+        worker.stop()
+        assert worker.process.returncode is not None
+        assert not worker.folder.exists()
     memory = EmbeddedStore()
     ingest([mpsc_path], memory)
     assert prefetch(memory, load_graph_data(memory), min_initiatives=1) is None  # no folder
+    assert start(memory, min_initiatives=1) is None
     # a store open for writing holds the lock a read-only opening would wait for
     with EmbeddedStore(tmp_path / "writable") as st:
         ingest([mpsc_path], st)
         assert prefetch(st, load_graph_data(st), min_initiatives=1) is None
+        assert start(st, min_initiatives=1) is None
+    # solution types in the cache: nothing to compute
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        screening_module.screening(st, data=load_graph_data(st))
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        assert start(st, min_initiatives=1) is None
 
 
-def test_the_report_starts_the_worker_for_a_large_store(
+def test_the_report_starts_the_worker_before_loading_a_large_store(
         cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from scgraph.reports import build_report
 
-    started = []
-    real = prefetch
+    report_module = sys.modules["scgraph.reports.dependency_report"]
+    events: list[tuple[str, object]] = []
 
-    def counted(*args: object, **kw: object) -> object:
-        worker = real(*args, **{**kw, "min_initiatives": 1})  # type: ignore[arg-type]
-        started.append(worker)
+    def started(*args: object, **kw: object) -> object:
+        worker = start(*args, **{**kw, "min_initiatives": 1})  # type: ignore[arg-type]
+        events.append(("started", worker))
         return worker
 
-    monkeypatch.setattr(sys.modules["scgraph.reports.dependency_report"],
-                        "prefetch_solution_types", counted)
-    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+    def loaded(*args: object, **kw: object) -> object:
+        events.append(("loaded", None))
+        return load_graph_data(*args, **kw)  # type: ignore[arg-type]
+
+    def handed(*args: object, **kw: object) -> object:
+        events.append(("handed", kw.get("worker")))
+        return prefetch(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_module, "start_solution_types", started)
+    monkeypatch.setattr(report_module, "load_graph_data", loaded)
+    monkeypatch.setattr(report_module, "prefetch_solution_types", handed)
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st, monkeypatch.context() as m:
+        _refuse_classifying(m)
         report = build_report(st)
-    assert len(started) == 1
-    assert started[0] is not None
+    assert [e for e, _ in events] == ["started", "loaded", "handed"]
+    assert events[0][1] is not None
+    assert events[2][1] is events[0][1]
     pd.testing.assert_frame_equal(report.tables()["screening"],
                                   _in_process(mpsc_store_path, monkeypatch))
+
+
+def test_the_report_stops_its_worker_if_loading_fails(
+        cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scgraph.reports import build_report
+
+    report_module = sys.modules["scgraph.reports.dependency_report"]
+    workers = []
+
+    def started(*args: object, **kw: object) -> object:
+        worker = start(*args, **{**kw, "min_initiatives": 1})  # type: ignore[arg-type]
+        workers.append(worker)
+        return worker
+
+    def failing(*_args: object, **_kw: object) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(report_module, "start_solution_types", started)
+    monkeypatch.setattr(report_module, "load_graph_data", failing)
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st, \
+            pytest.raises(OSError, match="disk gone"):
+        build_report(st)
+    [worker] = workers
+    assert worker is not None
+    assert worker.process.returncode is not None
+    assert not worker.folder.exists()
 
 
 def test_the_worker_finds_scgraph_where_this_process_found_it(
@@ -149,20 +247,20 @@ def test_the_worker_finds_scgraph_where_this_process_found_it(
     assert screening_module._worker_env()["PYTHONPATH"] == "elsewhere"
 
 
+@pytest.mark.parametrize("before_loading", [False, True])
 def test_the_worker_reads_the_state_this_process_reads(
         cache: Path, mpsc_store_path: Path, small_path: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, before_loading: bool) -> None:
     """A writer waits for this process's read-only opening to close, and the worker's
     opening does not wait for the writer: it reads the same state (docs/reliability.md)."""
     import shutil
     import subprocess
-    import time
 
     path = tmp_path / "store"
     shutil.copytree(mpsc_store_path, path)
     expected = _in_process(path, monkeypatch)
     with EmbeddedStore(path, read_only=True) as st:
-        data = load_graph_data(st)
+        data = None if before_loading else load_graph_data(st)
         writer = subprocess.Popen(
             [sys.executable, "-c", "import sys; from scgraph.ingest import ingest; "
              "from scgraph.store import EmbeddedStore\n"
@@ -175,7 +273,12 @@ def test_the_worker_reads_the_state_this_process_reads(
             assert writer.poll() is None
             time.sleep(0.05)
         time.sleep(0.3)
-        worker = prefetch(st, data, min_initiatives=1)
+        if data is None:  # started while the writer waits, then this process loads
+            early = start(st, min_initiatives=1)
+            data = load_graph_data(st)
+            worker = prefetch(st, data, worker=early)
+        else:
+            worker = prefetch(st, data, min_initiatives=1)
         assert worker is not None
         assert worker.result is not None
         types = worker.result.result(timeout=60)

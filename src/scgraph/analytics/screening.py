@@ -12,12 +12,15 @@ effect kind of the pattern. The row's status says what the data already hold:
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import pickle
+import shutil
 import site
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +33,7 @@ from scgraph.analytics import projection
 from scgraph.analytics.cache import cached_frames, code_key, kept_frames
 from scgraph.analytics.projection import GraphData, load_graph_data
 from scgraph.errors import ScgraphError, UsageError
+from scgraph.namespaces import SC
 from scgraph.screening import classifier
 from scgraph.screening.patterns import (
     PATTERNS_GRAPH,
@@ -43,7 +47,7 @@ from scgraph.store.base import GraphStore
 from scgraph.store.embedded import EmbeddedStore
 
 __all__ = ["DATA_PROTECTION_EFFECTS", "PREFETCH_MIN_INITIATIVES", "SCREENING_COLUMNS", "STATUSES",
-           "TypesWorker", "prefetch_solution_types", "screening"]
+           "TypesWorker", "prefetch_solution_types", "screening", "start_solution_types"]
 
 #: Columns of :func:`screening`, in order.
 SCREENING_COLUMNS = [
@@ -80,10 +84,12 @@ _TYPES_CODE = code_key(*_TYPES_CODE_FILES)
 
 
 _TYPES_KIND = "solution-types"
-#: From this many initiatives on, :func:`prefetch_solution_types` starts a worker: starting
-#: one takes about a second; reading the descriptions and running the keyword rules take
-#: about 4 s at 100,000 initiatives (at 20,000, the report 1.6-1.75 s with it, 2.2-2.3 s
-#: without; below, the start costs about what the worker saves).
+#: From this many initiatives on, :func:`start_solution_types` and
+#: :func:`prefetch_solution_types` start a worker: starting one takes about a second of
+#: CPU; reading the descriptions and running the keyword rules take about 4 s at 100,000
+#: initiatives (the whole report from an empty cache, at 20,000: 2.1-2.4 s with it,
+#: 2.6-2.8 s without; at 100,000: 8.4-8.6 s, 12.0 s; below, the start costs about what
+#: the worker saves).
 PREFETCH_MIN_INITIATIVES = 20_000
 
 
@@ -116,57 +122,129 @@ def _worker_env() -> dict[str, str]:
 
 @dataclass
 class TypesWorker:
-    """A worker process computing solution types (:func:`prefetch_solution_types`)."""
+    """A worker process computing solution types (:func:`start_solution_types`)."""
 
     process: subprocess.Popen[bytes]
+    #: A folder for the worker's result and messages, removed once it is done.
+    folder: Path
     #: The solution types, once the worker is done (and kept in the cache).
     result: Future[pd.DataFrame] | None = None
     #: The worker's peak RSS, once it is done (None where the system does not tell).
     peak_rss_bytes: int | None = None
 
+    def stop(self) -> None:
+        """End the worker, whose result is not wanted, and remove its folder."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _at_least(store: GraphStore, n: int) -> bool:
+    """Whether ``store`` holds at least ``n`` resources typed ``sc:Initiative``."""
+    return n <= 0 or store.ask(f"ASK {{ {{ SELECT ?i WHERE {{ ?i a <{SC}Initiative> }} "
+                               f"OFFSET {n - 1} LIMIT 1 }} }}")
+
+
+def start_solution_types(store: GraphStore, *,
+                         min_initiatives: int = PREFETCH_MIN_INITIATIVES,
+                         ) -> TypesWorker | None:
+    """Start a worker process for the solution types of ``store``, before loading it.
+
+    While the caller loads the store (:func:`load_graph_data`), the worker asks it for
+    the descriptions and stated types, at a lower priority
+    (:data:`scgraph.screening.worker.NICENESS`): loading keeps both cores, and the
+    worker uses what it leaves idle. :func:`prefetch_solution_types` then hands the worker
+    the loaded initiatives, and it runs the keyword rules on another core while the caller
+    computes other measures. Only for a read-only on-disk
+    :class:`~scgraph.store.EmbeddedStore` holding at least ``min_initiatives``
+    resources typed ``sc:Initiative`` whose solution types are not in the cache;
+    otherwise nothing is started and None returned. A worker that is not handed
+    to :func:`prefetch_solution_types` is ended with :meth:`TypesWorker.stop`.
+    :func:`scgraph.reports.build_report` starts one before it loads.
+
+    The worker opens the store read-only while ``store`` holds it open: a writer waits
+    for both to close, so the worker reads the state the caller loads.
+    """
+    if (not isinstance(store, EmbeddedStore) or not store.read_only or store.path is None
+            or kept_frames(store, _TYPES_CODE, 1, kind=_TYPES_KIND) is not None
+            or not _at_least(store, min_initiatives)):
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="scgraph-solution-types-"))
+    try:
+        with (folder / "stderr").open("wb") as err:
+            process = subprocess.Popen([sys.executable, "-m", "scgraph.screening.worker"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                       stderr=err, env=_worker_env())
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    assert process.stdin is not None
+    # a worker that stopped at once says why when its result is asked for
+    with contextlib.suppress(OSError):
+        process.stdin.write(pickle.dumps((str(store.path), str(folder / "result.pickle")),
+                                         protocol=pickle.HIGHEST_PROTOCOL))
+        process.stdin.flush()
+    return TypesWorker(process, folder)
+
 
 def prefetch_solution_types(store: GraphStore, data: GraphData, *,
                             min_initiatives: int = PREFETCH_MIN_INITIATIVES,
-                            ) -> TypesWorker | None:
-    """Start computing the solution types of ``store`` in a worker process.
+                            worker: TypesWorker | None = None) -> TypesWorker | None:
+    """Let a worker process compute the solution types of ``store`` for ``data``.
 
-    The keyword rules then read the descriptions on another core while the caller
-    computes other measures; :func:`screening` of ``store`` with the same ``data``
-    takes the result (and keeps it in the cache), or computes it itself if the
-    worker failed. Only for a read-only on-disk
-    :class:`~scgraph.store.EmbeddedStore` with at least ``min_initiatives``
-    initiatives whose solution types are neither in the cache nor computed for
-    ``data`` yet; otherwise nothing is started and None returned.
-    :func:`scgraph.reports.build_report` calls it first.
-
-    The worker opens the store read-only while ``store`` holds it open: a writer waits
-    for both to close, so the worker reads the state ``data`` was loaded from.
+    ``worker``: one :func:`start_solution_types` started before ``data`` was loaded;
+    without it, one is started now (if ``data`` holds at least ``min_initiatives``
+    initiatives). The worker gets the loaded initiatives and runs the keyword rules on
+    another core while the caller computes other measures; :func:`screening` of
+    ``store`` with the same ``data`` takes the result (and keeps it in the cache), or
+    computes it itself if the worker failed (with a warning). Where the solution types
+    are in the cache or computed for ``data`` already, or ``store`` is not a read-only
+    on-disk :class:`~scgraph.store.EmbeddedStore`, ``worker`` is stopped and None
+    returned; so it is where no worker could be started.
     """
     key = _types_key(store)
-    if (not isinstance(store, EmbeddedStore) or not store.read_only or store.path is None
-            or len(data.initiatives) < min_initiatives or data.knows(key)):
-        return None
-    kept = kept_frames(store, _TYPES_CODE, 1, kind=_TYPES_KIND)
+    kept = None
+    if (isinstance(store, EmbeddedStore) and store.read_only and store.path is not None
+            and not data.knows(key)):
+        kept = kept_frames(store, _TYPES_CODE, 1, kind=_TYPES_KIND)
+        if kept is None:
+            if worker is None and len(data.initiatives) >= min_initiatives:
+                worker = start_solution_types(store, min_initiatives=0)
+            if worker is not None:
+                _hand_over(store, data, worker)
+                return worker
+    if worker is not None:
+        worker.stop()
     if kept is not None:
         data.memo(key, lambda: kept[0])
-        return None
-    try:
-        process = subprocess.Popen([sys.executable, "-m", "scgraph.screening.worker"],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, env=_worker_env())
-    except OSError:
-        return None
-    worker = TypesWorker(process)
-    request = pickle.dumps((str(store.path), data.initiatives[["id", "name"]]),
-                           protocol=pickle.HIGHEST_PROTOCOL)
+    return None
+
+
+def _hand_over(store: GraphStore, data: GraphData, worker: TypesWorker) -> None:
+    """Send ``worker`` the initiatives of ``data``; promise its result for ``data``."""
+    process = worker.process
+    request = pickle.dumps(data.initiatives[["id", "name"]], protocol=pickle.HIGHEST_PROTOCOL)
 
     def answer() -> pd.DataFrame:
-        out, err = process.communicate(request)
-        if process.returncode != 0:
-            raise ScgraphError(f"the solution-types worker stopped with {process.returncode}: "
-                               + err.decode(errors="replace")[-500:])
-        frame, worker.peak_rss_bytes = pickle.loads(out)  # from the worker started above
-        return cast(pd.DataFrame, frame)
+        try:
+            assert process.stdin is not None
+            with contextlib.suppress(OSError):  # a worker that stopped: its code says why
+                process.stdin.write(request)
+                process.stdin.close()
+            code = process.wait()
+            if code != 0:
+                err = (worker.folder / "stderr").read_bytes().decode(errors="replace")
+                raise ScgraphError(f"the solution-types worker stopped with {code}: "
+                                   + err[-500:])
+            with (worker.folder / "result.pickle").open("rb") as f:
+                frame, worker.peak_rss_bytes = pickle.load(f)  # the worker started above
+            return cast(pd.DataFrame, frame)
+        finally:
+            shutil.rmtree(worker.folder, ignore_errors=True)
 
     def keep() -> pd.DataFrame:
         return cached_frames(store, _TYPES_CODE, 1, lambda: [answer()], kind=_TYPES_KIND)[0]
@@ -174,8 +252,7 @@ def prefetch_solution_types(store: GraphStore, data: GraphData, *,
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scgraph-solution-types")
     worker.result = pool.submit(keep)
     pool.shutdown(wait=False)  # the thread ends with the worker
-    data.promise(key, worker.result)
-    return worker
+    data.promise(_types_key(store), worker.result)
 
 
 def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | None = None,

@@ -32,6 +32,7 @@ from scgraph.analytics.screening import (
     DATA_PROTECTION_EFFECTS,
     prefetch_solution_types,
     screening,
+    start_solution_types,
 )
 from scgraph.analytics.tables import write_csv
 from scgraph.errors import ScgraphError
@@ -86,15 +87,23 @@ def build_report(source: GraphStore | GraphData, *, data: GraphData | None = Non
 
     ``data``: with a store, its :func:`~scgraph.analytics.load_graph_data` when the
     caller has loaded it already; the store is still read for the screening section,
-    whose solution types a large store has computed in a worker process meanwhile
-    (:func:`~scgraph.analytics.screening.prefetch_solution_types`).
+    whose solution types a large store has computed in a worker process meanwhile,
+    started before loading
+    (:func:`~scgraph.analytics.screening.start_solution_types`).
     """
     if isinstance(source, GraphData):
         data = source
     else:
+        worker = None
         if data is None:
-            data = load_graph_data(source)
-        prefetch_solution_types(source, data)
+            worker = start_solution_types(source)
+            try:
+                data = load_graph_data(source)
+            except BaseException:
+                if worker is not None:
+                    worker.stop()
+                raise
+        prefetch_solution_types(source, data, worker=worker)
     names = dict(zip(data.initiatives["id"], data.initiatives["name"], strict=True))
     edges = dependency_edges(data)
     matrix = field_matrix(data)

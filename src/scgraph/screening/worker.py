@@ -1,30 +1,47 @@
-"""The worker process of :func:`scgraph.analytics.screening.prefetch_solution_types`.
+"""The worker process of :func:`scgraph.analytics.screening.start_solution_types`.
 
-``python -m scgraph.screening.worker`` reads a pickle of (store folder, frame of the
-initiatives' ``id`` and ``name``) on stdin, opens the store read-only, and writes a
-pickle of (:func:`scgraph.screening.solution_types` of it, the worker's peak RSS in
-bytes or None) to stdout. Only scgraph starts it, and only scgraph reads what it writes.
+``python -m scgraph.screening.worker`` reads two pickles on stdin. The first, (store
+folder, result file), comes as the worker is started: it lowers its own priority,
+opens the store read-only and asks it for the descriptions and stated solution types
+(:func:`~scgraph.screening.screen.text_tables`) while the process that started it
+loads the store. The second, the frame of the initiatives' ``id`` and ``name``, comes
+once they are loaded: the worker then runs :func:`~scgraph.screening.solution_types`
+for them and writes a pickle of (that frame, its peak RSS in bytes or None) to the
+result file. Only scgraph starts it, and only scgraph reads what it writes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import pickle
 import sys
 
 from scgraph.memory import peak_rss_bytes
 
-__all__ = ["main"]
+__all__ = ["NICENESS", "main"]
+
+#: How much the worker lowers its priority: its queries give way to the loading of the
+#: process that started it, and use the cores that loading leaves idle.
+NICENESS = 10
 
 
 def main() -> int:
     """Answer one request on stdin (see above)."""
-    from scgraph.screening.screen import solution_types
+    requests = sys.stdin.buffer
+    path, result = pickle.load(requests)  # from the scgraph that started this
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(NICENESS)
+    from scgraph.screening.screen import solution_types, text_tables
     from scgraph.store import EmbeddedStore
 
-    path, initiatives = pickle.load(sys.stdin.buffer)  # from the scgraph that started this
     with EmbeddedStore(path, read_only=True) as store:
-        frame = solution_types(store, initiatives=initiatives)
-    pickle.dump((frame, peak_rss_bytes()), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        tables = text_tables(store)
+        initiatives = pickle.load(requests)
+        frame = solution_types(store, initiatives=initiatives, tables=tables)
+    with open(result, "wb") as out:
+        pickle.dump((frame, peak_rss_bytes()), out, protocol=pickle.HIGHEST_PROTOCOL)
     return 0
 
 
