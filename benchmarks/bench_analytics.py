@@ -6,11 +6,12 @@ Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
    timed but not part of the target; SHACL is skipped there, the records being valid
    by construction);
 2. **scgraph**: in a fresh process with an empty cache folder, open the store
-   read-only, load the data once (querying the store and writing the cache, as a
-   first ``scgraph analyze`` does), start the worker process that computes the
-   solution types meanwhile (as ``scgraph report`` does, from 20,000 initiatives; its
-   peak RSS is added to the process's), run every measure of ``scgraph.analytics.MEASURES``
-   plus the report's extra tables, and write the report; wall time per step and the
+   read-only, start the worker process that computes the solution types (as
+   ``scgraph report`` does, from 20,000 initiatives, before loading; its peak RSS is
+   added to the process's), load the data once (querying the store and writing the
+   cache, as a first ``scgraph analyze`` does) and hand the worker the initiatives,
+   run every measure of ``scgraph.analytics.MEASURES`` plus the report's extra
+   tables, and write the report; wall time per step and the
    process's peak RSS; then, apart from the total, a second load
    (``load_graph_data_cached``: what a later process reads from the cache); then the
    same again in a second process that finds the cache the first one left (*warm*:
@@ -22,13 +23,13 @@ Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
 4. the ratio baseline / scgraph over the same subset.
 
 Target (issue 3): analytics + report at 100k in ≤ 5 s and ≤ 1.5 GiB. Measured
-(benchmarks/README.md, "Analytics and report"): cold 10.8 s and 1,127 MiB (with the
-solution types' worker) at 100k on the 2-core machine in the latest run (17.7-25 s the
-day before, on a slower machine), about 2 s at 10k, so the memory target is met and the
-time target is not: loading (Oxigraph evaluating the queries on disk, 4-8 s on two
-threads), the screening's wait for the worker, the report (about 2 s) and bridges
-(about 2 s) remain; the README says why. Warm (a second process, the cache kept): 4.3 s
-in the latest run (6.7-9.1 s the day before).
+(benchmarks/README.md, "Analytics and report"): cold 10.3 s and 1,130 MiB (with the
+solution types' worker) at 100k on the 2-core machine in the latest run (9.7-9.9 s in
+paired runs; 17.7-25 s the day before, on a slower machine), about 2 s at 10k, so the
+memory target is met and the time target is not: loading (Oxigraph evaluating the
+queries on disk, about 4 s on two threads), the report (about 2 s), bridges (about
+1.5 s) and the screening's table remain; the README says why. Warm (a second process,
+the cache kept): 4.2 s in the latest run (6.7-9.1 s the day before).
 
 Above 5,000 initiatives betweenness is *sampled* (networkit's estimate, 200 sources,
 seed 0; its ``method`` column says so), so the ``bridges`` table is an estimate there; every
