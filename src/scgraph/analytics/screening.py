@@ -204,7 +204,7 @@ def prefetch_solution_types(store: GraphStore, data: GraphData, *,
     computes it itself if the worker failed (with a warning). Where the solution types
     are in the cache or computed for ``data`` already, or ``store`` is not a read-only
     on-disk :class:`~scgraph.store.EmbeddedStore`, ``worker`` is stopped and None
-    returned; so it is where no worker could be started.
+    returned; None also where no worker could be started.
     """
     key = _types_key(store)
     kept = None
@@ -215,7 +215,7 @@ def prefetch_solution_types(store: GraphStore, data: GraphData, *,
             if worker is None and len(data.initiatives) >= min_initiatives:
                 worker = start_solution_types(store, min_initiatives=0)
             if worker is not None:
-                _hand_over(store, data, worker)
+                _hand_over(store, data, worker, key)
                 return worker
     if worker is not None:
         worker.stop()
@@ -224,8 +224,8 @@ def prefetch_solution_types(store: GraphStore, data: GraphData, *,
     return None
 
 
-def _hand_over(store: GraphStore, data: GraphData, worker: TypesWorker) -> None:
-    """Send ``worker`` the initiatives of ``data``; promise its result for ``data``."""
+def _hand_over(store: GraphStore, data: GraphData, worker: TypesWorker, key: str) -> None:
+    """Send ``worker`` the initiatives of ``data``; promise its result as ``key``."""
     process = worker.process
     request = pickle.dumps(data.initiatives[["id", "name"]], protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -252,7 +252,7 @@ def _hand_over(store: GraphStore, data: GraphData, worker: TypesWorker) -> None:
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scgraph-solution-types")
     worker.result = pool.submit(keep)
     pool.shutdown(wait=False)  # the thread ends with the worker
-    data.promise(_types_key(store), worker.result)
+    data.promise(key, worker.result)
 
 
 def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | None = None,
