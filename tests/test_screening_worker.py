@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -163,6 +164,10 @@ def test_no_worker_where_it_cannot_help_or_cannot_read(
     with EmbeddedStore(tmp_path / "writable") as st:
         ingest([mpsc_path], st)
         assert prefetch(st, load_graph_data(st), min_initiatives=1) is None
+        assert start(st, min_initiatives=1) is None
+    # no folder for the worker's result: the report computes the types itself
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st, pytest.MonkeyPatch.context() as m:
+        m.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
         assert start(st, min_initiatives=1) is None
     # solution types in the cache: nothing to compute
     with EmbeddedStore(mpsc_store_path, read_only=True) as st:

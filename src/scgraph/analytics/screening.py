@@ -173,7 +173,10 @@ def start_solution_types(store: GraphStore, *,
             or kept_frames(store, _TYPES_CODE, 1, kind=_TYPES_KIND) is not None
             or not _at_least(store, min_initiatives)):
         return None
-    folder = Path(tempfile.mkdtemp(prefix="scgraph-solution-types-"))
+    try:  # no folder for its result (TMPDIR gone, say): the caller computes the types
+        folder = Path(tempfile.mkdtemp(prefix="scgraph-solution-types-"))
+    except OSError:
+        return None
     try:
         with (folder / "stderr").open("wb") as err:
             process = subprocess.Popen([sys.executable, "-m", "scgraph.screening.worker"],
