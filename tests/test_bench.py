@@ -25,6 +25,17 @@ def test_the_median_run_carries_the_highest_peak() -> None:
     assert _median_run(runs[:1]) == runs[0]
 
 
+def test_the_analytics_median_run_carries_the_highest_peak() -> None:
+    from benchmarks.bench_analytics import _median
+
+    runs = [{"total_s": 3.0, "peak_rss_bytes": 10, "k": "a"},
+            {"total_s": 1.0, "peak_rss_bytes": 30, "k": "b"},
+            {"total_s": 2.0, "peak_rss_bytes": 20, "k": "c"}]
+    assert _median(runs) == {"total_s": 2.0, "peak_rss_bytes": 30, "k": "c"}
+    assert _median(runs[:2]) == {"total_s": 1.0, "peak_rss_bytes": 30, "k": "b"}
+    assert _median(runs[:1]) == runs[0]
+
+
 def test_smoke_run_at_1k_writes_every_documented_key(tmp_path: Path) -> None:
     out = tmp_path / "results"
     entries = run_suite([1000], out, workdir=tmp_path / "work", baseline_timeout=300,
@@ -63,6 +74,13 @@ def test_smoke_run_at_1k_writes_every_documented_key(tmp_path: Path) -> None:
 
     # bench_analytics contributes the analytics and the report as two steps
     assert by_step["analyze"]["seconds"] > 0
+    assert by_step["analyze"]["note"].startswith("median of 3 runs, ")
+    [analytics_file] = (tmp_path / "work").rglob("bench_analytics.json")
+    analytics = json.loads(analytics_file.read_text(encoding="utf-8"))
+    cold = analytics["rounds"]["cold_total_s"]
+    assert len(cold) == len(analytics["rounds"]["warm_total_s"]) == 3
+    assert analytics["scgraph"]["total_s"] == sorted(cold)[1]
+    assert abs(by_step["analyze"]["seconds"] - analytics["scgraph"]["analytics_s"]) < 1e-3
     assert by_step["report"]["seconds"] > 0
     assert by_step["analyze_subset"]["baseline_seconds"] > 0
     # memory of scgraph's own process, not of the module with its baseline process
