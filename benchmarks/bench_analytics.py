@@ -26,13 +26,13 @@ Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
 4. the ratio baseline / scgraph over the same subset.
 
 Target (issue 3): analytics + report at 100k in ≤ 5 s and ≤ 1.5 GiB. Measured
-(benchmarks/README.md, "Analytics and report"): cold 10.3 s and 1,130 MiB (with the
-solution types' worker) at 100k on the 2-core machine in the latest run (9.7-9.9 s in
-paired runs; 17.7-25 s the day before, on a slower machine), about 2 s at 10k, so the
+(benchmarks/README.md, "Analytics and report"): cold 9.5 s (the median of three) and at
+most 1,123 MiB (with the solution types' worker) at 100k on the 2-core machine in the
+latest run (17.7-25 s the day before, on a slower machine), about 2 s at 10k, so the
 memory target is met and the time target is not: loading (Oxigraph evaluating the
 queries on disk, about 4 s on two threads), the report (about 2 s), bridges (about
 1.5 s) and the screening's table remain; the README says why. Warm (a second process,
-the cache kept): 4.2 s in the latest run (6.7-9.1 s the day before).
+the cache kept): 4.3 s in the latest run (6.7-9.1 s the day before).
 
 Above 5,000 initiatives betweenness is *sampled* (networkit's estimate, 200 sources,
 seed 0; its ``method`` column says so), so the ``bridges`` table is an estimate there; every
