@@ -64,6 +64,8 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from benchmarks.run import median_run
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "analytics.json"
 TARGET_SECONDS = 5.0
@@ -235,13 +237,6 @@ def _in_child(*args: str, timeout: float | None = None) -> dict[str, Any]:
     return result
 
 
-def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run whose total is the median (of an even number, the lower middle), with
-    the highest peak RSS of all the runs."""
-    middle = sorted(runs, key=lambda r: float(r["total_s"]))[(len(runs) - 1) // 2]
-    return {**middle, "peak_rss_bytes": max(int(r["peak_rss_bytes"]) for r in runs)}
-
-
 def run(n: int, workdir: Path, *, baseline: bool = True,
         baseline_timeout: float = BASELINE_TIMEOUT, rounds: int = ROUNDS) -> dict[str, Any]:
     """Generate ``n`` initiatives under ``workdir``, ingest, and time scgraph vs baseline.
@@ -291,7 +286,8 @@ def run(n: int, workdir: Path, *, baseline: bool = True,
                                    str(workdir / "report"), cache))
         finally:
             shutil.rmtree(cache, ignore_errors=True)
-    ours, warm = _median(colds), _median(warms)
+    ours, warm = (median_run(runs, time_key="total_s", peak_key="peak_rss_bytes")
+                  for runs in (colds, warms))
     result["rounds"] = {"cold_total_s": [r["total_s"] for r in colds],
                         "warm_total_s": [r["total_s"] for r in warms]}
     result["scgraph"] = ours

@@ -303,10 +303,12 @@ def run_suite(sizes: list[int], out: Path, *, workdir: Path | None = None,
 INGEST_REPEATS = 3
 
 
-def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run with the median time, with the highest peak RSS of all runs."""
-    ranked = sorted(runs, key=lambda r: float(r["seconds"]))
-    return ranked[len(ranked) // 2] | {"peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+def median_run(runs: list[dict[str, Any]], *, time_key: str = "seconds",
+               peak_key: str = "peak_rss_mb") -> dict[str, Any]:
+    """The run with the median time (of an even number, the lower middle), with the
+    highest peak RSS of all runs."""
+    ranked = sorted(runs, key=lambda r: float(r[time_key]))
+    return ranked[(len(ranked) - 1) // 2] | {peak_key: max(r[peak_key] for r in runs)}
 
 
 def _ingest_entry(n: int, work: Path, baseline_timeout: float | None,
@@ -327,10 +329,10 @@ def _ingest_entry(n: int, work: Path, baseline_timeout: float | None,
             log(f"n={n}: baseline ingest (rdflib + pySHACL){round_}")
             runs.setdefault("baseline", []).append(
                 _spawn("baseline_ingest", n, work, baseline_timeout))
-    ingest, floor, floor_graph = (_median_run(runs[k]) for k in ("ingest", "floor", "graph"))
+    ingest, floor, floor_graph = (median_run(runs[k]) for k in ("ingest", "floor", "graph"))
     baselines = runs.get("baseline")
     baseline = None if not baselines else next(
-        (b for b in baselines if b.get("timed_out")), None) or _median_run(baselines)
+        (b for b in baselines if b.get("timed_out")), None) or median_run(baselines)
     median = f"; median of {repeats} runs each" if repeats > 1 else ""
     return _entry(
         "ingest", n, ingest, baseline, floor,

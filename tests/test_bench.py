@@ -14,23 +14,24 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.run import OPTIONAL_STEPS, STEP_KEYS, _median_run, run_suite  # noqa: E402
+from benchmarks.run import OPTIONAL_STEPS, STEP_KEYS, median_run, run_suite  # noqa: E402
 
 
 def test_the_median_run_carries_the_highest_peak() -> None:
     runs = [{"seconds": 3.0, "peak_rss_mb": 10.0, "k": "a"},
             {"seconds": 1.0, "peak_rss_mb": 30.0, "k": "b"},
             {"seconds": 2.0, "peak_rss_mb": 20.0, "k": "c"}]
-    assert _median_run(runs) == {"seconds": 2.0, "peak_rss_mb": 30.0, "k": "c"}
-    assert _median_run(runs[:1]) == runs[0]
+    assert median_run(runs) == {"seconds": 2.0, "peak_rss_mb": 30.0, "k": "c"}
+    assert median_run(runs[:1]) == runs[0]
 
 
 def test_the_analytics_median_run_carries_the_highest_peak() -> None:
-    from benchmarks.bench_analytics import _median
+    def _median(runs: list[dict[str, object]]) -> dict[str, object]:
+        return median_run(runs, time_key="total_s", peak_key="peak_rss_bytes")
 
-    runs = [{"total_s": 3.0, "peak_rss_bytes": 10, "k": "a"},
-            {"total_s": 1.0, "peak_rss_bytes": 30, "k": "b"},
-            {"total_s": 2.0, "peak_rss_bytes": 20, "k": "c"}]
+    runs: list[dict[str, object]] = [{"total_s": 3.0, "peak_rss_bytes": 10, "k": "a"},
+                                     {"total_s": 1.0, "peak_rss_bytes": 30, "k": "b"},
+                                     {"total_s": 2.0, "peak_rss_bytes": 20, "k": "c"}]
     assert _median(runs) == {"total_s": 2.0, "peak_rss_bytes": 30, "k": "c"}
     assert _median(runs[:2]) == {"total_s": 1.0, "peak_rss_bytes": 30, "k": "b"}
     assert _median(runs[:1]) == runs[0]
