@@ -24,7 +24,7 @@ import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TypeGuard, cast
 
 import pandas as pd
 
@@ -143,6 +143,12 @@ class TypesWorker:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def _shareable(store: GraphStore) -> TypeGuard[EmbeddedStore]:
+    """Whether a worker process can open ``store`` as well: on disk, and open read-only
+    here (open for writing, it holds the lock a read-only opening waits for)."""
+    return isinstance(store, EmbeddedStore) and store.read_only and store.path is not None
+
+
 def _at_least(store: GraphStore, n: int) -> bool:
     """Whether ``store`` holds at least ``n`` resources typed ``sc:Initiative``."""
     return n <= 0 or store.ask(f"ASK {{ {{ SELECT ?i WHERE {{ ?i a <{SC}Initiative> }} "
@@ -169,7 +175,7 @@ def start_solution_types(store: GraphStore, *,
     The worker opens the store read-only while ``store`` holds it open: a writer waits
     for both to close, so the worker reads the state the caller loads.
     """
-    if (not isinstance(store, EmbeddedStore) or not store.read_only or store.path is None
+    if (not _shareable(store)
             or kept_frames(store, _TYPES_CODE, 1, kind=_TYPES_KIND) is not None
             or not _at_least(store, min_initiatives)):
         return None
@@ -211,8 +217,7 @@ def prefetch_solution_types(store: GraphStore, data: GraphData, *,
     """
     key = _types_key(store)
     kept = None
-    if (isinstance(store, EmbeddedStore) and store.read_only and store.path is not None
-            and not data.knows(key)):
+    if _shareable(store) and not data.knows(key):
         kept = kept_frames(store, _TYPES_CODE, 1, kind=_TYPES_KIND)
         if kept is None:
             if worker is None and len(data.initiatives) >= min_initiatives:
