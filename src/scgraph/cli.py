@@ -13,8 +13,12 @@ Exit codes (mapped in :func:`main`, nowhere else):
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -31,7 +35,7 @@ from scgraph.queries import list_queries, load_query, run_query
 from scgraph.results import serialize_table
 from scgraph.serve import is_loopback as is_loopback_host
 from scgraph.stats import store_stats
-from scgraph.store import EXPORT_FORMATS, connect, open_store, store_path
+from scgraph.store import EXPORT_FORMATS, connect, open_store, store_path, write_export
 
 if TYPE_CHECKING:
     from scgraph.ingest import IngestReport
@@ -208,17 +212,32 @@ def export_cmd(
     endpoint: EndpointOpt = None,
 ) -> None:
     """Write the store's content as RDF."""
-    with connect(store, endpoint=endpoint, read_only=True) as st:
-        data = st.export(fmt.value, graph=graph)
     if output is None:
-        sys.stdout.buffer.write(data)
+        with tempfile.TemporaryFile() as tmp:
+            with connect(store, endpoint=endpoint, read_only=True) as st:
+                write_export(st, tmp, fmt.value, graph=graph)
+            tmp.seek(0)
+            shutil.copyfileobj(tmp, sys.stdout.buffer, 1 << 20)
         sys.stdout.buffer.flush()
-    else:
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise ScgraphError(f"{output}: cannot write: {exc.strerror or exc}") from exc
-        err.print(f"wrote {output} ({len(data)} bytes)", markup=False)
+        return
+    # written next to the output and renamed: a failed export leaves no half of a file
+    try:
+        fd, name = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.",
+                                    suffix=".tmp")
+    except OSError as exc:
+        raise ScgraphError(f"{output}: cannot write: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "w+b") as tmp:
+            with connect(store, endpoint=endpoint, read_only=True) as st:
+                write_export(st, tmp, fmt.value, graph=graph)
+            size = tmp.tell()
+        os.replace(name, output)
+    except OSError as exc:
+        raise ScgraphError(f"{output}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+    err.print(f"wrote {output} ({size} bytes)", markup=False)
 
 
 # --- reasoning ---

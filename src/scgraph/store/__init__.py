@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from scgraph.errors import UsageError
-from scgraph.store.base import EXPORT_FORMATS, GraphStore, Table, Term, term_value
+from scgraph.store.base import EXPORT_FORMATS, GraphStore, Table, Term, term_value, write_export
 from scgraph.store.embedded import EmbeddedStore
 from scgraph.store.remote import RemoteStore
 from scgraph.store.reopening import ReopeningStore
@@ -28,6 +28,7 @@ __all__ = [
     "open_store",
     "store_path",
     "term_value",
+    "write_export",
 ]
 
 

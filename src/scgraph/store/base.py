@@ -7,14 +7,15 @@ import io
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["EXPORT_FORMATS", "GraphStore", "Table", "Term", "select_frame", "term_value"]
+__all__ = ["EXPORT_FORMATS", "GraphStore", "Table", "Term", "select_frame", "term_value",
+           "write_export"]
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
@@ -183,3 +184,27 @@ def select_frame(store: GraphStore, sparql: str) -> pd.DataFrame:
         if frame is not None:
             return frame
     return store.select(sparql).to_dataframe()
+
+
+def write_export(store: GraphStore, out: IO[bytes], fmt: str, *, graph: str | None = None
+                 ) -> None:
+    """Write ``store.export(fmt, graph=graph)`` into ``out``, a seekable binary file.
+
+    A store with an ``export_to`` method (:class:`~scgraph.store.EmbeddedStore`) writes
+    it as it reads: a large store's N-Quads never need to fit in memory.
+
+    >>> import tempfile
+    >>> from scgraph.store import EmbeddedStore
+    >>> store = EmbeddedStore()
+    >>> store.replace_graphs({"urn:g": b"<urn:a> <urn:p> <urn:b> .\\n"})
+    >>> with tempfile.TemporaryFile() as f:
+    ...     write_export(store, f, "nq")
+    ...     _ = f.seek(0)
+    ...     f.read() == store.export("nq")
+    True
+    """
+    to: Callable[..., None] | None = getattr(store, "export_to", None)
+    if to is not None:
+        to(out, fmt, graph=graph)
+    else:
+        out.write(store.export(fmt, graph=graph))

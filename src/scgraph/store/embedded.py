@@ -376,6 +376,40 @@ class EmbeddedStore:
 
         return self._read(dump)
 
+    def export_to(self, out: IO[bytes], fmt: str, *, graph: str | None = None) -> None:
+        """Write :meth:`export` into ``out``, a seekable binary file, from its position on.
+
+        The formats that keep the named graphs, and any format of one named graph, are
+        written by Oxigraph as they are read, without the whole export in memory. ``ttl``
+        and ``nt`` of the whole store merge the graphs (and sort the triples) in memory
+        like :meth:`export`.
+        """
+        if fmt not in EXPORT_FORMATS:
+            raise UsageError(f"unknown export format {fmt!r}; expected one of "
+                             + ", ".join(EXPORT_FORMATS))
+        rdf_format, datasets = EXPORT_FORMATS[fmt]
+        if graph is None and not datasets:
+            out.write(self.export(fmt))
+            return
+        if graph is not None and graph not in self.graphs():
+            raise UsageError(f"no graph {graph!r} in the store; "
+                             "`scgraph stats` lists the datasets")
+        prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        start = out.tell()
+
+        def dump(store: ox.Store) -> None:
+            out.seek(start)  # a read run again (files moved) writes from the start again
+            out.truncate()
+            if graph is None:
+                store.dump(out, rdf_format, prefixes=prefixes)
+            elif not datasets:
+                store.dump(out, rdf_format, from_graph=ox.NamedNode(graph), prefixes=prefixes)
+            else:
+                ox.serialize(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)),
+                             out, rdf_format, prefixes=prefixes)
+
+        self._read(dump)
+
     def snapshot(self) -> EmbeddedStore:
         """A read-only copy in memory of the store as it is now.
 

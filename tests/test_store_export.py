@@ -1,0 +1,97 @@
+"""Exports written as they are read: the same bytes as ``export``, and no half a file."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+
+from scgraph.errors import UsageError
+from scgraph.ingest import ingest
+from scgraph.namespaces import ONTOLOGY_GRAPH, dataset_graph_iri
+from scgraph.store import EXPORT_FORMATS, EmbeddedStore, write_export
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("export") / "store"
+    with EmbeddedStore(path) as st:
+        ingest([Path(__file__).parent / "fixtures" / "small"], st)
+    return path
+
+
+def _written(store: Any, fmt: str, graph: str | None) -> bytes:
+    with tempfile.TemporaryFile() as f:
+        f.write(b"kept before")
+        write_export(store, f, fmt, graph=graph)
+        f.seek(0)
+        data = f.read()
+    assert data.startswith(b"kept before")
+    return data.removeprefix(b"kept before")
+
+
+@pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
+@pytest.mark.parametrize("graph", [None, ONTOLOGY_GRAPH, dataset_graph_iri("small")])
+def test_written_export_is_the_export(small_store: Path, fmt: str, graph: str | None) -> None:
+    with EmbeddedStore(small_store, read_only=True) as st:
+        expected = st.export(fmt, graph=graph)
+        assert len(expected) > 1000
+        assert _written(st, fmt, graph) == expected
+
+        class OnlyExport:  # a store without export_to (a remote one, say)
+            def export(self, fmt: str, *, graph: str | None = None) -> bytes:
+                return st.export(fmt, graph=graph)
+
+        assert _written(OnlyExport(), fmt, graph) == expected
+
+
+def test_a_read_run_again_writes_from_the_start_again(small_store: Path) -> None:
+    """A read-only store reopens when a writer's compaction moved its files, and runs the
+    read again: what the first attempt wrote is overwritten, not followed."""
+
+    class Moving:
+        def __init__(self, real: ox.Store) -> None:
+            self.real = real
+
+        def dump(self, out: io.BufferedRandom, *args: Any, **kwargs: Any) -> None:
+            out.write(b"<half a line")
+            raise OSError("IO error: No such file or directory (files moved)")
+
+    with EmbeddedStore(small_store, read_only=True) as st:
+        expected = st.export("nq")
+        st._store = Moving(st._store)  # type: ignore[assignment]
+        assert _written(st, "nq", None) == expected
+
+
+def test_unknown_graph_and_format_are_usage_errors(small_store: Path) -> None:
+    with EmbeddedStore(small_store, read_only=True) as st, tempfile.TemporaryFile() as f:
+        with pytest.raises(UsageError, match="no graph"):
+            st.export_to(f, "nq", graph="urn:nowhere")
+        with pytest.raises(UsageError, match="unknown export format"):
+            st.export_to(f, "rdfxml")
+        assert f.tell() == 0
+
+
+def test_cli_export_leaves_no_half_file(cli, small_store: Path,  # type: ignore[no-untyped-def]
+                                        tmp_path: Path) -> None:
+    out = tmp_path / "x.nq"
+    out.write_bytes(b"an older export")
+    failed = cli("export", "--store", small_store, "--graph", "urn:nowhere", "--out", out)
+    assert failed.code == 2  # a usage error (README: exit codes)
+    assert "no graph" in failed.err
+    assert out.read_bytes() == b"an older export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.nq"]  # no temporary file left
+    done = cli("export", "--store", small_store, "--out", out)
+    assert done.code == 0, done.err
+    with EmbeddedStore(small_store, read_only=True) as st:
+        assert out.read_bytes() == st.export("nq")
+    assert f"wrote {out} ({out.stat().st_size} bytes)" in done.err.replace("\n", "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.nq"]
+    to_stdout = cli("export", "--store", small_store, "--format", "nt")
+    assert to_stdout.code == 0
+    with EmbeddedStore(small_store, read_only=True) as st:
+        assert to_stdout.out == st.export("nt").decode()
