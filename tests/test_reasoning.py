@@ -26,7 +26,7 @@ from scgraph.reasoning import (
     materialize,
     working_store,
 )
-from scgraph.store import EmbeddedStore
+from scgraph.store import EmbeddedStore, ReopeningStore
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -151,6 +151,36 @@ def test_inferred_graph_is_described_replaced_and_dropped(small_store: EmbeddedS
     assert drop_inferred(small_store)
     assert INFERRED_GRAPH not in small_store.graphs()
     assert not drop_inferred(small_store)
+
+
+def test_working_store_copies_every_graph_but_the_inferred_one(tmp_path: Path) -> None:
+    """The on-disk store's copy (its graphs' N-Triples, loaded at once) holds what the
+    CONSTRUCT copy that other stores get holds."""
+    path = tmp_path / "store"
+    with EmbeddedStore(path) as st:
+        ingest([FIXTURES / "small"], st)
+        materialize(st)
+    copies = []
+    with EmbeddedStore(path, read_only=True) as st:
+        for store in (st, ReopeningStore(path)):  # the second is no EmbeddedStore
+            work = working_store(store)
+            assert not list(work.named_graphs())
+            quads = ox.Dataset(work)
+            quads.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)  # blank node labels
+            copies.append(set(quads))
+        assert len(copies[0]) == len(st) - len(list(st._store.quads_for_pattern(
+            None, None, None, ox.NamedNode(INFERRED_GRAPH)))) > 1000
+    assert copies[0] == copies[1]
+
+
+def test_report_counts_what_the_inferred_graph_holds(small_store: EmbeddedStore) -> None:
+    report = materialize(small_store)
+    in_graph = f"GRAPH <{INFERRED_GRAPH}> {{ ?s a ?c }} FILTER(?s != <{INFERRED_GRAPH}>)"
+    types = small_store.select(f"SELECT ?s ?c WHERE {{ {in_graph} }}").values()
+    assert report.types == len(types) - 1 > 0  # the run is a prov:Activity
+    for cls, members in report.defined.items():
+        assert members == sum(1 for _, c in types if c == cls)
+    assert report.defined[SC + "CrossFieldInitiative"] > 0
 
 
 def test_owlrl_closure_is_an_option(small_store: EmbeddedStore) -> None:

@@ -15,6 +15,7 @@ instead: more entailments (e.g. ``owl:sameAs`` reflexivity), much slower.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ import pyoxigraph as ox
 
 from scgraph import __version__
 from scgraph.errors import UsageError
+from scgraph.memory import release_memory
 from scgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, SC, sparql_prefixes
 from scgraph.store.base import GraphStore
+from scgraph.store.embedded import EmbeddedStore
 
 __all__ = [
     "DEFINED_CLASSES",
@@ -103,16 +106,27 @@ def _defined_class_rules() -> list[str]:
 
 def working_store(store: GraphStore) -> ox.Store:
     """An in-memory copy of ``store`` without the inferred graph, all in the default graph."""
+    work = ox.Store()
+    if isinstance(store, EmbeddedStore):
+        # each graph's N-Triples through one file, loaded at once: no Python object per
+        # triple, and blank nodes keep the labels the store gives them
+        with tempfile.TemporaryFile() as data:
+            for g in store.graphs():
+                if g != INFERRED_GRAPH:
+                    store.export_to(data, "nt", graph=g)
+            data.seek(0)
+            work.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+        return work
     triples = store.construct(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
         f"FILTER(?g != <{INFERRED_GRAPH}>) }}")
-    work = ox.Store()
     work.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     return work
 
 
-def _count(work: ox.Store) -> int:
-    result = work.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_G} {{ ?s ?p ?o }} }}")
+def _count(work: ox.Store, pattern: str = "?s ?p ?o") -> int:
+    """Triples of ``work``'s inferred graph that match ``pattern``."""
+    result = work.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_G} {{ {pattern} }} }}")
     assert isinstance(result, ox.QuerySolutions)
     n = next(iter(result))["n"]
     assert isinstance(n, ox.Literal)
@@ -177,13 +191,8 @@ def _description(method: str, seconds: float) -> list[ox.Triple]:
     ]
 
 
-def _sparql_closure(work: ox.Store) -> list[ox.Triple]:
-    apply_rules(work)
-    return [q.triple for q in work.quads_for_pattern(None, None, None,
-                                                     ox.NamedNode(INFERRED_GRAPH))]
-
-
-def _owlrl_closure(work: ox.Store) -> list[ox.Triple]:
+def _owlrl_closure(work: ox.Store) -> None:
+    """Put the OWL 2 RL closure of ``work``'s default graph into its inferred graph."""
     import owlrl
     from rdflib import BNode, Graph
     from rdflib import Literal as RLiteral
@@ -201,7 +210,7 @@ def _owlrl_closure(work: ox.Store) -> list[ox.Triple]:
         if isinstance(s, BNode) and (s, None, None) not in graph:
             new.remove((s, p, o))
     text = new.serialize(format="nt", encoding="utf-8")
-    return list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+    work.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH))
 
 
 def materialize(store: GraphStore, *, method: Literal["sparql", "owlrl"] = "sparql",
@@ -227,17 +236,25 @@ def materialize(store: GraphStore, *, method: Literal["sparql", "owlrl"] = "spar
     say("copying the store")
     work = working_store(store)
     say(f"inferring ({method})")
-    triples = _sparql_closure(work) if method == "sparql" else _owlrl_closure(work)
+    if method == "sparql":
+        apply_rules(work)
+    else:
+        _owlrl_closure(work)
     seconds = time.perf_counter() - start
-    types = sum(1 for t in triples if t.predicate == _RDF_TYPE)
-    defined = {cls: sum(1 for t in triples if t.predicate == _RDF_TYPE
-                        and isinstance(t.object, ox.NamedNode) and t.object.value == cls)
-               for cls in DEFINED_CLASSES}
+    triples = _count(work)
+    types = _count(work, "?s a ?o")
+    defined = {cls: _count(work, f"?s a <{cls}>") for cls in DEFINED_CLASSES}
     say("writing the inferred graph")
-    data = ox.serialize([*triples, *_description(method, seconds)],
-                        format=ox.RdfFormat.N_TRIPLES) or b""
-    store.replace_graphs({INFERRED_GRAPH: data})
-    return MaterializeReport(method=method, triples=len(triples), types=types,
+    graph = ox.NamedNode(INFERRED_GRAPH)
+    work.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                for t in _description(method, seconds))
+    with tempfile.TemporaryFile() as inferred:
+        work.dump(inferred, ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        del work  # the copy of the store, before the write needs memory of its own
+        release_memory()
+        inferred.seek(0)
+        store.replace_graphs({INFERRED_GRAPH: inferred.read()})
+    return MaterializeReport(method=method, triples=triples, types=types,
                              defined=defined, seconds=time.perf_counter() - start)
 
 
