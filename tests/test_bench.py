@@ -16,6 +16,9 @@ if str(REPO) not in sys.path:
 
 from benchmarks.run import OPTIONAL_STEPS, STEP_KEYS, median_run, run_suite  # noqa: E402
 
+from scgraph.namespaces import INFERRED_GRAPH  # noqa: E402
+from scgraph.store import EmbeddedStore  # noqa: E402
+
 
 def test_the_median_run_carries_the_highest_peak() -> None:
     runs = [{"seconds": 3.0, "peak_rss_mb": 10.0, "k": "a"},
@@ -91,6 +94,12 @@ def test_smoke_run_at_1k_writes_every_documented_key(tmp_path: Path) -> None:
     assert {e["step"] for e in saved} == {
         "ingest", "stats", "analyze", "report", "analyze_subset", "view", "view_page",
         "reason_materialize", "reason_check", "bench_queries"}
+    # reasoning ran on a copy of the store, which it removed: the store has no inferences
+    assert "into a copy of the store on disk" in by_step["reason_materialize"]["note"]
+    assert not list((tmp_path / "work").rglob("reasoning-store"))
+    [store] = (tmp_path / "work").rglob("store")
+    with EmbeddedStore(store, read_only=True) as st:
+        assert INFERRED_GRAPH not in st.graphs()
 
     table = (out / "summary.md").read_text(encoding="utf-8").splitlines()
     assert len(table) == 2 + len(saved)
