@@ -118,6 +118,20 @@ def test_a_worker_not_needed_after_loading_is_stopped(
         assert not early.folder.exists()
 
 
+def test_a_worker_left_without_its_caller_removes_its_folder(
+        cache: Path, mpsc_store_path: Path) -> None:
+    """A report killed while it loads closes the worker's input: the worker removes its
+    folder and ends, instead of leaving it in TMPDIR."""
+    with EmbeddedStore(mpsc_store_path, read_only=True) as st:
+        worker = start(st, min_initiatives=1)
+        assert worker is not None
+        assert worker.folder.is_dir()
+        assert worker.process.stdin is not None
+        worker.process.stdin.close()  # what the end of a killed caller does to the pipe
+        assert worker.process.wait(timeout=60) == 0
+    assert not worker.folder.exists()
+
+
 def test_a_failed_worker_leaves_the_work_to_this_process(
         cache: Path, mpsc_store_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:

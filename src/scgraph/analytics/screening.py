@@ -42,6 +42,8 @@ from scgraph.screening.patterns import (
     stored_patterns,
 )
 from scgraph.screening.screen import solution_types as stored_solution_types
+from scgraph.screening.worker import RESULT as WORKER_RESULT
+from scgraph.screening.worker import STDERR as WORKER_STDERR
 from scgraph.store import base as store_base
 from scgraph.store.base import GraphStore
 from scgraph.store.embedded import EmbeddedStore
@@ -184,7 +186,7 @@ def start_solution_types(store: GraphStore, *,
     except OSError:
         return None
     try:
-        with (folder / "stderr").open("wb") as err:
+        with (folder / WORKER_STDERR).open("wb") as err:
             process = subprocess.Popen([sys.executable, "-m", "scgraph.screening.worker"],
                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                        stderr=err, env=_worker_env())
@@ -194,7 +196,7 @@ def start_solution_types(store: GraphStore, *,
     assert process.stdin is not None
     # a worker that stopped at once says why when its result is asked for
     with contextlib.suppress(OSError):
-        process.stdin.write(pickle.dumps((str(store.path), str(folder / "result.pickle")),
+        process.stdin.write(pickle.dumps((str(store.path), str(folder / WORKER_RESULT)),
                                          protocol=pickle.HIGHEST_PROTOCOL))
         process.stdin.flush()
     return TypesWorker(process, folder)
@@ -245,10 +247,10 @@ def _hand_over(store: GraphStore, data: GraphData, worker: TypesWorker, key: str
                 process.stdin.close()
             code = process.wait()
             if code != 0:
-                err = (worker.folder / "stderr").read_bytes().decode(errors="replace")
+                err = (worker.folder / WORKER_STDERR).read_bytes().decode(errors="replace")
                 raise ScgraphError(f"the solution-types worker stopped with {code}: "
                                    + err[-500:])
-            with (worker.folder / "result.pickle").open("rb") as f:
+            with (worker.folder / WORKER_RESULT).open("rb") as f:
                 frame, worker.peak_rss_bytes = pickle.load(f)  # the worker started above
             return cast(pd.DataFrame, frame)
         finally:

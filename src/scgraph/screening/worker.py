@@ -8,6 +8,10 @@ loads the store. The second, the frame of the initiatives' ``id`` and ``name``, 
 once they are loaded: the worker then runs :func:`~scgraph.screening.solution_types`
 for them and writes a pickle of (that frame, its peak RSS in bytes or None) to the
 result file. Only scgraph starts it, and only scgraph reads what it writes.
+
+The result file is :data:`RESULT` in a folder of its own, which also holds the worker's
+:data:`STDERR`. A worker whose input ends before the second pickle (the process that
+started it ended without asking) removes both and the folder, and exits.
 """
 
 from __future__ import annotations
@@ -16,14 +20,27 @@ import contextlib
 import os
 import pickle
 import sys
+from pathlib import Path
 
 from scgraph.memory import peak_rss_bytes
 
-__all__ = ["NICENESS", "main"]
+__all__ = ["NICENESS", "RESULT", "STDERR", "main"]
 
 #: How much the worker lowers its priority: its queries give way to the loading of the
 #: process that started it, and use the cores that loading leaves idle.
 NICENESS = 10
+#: Names of the files in the worker's folder: its result, and its standard error.
+RESULT = "result.pickle"
+STDERR = "stderr"
+
+
+def _remove_folder(result: Path) -> None:
+    """Remove the worker's files and, if nothing else is in it, its folder."""
+    for name in (RESULT, STDERR):
+        with contextlib.suppress(OSError):
+            (result.parent / name).unlink()
+    with contextlib.suppress(OSError):
+        result.parent.rmdir()
 
 
 def main() -> int:
@@ -38,7 +55,11 @@ def main() -> int:
 
     with EmbeddedStore(path, read_only=True) as store:
         tables = text_tables(store)
-        initiatives = pickle.load(requests)
+        try:
+            initiatives = pickle.load(requests)
+        except EOFError:  # no one is left to read the result, or to remove the folder
+            _remove_folder(Path(result))
+            return 0
         frame = solution_types(store, initiatives=initiatives, tables=tables)
     with open(result, "wb") as out:
         pickle.dump((frame, peak_rss_bytes()), out, protocol=pickle.HIGHEST_PROTOCOL)
