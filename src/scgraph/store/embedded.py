@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import itertools
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -86,6 +88,28 @@ def _pieces(data: bytes, count: int, min_bytes: int) -> list[bytes]:
             cuts.append(end)
     cuts.append(len(data))
     return [data[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def _merged(store: ox.Store, out: IO[bytes], rdf_format: ox.RdfFormat,
+            prefixes: dict[str, str] | None) -> None:
+    """The triples of all graphs, each once and sorted, as N-Triples or Turtle.
+
+    Sorted as their N-Triples lines, which is the order of their text (``str``): a line
+    is that text and `` .``. The lines, not a Python term of each triple, are held.
+    """
+    with tempfile.TemporaryFile() as each:
+        for g in [ox.DefaultGraph(), *store.named_graphs()]:
+            store.dump(each, ox.RdfFormat.N_TRIPLES, from_graph=g)
+        each.seek(0)
+        lines = sorted(set(each))
+    if rdf_format == ox.RdfFormat.N_TRIPLES:
+        out.writelines(lines)
+        return
+    with tempfile.TemporaryFile() as nt:
+        nt.writelines(lines)
+        del lines
+        nt.seek(0)
+        ox.serialize(ox.parse(nt, ox.RdfFormat.N_TRIPLES), out, rdf_format, prefixes=prefixes)
 
 
 def _files_moved(exc: Exception) -> bool:
@@ -352,56 +376,34 @@ class EmbeddedStore:
 
     def export(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialise the store, or one named graph, as ``fmt`` (see EXPORT_FORMATS)."""
-        if fmt not in EXPORT_FORMATS:
-            raise UsageError(f"unknown export format {fmt!r}; expected one of "
-                             + ", ".join(EXPORT_FORMATS))
-        rdf_format, datasets = EXPORT_FORMATS[fmt]
-        prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-        if graph is not None and graph not in self.graphs():
-            raise UsageError(f"no graph {graph!r} in the store; "
-                             "`scgraph stats` lists the datasets")
-
-        def dump(store: ox.Store) -> bytes:
-            if graph is not None:
-                if not datasets:
-                    return store.dump(format=rdf_format, from_graph=ox.NamedNode(graph),
-                                      prefixes=prefixes) or b""
-                quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-                return ox.serialize(quads, format=rdf_format, prefixes=prefixes) or b""
-            if datasets:
-                return store.dump(format=rdf_format, prefixes=prefixes) or b""
-            triples = {q.triple for q in store}
-            return ox.serialize(sorted(triples, key=str), format=rdf_format,
-                                prefixes=prefixes) or b""
-
-        return self._read(dump)
+        out = io.BytesIO()
+        self.export_to(out, fmt, graph=graph)
+        return out.getvalue()
 
     def export_to(self, out: IO[bytes], fmt: str, *, graph: str | None = None) -> None:
         """Write :meth:`export` into ``out``, a seekable binary file, from its position on.
 
-        The formats that keep the named graphs, and any format of one named graph, are
-        written by Oxigraph as they are read, without the whole export in memory. ``ttl``
-        and ``nt`` of the whole store merge the graphs (and sort the triples) in memory
-        like :meth:`export`.
+        Oxigraph writes the export as it reads it, without all of it in memory; ``ttl``
+        and ``nt`` of the whole store merge the graphs, so their lines are sorted (and
+        made unique) in memory first.
         """
         if fmt not in EXPORT_FORMATS:
             raise UsageError(f"unknown export format {fmt!r}; expected one of "
                              + ", ".join(EXPORT_FORMATS))
         rdf_format, datasets = EXPORT_FORMATS[fmt]
-        if graph is None and not datasets:
-            out.write(self.export(fmt))
-            return
+        prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
         if graph is not None and graph not in self.graphs():
             raise UsageError(f"no graph {graph!r} in the store; "
                              "`scgraph stats` lists the datasets")
-        prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
         start = out.tell()
 
         def dump(store: ox.Store) -> None:
             out.seek(start)  # a read run again (files moved) writes from the start again
             out.truncate()
-            if graph is None:
+            if graph is None and datasets:
                 store.dump(out, rdf_format, prefixes=prefixes)
+            elif graph is None:
+                _merged(store, out, rdf_format, prefixes)
             elif not datasets:
                 store.dump(out, rdf_format, from_graph=ox.NamedNode(graph), prefixes=prefixes)
             else:
