@@ -258,9 +258,21 @@ def test_click_highlights_neighbours_and_shows_sources(browser, mpsc, mpsc_views
         assert hrefs == srcs
         assert {links.nth(i).get_attribute("rel") for i in range(links.count())} == {
             "noopener noreferrer"}
-        box_graph = page.locator("#graph").bounding_box()
+        box_graph = page.locator("#graph canvas").bounding_box()
         assert box_graph is not None
-        page.mouse.click(box_graph["x"] + 5, box_graph["y"] + 5)  # empty space
+        # a corner of the canvas with no node or edge under it, clicked after the time in
+        # which vis-network would take a second click for a double click
+        empty = opened.js("""(() => {
+            const c = document.querySelector('#graph canvas').getBoundingClientRect();
+            for (const [x, y] of [[5, 5], [c.width - 5, 5], [5, c.height - 5],
+                                  [c.width - 5, c.height - 5]]) {
+              if (scgraph.network.getNodeAt({x, y}) === undefined
+                  && scgraph.network.getEdgeAt({x, y}) === undefined) return {x, y};
+            }
+            return null; })()""")
+        assert empty is not None
+        page.wait_for_timeout(600)
+        page.mouse.click(box_graph["x"] + empty["x"], box_graph["y"] + empty["y"])
         assert opened.dimmed_after_events() == 0
         _check_clean(opened)
     finally:
