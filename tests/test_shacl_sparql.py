@@ -128,6 +128,41 @@ def test_counts_match_pyshacl_for_every_bound() -> None:
     assert found == by_hand
 
 
+def test_run_checks_finds_local_targets_in_the_own_graph_only() -> None:
+    """With ``own``, a node is a class or subject-of target only by a triple of that graph;
+    what the checks read beyond their targets (a value's type) comes from every graph."""
+    import pyoxigraph as ox
+
+    from scgraph.ingest.shacl_sparql import run_checks
+
+    type_ = f"<{rdflib.RDF.type}>"
+    store = ox.Store()
+    own = ox.NamedNode("urn:own")
+    store.bulk_load(f"<urn:a> {type_} <urn:C> .\n<urn:a> <urn:link> <urn:v> .\n"
+                    f"<urn:s> <urn:r> <urn:x> .\n".encode(),
+                    format=ox.RdfFormat.N_TRIPLES, to_graph=own)
+    # other graphs: a second instance and subject, and the type of a's value
+    store.bulk_load(f"<urn:b> {type_} <urn:C> .\n<urn:t> <urn:r> <urn:x> .\n"
+                    f"<urn:v> {type_} <urn:D> .\n".encode(), format=ox.RdfFormat.N_TRIPLES)
+    checks = compile_shapes(rdflib.Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:minCount 1 ] ;
+            sh:property [ sh:path <urn:link> ; sh:class <urn:D> ] .
+        <urn:T> sh:targetSubjectsOf <urn:r> ; sh:property [ sh:path <urn:q> ; sh:minCount 1 ] .
+        <urn:O> sh:targetObjectsOf <urn:r> ; sh:property [ sh:path <urn:q> ; sh:minCount 1 ] .
+        """))
+
+    def foci(**own: str) -> list[tuple[str, str]]:
+        return sorted((str(r.path), str(r.focus.value)) for r in run_checks(store, checks, **own)
+                      if isinstance(r.focus, ox.NamedNode))
+
+    assert foci() == [("urn:p", "urn:a"), ("urn:p", "urn:b"), ("urn:q", "urn:s"),
+                      ("urn:q", "urn:t"), ("urn:q", "urn:x")]
+    # urn:v's type is read from the default graph: no sh:class result either way;
+    # objects-of targets are not local, so urn:x stays a target
+    assert foci(own="urn:own") == [("urn:p", "urn:a"), ("urn:q", "urn:s"), ("urn:q", "urn:x")]
+
+
 def test_run_checks_leaves_out_the_subjects_of_the_skip_graph() -> None:
     """Nodes listed in ``skip`` are not focus nodes of the checks ``skipped`` selects."""
     import pyoxigraph as ox

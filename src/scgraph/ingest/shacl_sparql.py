@@ -90,6 +90,10 @@ class Check:
     local_target: bool = True
     #: Whether the shape names target nodes (``sh:targetNode``).
     node_target: bool = False
+    #: The target pattern in ``query`` (of a local target), and the same with its class
+    #: and subject-of patterns read from the graph ``@own`` only (see :func:`run_checks`).
+    target: str | None = None
+    owned_target: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,18 +227,30 @@ class _Compiler:
         return " && ".join(parts) or "true"
 
     # -- top-level checks --------------------------------------------------------------
-    def targets(self, shape: rdflib.term.Node) -> str | None:
+    def targets(self, shape: rdflib.term.Node, *, owned: bool = False) -> str | None:
+        """The shape's target pattern; ``owned``: class and subject-of targets read from the
+        graph ``@own`` only."""
+
+        def own(pattern: str) -> str:
+            return f"GRAPH @own {{ {pattern} }}" if owned else pattern
+
+        def instance(cls: rdflib.term.Node) -> str:
+            if not owned:
+                return f"{{ {_instance('?focus', self.var(), cls)} }}"
+            t = self.var()
+            return f"{{ VALUES {t} {{ @subclasses({_term(cls)}) }} {own(f'?focus {_TYPE} {t}')} }}"
+
         alts: list[str] = []
-        alts += [f"{{ {_instance('?focus', self.var(), c)} }}"
-                 for c in self.g.objects(shape, SH.targetClass)]
+        alts += [instance(c) for c in self.g.objects(shape, SH.targetClass)]
         nodes = " ".join(_term(n) for n in self.g.objects(shape, SH.targetNode))
         if nodes:
             alts.append(f"{{ VALUES ?focus {{ {nodes} }} }}")
-        alts += [f"{{ ?focus {_term(p)} [] }}" for p in self.g.objects(shape, SH.targetSubjectsOf)]
+        alts += [f"{{ {own(f'?focus {_term(p)} []')} }}"
+                 for p in self.g.objects(shape, SH.targetSubjectsOf)]
         alts += [f"{{ [] {_term(p)} ?focus }}" for p in self.g.objects(shape, SH.targetObjectsOf)]
         if (shape, rdflib.RDF.type, rdflib.RDFS.Class) in self.g or \
                 (shape, rdflib.RDF.type, rdflib.OWL.Class) in self.g:
-            alts.append(f"{{ {_instance('?focus', self.var(), shape)} }}")
+            alts.append(instance(shape))
         if not alts:
             return None
         return "{ SELECT DISTINCT ?focus WHERE { " + " UNION ".join(alts) + " } }"
@@ -332,8 +348,12 @@ def compile_shapes(shapes: rdflib.Graph) -> list[Check]:
         if target is not None:
             local = (shape, SH.targetObjectsOf, None) not in shapes
             named = (shape, SH.targetNode, None) in shapes
-            checks.extend(dataclasses.replace(c, node_target=named)
-                          for c in compiler.shape_checks(shape, target, local))
+            owned = compiler.targets(shape, owned=True) if local else None
+            for c in compiler.shape_checks(shape, target, local):
+                mine = c.local_target and owned is not None
+                checks.append(dataclasses.replace(c, node_target=named,
+                                                  target=target if mine else None,
+                                                  owned_target=owned if mine else None))
     return checks
 
 
@@ -345,13 +365,16 @@ def compiled_checks(shapes_ttl: str) -> tuple[Check, ...]:
 
 def run_checks(store: ox.Store, checks: list[Check] | tuple[Check, ...] | str, *,
                skip: str | None = None, skipped: Callable[[Check], bool] = lambda _c: True,
-               ) -> list[ShapeResult]:
+               own: str | None = None) -> list[ShapeResult]:
     """Run compiled checks (or the shapes given as Turtle text) on ``store``.
 
     The union of the store's graphs is what is validated: put the data and the
     ontology there. ``skip`` names a graph of the store whose subjects are not
     reported as focus nodes by the checks for which ``skipped`` is true; its
-    triples should use a predicate no shape reads.
+    triples should use a predicate no shape reads. ``own`` names a graph of the store
+    that holds every triple of the nodes to validate: a class or ``sh:targetSubjectsOf``
+    target is then a target only by a triple of that graph (the other graphs hold what
+    the checks read beyond those nodes, not nodes to validate).
     """
     if isinstance(checks, str):
         checks = compiled_checks(checks)
@@ -366,7 +389,12 @@ def run_checks(store: ox.Store, checks: list[Check] | tuple[Check, ...] | str, *
             subclasses[cls] = " ".join(str(row["c"]) for row in rows) or cls
         return subclasses[cls]
 
-    queries = [_ONE_CLASS_TARGET.sub(rf"?focus {_TYPE} \2 .", _SUBCLASSES.sub(fill, check.query))
+    def owned(check: Check) -> str:
+        if own is None or check.target is None or check.owned_target is None:
+            return check.query
+        return check.query.replace(check.target, check.owned_target.replace("@own", f"<{own}>"))
+
+    queries = [_ONE_CLASS_TARGET.sub(rf"?focus {_TYPE} \2 .", _SUBCLASSES.sub(fill, owned(check)))
                for check in checks]
     if skip is not None:
         # filtered after the check's own query, so the filter sees only its results
