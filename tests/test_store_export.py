@@ -112,3 +112,13 @@ def test_cli_export_leaves_no_half_file(cli, small_store: Path,  # type: ignore[
     assert to_stdout.code == 0
     with EmbeddedStore(small_store, read_only=True) as st:
         assert to_stdout.out == st.export("nt").decode()
+
+
+def test_cli_export_without_a_temporary_folder_is_a_clear_error(
+        cli, small_store: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    result = cli("export", "--store", small_store)
+    assert result.code == 2
+    assert "TMPDIR" in result.err
+    assert result.out == ""

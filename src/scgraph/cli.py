@@ -213,12 +213,18 @@ def export_cmd(
 ) -> None:
     """Write the store's content as RDF."""
     if output is None:
-        with tempfile.TemporaryFile() as tmp:
-            with connect(store, endpoint=endpoint, read_only=True) as st:
-                write_export(st, tmp, fmt.value, graph=graph)
-            tmp.seek(0)
-            shutil.copyfileobj(tmp, sys.stdout.buffer, 1 << 20)
-        sys.stdout.buffer.flush()
+        try:
+            with tempfile.TemporaryFile() as tmp:
+                with connect(store, endpoint=endpoint, read_only=True) as st:
+                    write_export(st, tmp, fmt.value, graph=graph)
+                tmp.seek(0)
+                shutil.copyfileobj(tmp, sys.stdout.buffer, 1 << 20)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise  # the reader stopped reading: not an error (see main)
+        except OSError as exc:
+            raise ScgraphError(f"export: cannot write (the export passes through a file in "
+                               f"TMPDIR): {exc.strerror or exc}") from exc
         return
     # written next to the output and renamed: a failed export leaves no half of a file
     try:
