@@ -223,8 +223,9 @@ def export_cmd(
         except BrokenPipeError:
             raise  # the reader stopped reading: not an error (see main)
         except OSError as exc:
-            raise ScgraphError(f"export: cannot write (the export passes through a file in "
-                               f"TMPDIR): {exc.strerror or exc}") from exc
+            raise ScgraphError(f"export: cannot write to standard output, or to the file in "
+                               f"TMPDIR the export passes through: {exc.strerror or exc}"
+                               ) from exc
         return
     # written next to the output and renamed: a failed export leaves no half of a file
     try:

@@ -9,8 +9,9 @@ as *context*, those triples of every node its own triples point to.
 :func:`scgraph.ingest.validation.shacl_check` then drops a batch's result about a node
 of its context (one another batch owns, and validates), unless a triple of this batch
 is what makes the node a target (``sh:targetObjectsOf``, ``sh:node``) and the check
-reads no more of the node than the context holds; a class target is looked for among
-the batch's own triples only, so a node of the context is not one. The results are those
+reads no more of the node than the context holds. Class targets are looked for among the
+batch's own triples and the ontology only, so a node of the context is a target only where
+the ontology types it (and its results are then dropped as above). The results are those
 of validating the whole graph at once (``tests/test_batches.py``).
 
 Shapes that read further (a ``sh:class`` inside a ``sh:node`` shape, say) cannot be

@@ -101,8 +101,9 @@ def _batch_results(batch: Batch, extra: bytes, checks: tuple[Check, ...]) -> lis
     store = ox.Store()
     # a batch of several: the context only answers what checks read about the nodes the
     # batch points to, so class targets are looked for in _OWN, which leaves the context's
-    # nodes out (their results were dropped anyway; 6 s of CPU less at 100k). The whole
-    # graph in one batch has no context: it stays in the default graph, as queried fastest.
+    # nodes out unless the ontology types them (the skip filter below drops those results;
+    # 6 s of CPU less at 100k). The whole graph in one batch has no context: it stays in
+    # the default graph, as queried fastest.
     own = _OWN if batch.elsewhere is not None else None
     into = ox.NamedNode(own) if own else None
     for part, graph in ((ontology_ntriples(), into), (extra, None), (batch.context, None),
