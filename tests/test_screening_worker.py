@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -130,6 +132,50 @@ def test_a_worker_left_without_its_caller_removes_its_folder(
         worker.process.stdin.close()  # what the end of a killed caller does to the pipe
         assert worker.process.wait(timeout=60) == 0
     assert not worker.folder.exists()
+
+
+#: A caller that starts a worker, waits for a line, hands the worker the initiatives and
+#: ends without reading the result or removing the worker's folder (a killed report).
+_CALLER = """
+import os, sys, time
+from scgraph.analytics import load_graph_data
+from scgraph.analytics.screening import prefetch_solution_types, start_solution_types
+from scgraph.store import EmbeddedStore
+
+with EmbeddedStore(sys.argv[1], read_only=True) as st:
+    worker = start_solution_types(st, min_initiatives=1)
+    print(worker.process.pid, worker.folder, flush=True)
+    sys.stdin.readline()
+    prefetch_solution_types(st, load_graph_data(st), worker=worker)
+    while not worker.process.stdin.closed:  # until the initiatives are in the pipe
+        time.sleep(0.01)
+    os._exit(0)
+"""
+
+
+def test_a_worker_whose_caller_ended_after_asking_removes_its_folder(
+        cache: Path, mpsc_store_path: Path) -> None:
+    """A report killed after it handed over the initiatives: the worker, stopped until
+    then so that it cannot finish first, sees that no one is left to read its result,
+    removes its folder and ends."""
+    caller = subprocess.Popen([sys.executable, "-c", _CALLER, str(mpsc_store_path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert caller.stdin is not None
+    assert caller.stdout is not None
+    pid, folder_name = caller.stdout.readline().split(maxsplit=1)
+    folder = Path(folder_name.strip())
+    os.kill(int(pid), signal.SIGSTOP)
+    try:
+        caller.stdin.write("go\n")
+        caller.stdin.flush()
+        assert caller.wait(timeout=120) == 0
+        assert folder.is_dir()  # the caller left it
+    finally:
+        os.kill(int(pid), signal.SIGCONT)
+    deadline = time.monotonic() + 60
+    while folder.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not folder.exists()
 
 
 def test_a_failed_worker_leaves_the_work_to_this_process(

@@ -196,8 +196,8 @@ def start_solution_types(store: GraphStore, *,
     assert process.stdin is not None
     # a worker that stopped at once says why when its result is asked for
     with contextlib.suppress(OSError):
-        process.stdin.write(pickle.dumps((str(store.path), str(folder / WORKER_RESULT)),
-                                         protocol=pickle.HIGHEST_PROTOCOL))
+        process.stdin.write(pickle.dumps((str(store.path), str(folder / WORKER_RESULT),
+                                          os.getpid()), protocol=pickle.HIGHEST_PROTOCOL))
         process.stdin.flush()
     return TypesWorker(process, folder)
 
