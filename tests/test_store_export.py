@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pyoxigraph as ox
 import pytest
 
-from scgraph.errors import UsageError
+from scgraph.errors import StoreError, UsageError
 from scgraph.ingest import ingest
 from scgraph.namespaces import ONTOLOGY_GRAPH, PREFIXES, dataset_graph_iri
 from scgraph.store import EXPORT_FORMATS, EmbeddedStore, write_export
@@ -93,6 +97,26 @@ def test_a_read_run_again_writes_from_the_start_again(small_store: Path) -> None
         expected = st.export("nq")
         st._store = Moving(st._store)  # type: ignore[assignment]
         assert _written(st, "nq", None) == expected
+
+
+@pytest.mark.parametrize("fmt", ["nq", "nt"])
+def test_a_full_disk_is_not_taken_for_moved_files(small_store: Path, fmt: str) -> None:
+    """No room for the export (or for the merged formats' temporary file): a StoreError
+    at once, not the read tried again five times, a tenth of a second more apart each."""
+
+    class Full(io.BytesIO):
+        def write(self, data: Any) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    # for the merged formats, the temporary file is the one that is full
+    full = mock.patch.object(tempfile, "TemporaryFile", Full) if fmt == "nt" else None
+    out = io.BytesIO() if fmt == "nt" else Full()
+    with EmbeddedStore(small_store, read_only=True) as st, \
+            mock.patch("scgraph.store.embedded.time.sleep") as waited, \
+            full or contextlib.nullcontext(), \
+            pytest.raises(StoreError, match=r"reading failed: .*No space left"):
+        st.export_to(out, fmt)
+    waited.assert_not_called()
 
 
 def test_unknown_graph_and_format_are_usage_errors(small_store: Path) -> None:

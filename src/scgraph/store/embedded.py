@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import io
 import itertools
@@ -112,10 +113,16 @@ def _merged(store: ox.Store, out: IO[bytes], rdf_format: ox.RdfFormat,
         ox.serialize(ox.parse(nt, ox.RdfFormat.N_TRIPLES), out, rdf_format, prefixes=prefixes)
 
 
+#: Errors of writing what was read (a full disk, a closed pipe), not of the store's files.
+_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EPIPE, errno.EROFS})
+
+
 def _files_moved(exc: Exception) -> bool:
     """Whether a read failed because store files changed under it."""
+    if isinstance(exc, OSError):
+        return exc.errno not in _OUTPUT_ERRORS
     text = str(exc)
-    return isinstance(exc, OSError) or "IO error" in text or "Corruption" in text
+    return "IO error" in text or "Corruption" in text
 
 
 def _substitutions(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | None:
