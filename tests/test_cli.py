@@ -44,6 +44,20 @@ def test_missing_store_is_a_clear_error(cli, tmp_path: Path) -> None:
     assert "scgraph ingest" in result.err
 
 
+@pytest.mark.parametrize("command", [["screen"], ["reason", "--materialize"],
+                                     ["reason", "--drop"], ["reason", "--check"]])
+def test_commands_that_add_to_a_store_make_none(cli, tmp_path: Path,
+                                                command: list[str]) -> None:
+    """Only ingest makes a store: a mistyped --store is said, not filled with rules."""
+    (tmp_path / "empty").mkdir()
+    for where in (tmp_path / "nowhere", tmp_path / "empty"):
+        result = cli(*command, "--store", where)
+        assert result.code == 2
+        assert f"{where}: no store here yet" in result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+    assert list((tmp_path / "empty").iterdir()) == []
+
+
 def test_missing_dataset_path(cli, tmp_path: Path) -> None:
     result = cli("ingest", tmp_path / "nothing-here")
     assert result.code == 2

@@ -279,7 +279,7 @@ def reason_cmd(
     if owlrl and not materialize:
         raise UsageError("--owlrl only applies to --materialize")
     if drop:
-        with open_store(store) as st:
+        with open_store(store, create=False) as st:
             gone = drop_inferred(st)
         out.print("dropped the inferred graph" if gone else "no inferred graph to drop",
                   markup=False)
@@ -298,7 +298,7 @@ def reason_cmd(
                   f"(HermiT, {report.batches} batch{'es' if report.batches != 1 else ''}, "
                   f"{report.seconds:.1f} s)", markup=False)
     if materialize:
-        with open_store(store) as st, _progress(True) as say:
+        with open_store(store, create=False) as st, _progress(True) as say:
             result = run_materialize(st, method="owlrl" if owlrl else "sparql",
                                      progress=say)  # type: ignore[arg-type]
         defined = ", ".join(f"{iri.rsplit('#', 1)[-1]} {n}" for iri, n in result.defined.items())
@@ -325,7 +325,7 @@ def screen_cmd(
     """
     from scgraph.screening import PATTERNS_GRAPH, SCREENING_GRAPH, screen
 
-    with open_store(store) as st:
+    with open_store(store, create=False) as st:
         report = screen(st, keywords=keywords, patterns=patterns)
     out.print(f"screened {report.initiatives} initiatives: {report.classified} without stated "
               f"solution types got {report.inferred} inferred types -> {SCREENING_GRAPH}",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from scgraph.errors import UsageError
 from scgraph.store.base import EXPORT_FORMATS, GraphStore, Table, Term, term_value, write_export
-from scgraph.store.embedded import EmbeddedStore
+from scgraph.store.embedded import EmbeddedStore, no_store
 from scgraph.store.remote import RemoteStore
 from scgraph.store.reopening import ReopeningStore
 
@@ -25,6 +25,7 @@ __all__ = [
     "Table",
     "Term",
     "connect",
+    "no_store",
     "open_store",
     "store_path",
     "term_value",
@@ -40,9 +41,18 @@ def store_path(path: Path | str | None = None) -> Path:
     return Path(env) if env else Path(".scgraph")
 
 
-def open_store(path: Path | str | None = None, *, read_only: bool = False) -> EmbeddedStore:
-    """Open the embedded store at :func:`store_path` (``path``)."""
-    return EmbeddedStore(store_path(path), read_only=read_only)
+def open_store(path: Path | str | None = None, *, read_only: bool = False,
+               create: bool = True) -> EmbeddedStore:
+    """Open the embedded store at :func:`store_path` (``path``).
+
+    A store is made there if there is none, unless ``create`` is false or the store is
+    opened ``read_only``: then a :class:`~scgraph.errors.StoreError` says to ingest first
+    (commands that only add to a store's data, such as ``scgraph screen``, make none).
+    """
+    where = store_path(path)
+    if not (create or read_only or (where / "CURRENT").is_file()):
+        raise no_store(where)
+    return EmbeddedStore(where, read_only=read_only)
 
 
 def connect(store: Path | str | None = None, *, endpoint: str | None = None,

@@ -24,7 +24,7 @@ from scgraph.namespaces import GRAPH, PREFIXES
 from scgraph.store.base import EXPORT_FORMATS, Table, Term
 
 __all__ = ["LOCK_FILE", "LOCK_TIMEOUT", "READ_LOCK_FILE", "EmbeddedStore", "StoreFiles",
-           "store_files", "unchanging"]
+           "no_store", "store_files", "unchanging"]
 
 #: Held exclusively by the one writer for as long as it has the store open.
 LOCK_FILE = "scgraph.lock"
@@ -131,6 +131,12 @@ def _substitutions(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Ter
     return {ox.Variable(k): v for k, v in bindings.items()}
 
 
+def no_store(path: Path) -> StoreError:
+    """The error for a folder that holds no store, where one must be."""
+    return StoreError(f"{path}: no store here yet; run `scgraph ingest --store {path} "
+                      "DATASET` first")
+
+
 def _holder(path: Path) -> str:
     """The process id the writer wrote into the store's lock file."""
     try:
@@ -203,8 +209,7 @@ class EmbeddedStore:
             return
         if read_only:
             if not (self.path / "CURRENT").is_file():
-                raise StoreError(f"{self.path}: no store here yet; run `scgraph ingest "
-                                 f"--store {self.path} DATASET` first")
+                raise no_store(self.path)
             self._read_lock = _flock(self.path, READ_LOCK_FILE, fcntl.LOCK_SH)
             for attempt in range(_OPEN_ATTEMPTS):
                 try:
