@@ -14,7 +14,8 @@ The result file is :data:`RESULT` in a folder of its own, which also holds the w
 the result. A worker left without that process removes both files and the folder itself,
 and ends: when its input ends before the second pickle (the process ended without asking),
 and when that process ends after asking (a thread of the worker looks for that twice a
-second, and lets go of the store at once). A SIGTERM ends it the same way.
+second; the worker lets go of the store once its current query returns). A SIGTERM ends
+it the same way.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ __all__ = [
     "Table",
     "Term",
     "connect",
-    "no_store",
     "open_store",
     "store_path",
     "term_value",
