@@ -45,7 +45,8 @@ def test_missing_store_is_a_clear_error(cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", [["screen"], ["reason", "--materialize"],
-                                     ["reason", "--drop"], ["reason", "--check"]])
+                                     ["reason", "--drop"], ["reason", "--check"],
+                                     ["drop", "small"]])
 def test_screen_and_reason_make_no_store(cli, tmp_path: Path, command: list[str]) -> None:
     """Only ingest makes a store: a mistyped --store is said, not filled with rules."""
     (tmp_path / "empty").mkdir()
@@ -55,6 +56,20 @@ def test_screen_and_reason_make_no_store(cli, tmp_path: Path, command: list[str]
         assert f"{where}: no store here yet" in result.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
     assert list((tmp_path / "empty").iterdir()) == []
+
+
+def test_drop_says_what_it_dropped_and_what_is_stale(cli, small_path: Path) -> None:
+    assert cli("ingest", small_path).code == 0
+    assert cli("screen").code == 0
+    refused = cli("drop", "small", "elsewhere")
+    assert refused.code == 2
+    assert "no dataset 'elsewhere' in the store" in refused.err
+    assert "small" in cli("stats", "--format", "json").out
+    dropped = cli("drop", "small")
+    assert dropped.code == 0
+    assert "dropped small (" in dropped.out
+    assert "run `scgraph screen` again" in dropped.err
+    assert '"datasets": []' in cli("stats", "--format", "json").out
 
 
 def test_missing_dataset_path(cli, tmp_path: Path) -> None:

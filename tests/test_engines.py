@@ -240,7 +240,7 @@ def test_failed_upload_changes_nothing(engine: Engine) -> None:
 
 def test_ingest_and_push_through_the_endpoint(engine: Engine, cli, small_path: Path,
                                               tmp_path: Path) -> None:
-    """Runs last: adds the small dataset, checks it, and removes it again."""
+    """Runs last: adds the small dataset, checks it, and drops it again."""
     graph = dataset_graph_iri("small")
     remote = RemoteStore(engine.query, engine.update)
     try:
@@ -259,6 +259,11 @@ def test_ingest_and_push_through_the_endpoint(engine: Engine, cli, small_path: P
         with EmbeddedStore(local, read_only=True) as st:
             expected = set(st.export("nt", graph=graph).decode().splitlines())
         assert set(remote.export("nt", graph=graph).decode().splitlines()) == expected
+        dropped = cli("drop", "--endpoint", engine.query, "--update-endpoint", engine.update,
+                      "small")
+        assert dropped.code == 0, dropped.err
+        assert graph not in remote.graphs()
+        assert dataset_graph_iri("mpsc") in remote.graphs()
     finally:
         remote.drop_graphs([graph])
     assert graph not in remote.graphs()

@@ -151,6 +151,36 @@ def ingest_cmd(
     _print_report(report, "ingested")
 
 
+@app.command("drop")
+def drop_cmd(
+    names: Annotated[list[str], typer.Argument(
+        help="Datasets to remove: their names, as `scgraph stats` lists them, or their "
+             "graph IRIs.", show_default=False)],
+    store: StoreOpt = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Drop them even if other datasets refer to their initiatives.")
+    ] = False,
+    endpoint: EndpointOpt = None,
+    update_endpoint: UpdateEndpointOpt = None,
+    graph_store: GraphStoreOpt = None,
+) -> None:
+    """Remove datasets (each its named graph) from the store, all in one step.
+
+    Refused, changing nothing, if another dataset refers to their initiatives
+    (unless --force).
+    """
+    from scgraph.datasets import DERIVED_GRAPHS, dataset_name, drop_datasets
+
+    with connect(store, endpoint=endpoint, update_endpoint=update_endpoint,
+                 graph_store=graph_store, create=False) as st:
+        report = drop_datasets(st, names, force=force)
+    for graph, triples in report.dropped:
+        out.print(f"dropped {dataset_name(graph)} ({triples} triples) <- {graph}", markup=False)
+    for graph in report.stale:
+        err.print(f"note: {graph} still holds what was inferred from the dropped data; "
+                  f"run `{DERIVED_GRAPHS[graph]}` again", markup=False)
+
+
 @app.command("validate")
 def validate_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Dataset folders or files.",

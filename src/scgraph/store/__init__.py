@@ -56,11 +56,12 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False,
 
 def connect(store: Path | str | None = None, *, endpoint: str | None = None,
             update_endpoint: str | None = None, graph_store: str | None = None,
-            read_only: bool = False) -> EmbeddedStore | RemoteStore:
+            read_only: bool = False, create: bool = True) -> EmbeddedStore | RemoteStore:
     """The embedded store at ``store``, or the SPARQL endpoint ``endpoint`` if given.
 
     Every command that reads or writes the store opens it through this function,
-    so ``--endpoint`` works the same everywhere.
+    so ``--endpoint`` works the same everywhere. ``read_only`` and ``create`` are
+    :func:`open_store`'s.
 
     >>> connect(endpoint="http://127.0.0.1:7878/query").location
     'http://127.0.0.1:7878/query'
@@ -68,7 +69,7 @@ def connect(store: Path | str | None = None, *, endpoint: str | None = None,
     if endpoint is None:
         if update_endpoint is not None or graph_store is not None:
             raise UsageError("--update-endpoint and --graph-store need --endpoint")
-        return open_store(store, read_only=read_only)
+        return open_store(store, read_only=read_only, create=create)
     if store is not None:
         raise UsageError("give either --store or --endpoint, not both")
     if read_only:

@@ -1,0 +1,90 @@
+"""Dropping datasets: all named or none, and never one that others still refer to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scgraph.datasets import dataset_name, drop_datasets
+from scgraph.errors import UsageError
+from scgraph.ingest import ingest
+from scgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, dataset_graph_iri
+from scgraph.stats import store_stats
+from scgraph.store import EmbeddedStore
+
+
+def _other(tmp_path: Path) -> Path:
+    """A dataset whose initiative depends on T-HUB of the small dataset."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "initiatives.csv").write_text(
+        "id,name,action_fields,depends_on\nO-1,Dashboard,administration,T-HUB\n",
+        encoding="utf-8")
+    return other
+
+
+def test_a_dropped_dataset_is_gone_and_the_others_are_as_they_were(
+        tmp_path: Path, small_path: Path, mpsc_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path, mpsc_path], st)
+        mpsc = st.export("nq", graph=dataset_graph_iri("mpsc"))
+        ontology = st.export("nq", graph=ONTOLOGY_GRAPH)
+        small_triples = len(st.select(f"SELECT * WHERE {{ GRAPH <{dataset_graph_iri('small')}> "
+                                      "{ ?s ?p ?o } }"))
+        report = drop_datasets(st, ["small"])
+        assert report.dropped == [(dataset_graph_iri("small"), small_triples)]
+        assert report.stale == []
+        assert sorted(st.graphs()) == sorted([dataset_graph_iri("mpsc"), ONTOLOGY_GRAPH])
+        assert st.export("nq", graph=dataset_graph_iri("mpsc")) == mpsc
+        assert st.export("nq", graph=ONTOLOGY_GRAPH) == ontology
+        assert [d["name"] for d in store_stats(st)["datasets"]] == ["mpsc"]
+        assert store_stats(st)["initiatives"] == 249
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    (["small", "nope"], "no dataset 'nope' in the store"),
+    ([], "name a dataset"),
+    (["small", ONTOLOGY_GRAPH], "is not a dataset but the ontology"),
+    ([INFERRED_GRAPH], "is not a dataset but what `scgraph reason --materialize` inferred"),
+])
+def test_a_refused_drop_changes_nothing(tmp_path: Path, small_path: Path,
+                                        names: list[str], message: str) -> None:
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        before = st.export("nq")
+        with pytest.raises(UsageError, match=message):
+            drop_datasets(st, names)
+        assert st.export("nq") == before
+
+
+def test_a_dataset_others_refer_to_is_dropped_only_with_them_or_by_force(
+        tmp_path: Path, small_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        ingest([_other(tmp_path)], st)
+        before = st.export("nq")
+        with pytest.raises(UsageError, match=r"other refers to T-HUB\. Nothing was dropped\. "
+                                             r"Drop them together \(`scgraph drop small other`\)"):
+            drop_datasets(st, ["small"])
+        assert st.export("nq") == before
+        # by its graph's IRI, together with the dataset that refers to it
+        report = drop_datasets(st, [dataset_graph_iri("small"), "other"])
+        assert [dataset_name(g) for g, _ in report.dropped] == ["small", "other"]
+        assert st.graphs() == [ONTOLOGY_GRAPH]
+
+    with EmbeddedStore(tmp_path / "t") as st:
+        ingest([small_path], st)
+        ingest([tmp_path / "other"], st)
+        drop_datasets(st, ["small"], force=True)
+        assert sorted(st.graphs()) == sorted([ONTOLOGY_GRAPH, dataset_graph_iri("other")])
+
+
+def test_the_graphs_made_from_the_data_are_named_as_stale(tmp_path: Path,
+                                                          small_path: Path) -> None:
+    from scgraph.screening import SCREENING_GRAPH, screen
+
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        screen(st)
+        assert drop_datasets(st, ["small"]).stale == [SCREENING_GRAPH]
