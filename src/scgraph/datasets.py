@@ -7,7 +7,7 @@ The ontology graph and the graphs that ``reason`` and ``screen`` make are not da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -16,15 +16,16 @@ from scgraph.namespaces import (
     GRAPH,
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
+    PATTERNS_GRAPH,
     PREFIXES,
     SC,
+    SCREENING_GRAPH,
     dataset_graph_iri,
 )
-from scgraph.screening.patterns import PATTERNS_GRAPH
-from scgraph.screening.screen import SCREENING_GRAPH
 from scgraph.store.base import GraphStore
 
-__all__ = ["DERIVED_GRAPHS", "DropReport", "dataset_name", "drop_datasets"]
+__all__ = ["DERIVED_GRAPHS", "DropReport", "dataset_graphs", "dataset_name", "drop_datasets",
+           "references"]
 
 #: Graphs made from the datasets, and the command that makes each again: after a drop
 #: they still say what they said of the dropped data, until they are made again.
@@ -81,29 +82,43 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
             raise UsageError(f"no dataset {name!r} in the store; `scgraph stats` lists them")
         if graph not in graphs:
             graphs.append(graph)
-    others = sorted(present - set(graphs) - set(_NOT_DATASETS))
+    others = dataset_graphs(present - set(graphs))
     if others and not force:
-        _refuse_references(store, graphs, others)
+        _refuse_references(references(store, graphs, others), graphs)
     counts = [(g, int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> "
                                    "{ ?s ?p ?o } }").values()[0][0] or 0)) for g in graphs]
     store.drop_graphs(graphs)
     return DropReport(counts, [g for g in DERIVED_GRAPHS if g in present])
 
 
-def _refuse_references(store: GraphStore, graphs: list[str], others: list[str]) -> None:
-    """Raise UsageError if a graph of ``others`` refers to an initiative of ``graphs``."""
+def dataset_graphs(graphs: Iterable[str]) -> list[str]:
+    """The graphs of ``graphs`` that are datasets (not the ontology, nor one made from
+    the datasets or by ``screen``), sorted."""
+    return sorted(set(graphs) - set(_NOT_DATASETS))
+
+
+def references(store: GraphStore, graphs: Sequence[str],
+               others: Sequence[str]) -> list[tuple[str, str]]:
+    """(graph of ``others``, record id) for each initiative described in ``graphs`` that
+    a triple of a graph of ``others`` refers to, sorted."""
+    if not graphs or not others:
+        return []
     table = store.select(
         "SELECT DISTINCT ?g ?id WHERE { "
         f"VALUES ?d {{ {' '.join(f'<{g}>' for g in graphs)} }} "
         f"GRAPH ?d {{ ?i a <{SC}Initiative> ; <{PREFIXES['dcterms']}identifier> ?id }} "
         f"VALUES ?g {{ {' '.join(f'<{g}>' for g in others)} }} "
         "GRAPH ?g { ?x ?p ?i } } ORDER BY ?g ?id")
-    rows = table.values()
+    return [(str(g), str(i)) for g, i in table.values()]
+
+
+def _refuse_references(rows: list[tuple[str, str]], graphs: list[str]) -> None:
+    """Raise UsageError if ``rows`` (:func:`references` into ``graphs``) has any."""
     if not rows:
         return
-    shown = "; ".join(f"{dataset_name(str(g))} refers to {i}" for g, i in rows[:_SHOWN])
+    shown = "; ".join(f"{dataset_name(g)} refers to {i}" for g, i in rows[:_SHOWN])
     more = f" (and {len(rows) - _SHOWN} more)" if len(rows) > _SHOWN else ""
-    referring = sorted({dataset_name(str(g)) for g, _ in rows})
+    referring = sorted({dataset_name(g) for g, _ in rows})
     together = " ".join([*map(dataset_name, graphs), *referring])
     raise UsageError(f"other datasets refer to initiatives of the datasets to drop: {shown}"
                      f"{more}. Nothing was dropped. Drop them together (`scgraph drop "

@@ -18,9 +18,11 @@ __all__ = [
     "GRAPH",
     "INFERRED_GRAPH",
     "ONTOLOGY_GRAPH",
+    "PATTERNS_GRAPH",
     "PREFIXES",
     "RELATION",
     "SC",
+    "SCREENING_GRAPH",
     "SOLUTION",
     "actor_iri",
     "dataset_graph_iri",
@@ -43,6 +45,10 @@ GRAPH = BASE + "graph/"
 ONTOLOGY_GRAPH = GRAPH + "ontology"
 #: Named graph of the triples `scgraph reason --materialize` infers.
 INFERRED_GRAPH = GRAPH + "inferred"
+#: Named graphs `scgraph screen` writes: the inferred solution types, the screening rules.
+#: Dataset graphs are ``GRAPH + <name>`` with "/" escaped, so no dataset name gives these.
+SCREENING_GRAPH = GRAPH + "screening/solution-types"
+PATTERNS_GRAPH = GRAPH + "screening/patterns"
 
 PREFIXES: dict[str, str] = {
     "sc": SC,

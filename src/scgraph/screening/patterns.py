@@ -22,7 +22,7 @@ from scgraph.namespaces import (
     DATA,
     EFFECT,
     FIELD,
-    GRAPH,
+    PATTERNS_GRAPH,
     PREFIXES,
     SC,
     SOLUTION,
@@ -45,8 +45,6 @@ __all__ = [
     "stored_patterns",
 ]
 
-#: Named graph that holds the screening rules (no dataset name can give this IRI).
-PATTERNS_GRAPH = GRAPH + "screening/patterns"
 PATTERNS_FILE = "side_effect_patterns.csv"
 MAPPING_FILE = "pattern_solution_types.csv"
 _POLARITIES = ("risk", "benefit")

@@ -27,9 +27,9 @@ from scgraph import __version__
 from scgraph.ingest.mapping import Mapped, iri, literal
 from scgraph.namespaces import (
     DATA,
-    GRAPH,
     PREFIXES,
     SC,
+    SCREENING_GRAPH,
     SOLUTION,
     initiative_iri,
     sparql_prefixes,
@@ -55,9 +55,6 @@ __all__ = [
     "text_tables",
 ]
 
-#: Named graph that holds the inferred solution types. Dataset graphs are
-#: ``GRAPH + <name>`` with "/" escaped, so no dataset name can give this IRI.
-SCREENING_GRAPH = GRAPH + "screening/solution-types"
 
 # Joins of subqueries: Oxigraph hashes them instead of looking every row up. Names,
 # descriptions and stated types are asked for separately and joined in pandas: one
