@@ -88,3 +88,45 @@ def test_the_graphs_made_from_the_data_are_named_as_stale(tmp_path: Path,
         ingest([small_path], st)
         screen(st)
         assert drop_datasets(st, ["small"]).stale == [SCREENING_GRAPH]
+
+
+def _small_without_hub(tmp_path: Path, small_path: Path) -> Path:
+    """The small dataset (same name) without T-HUB and what mentions it."""
+    folder = tmp_path / "again" / "small"
+    folder.mkdir(parents=True)
+    for f in small_path.iterdir():
+        text = f.read_text(encoding="utf-8")
+        if f.suffix == ".csv":  # T-APP depends on T-HUB: only that reference goes
+            lines = text.splitlines(keepends=True)
+            kept = [line for line in lines[1:] if "T-HUB" not in line
+                    or (f.name == "initiatives.csv" and line.startswith("T-APP,"))]
+            text = lines[0] + "".join(kept).replace(",T-HUB,", ",,")
+        (folder / f.name).write_text(text, encoding="utf-8")
+    assert "T-HUB" not in "".join(p.read_text(encoding="utf-8") for p in folder.iterdir())
+    return folder
+
+
+def test_ingesting_a_dataset_again_keeps_what_others_refer_to(
+        tmp_path: Path, small_path: Path) -> None:
+    from scgraph.errors import InputError
+
+    smaller = _small_without_hub(tmp_path, small_path)
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        ingest([_other(tmp_path)], st)
+        before = st.export("nq")
+        with pytest.raises(InputError) as refused:
+            ingest([smaller], st)
+        assert len(refused.value.problems) == 1
+        assert str(refused.value.problems[0]) == (
+            f"{smaller}: record 'T-HUB': field 'id': 'T-HUB' is no longer defined, but "
+            "dataset 'other' in the store refers to it (expected the initiative kept; or that "
+            "dataset ingested again in the same run without the reference, or dropped first "
+            "(`scgraph drop other`))")
+        assert st.export("nq") == before
+        # the dataset that refers to it, ingested again in the same run without the reference
+        (tmp_path / "other" / "initiatives.csv").write_text(
+            "id,name,action_fields\nO-1,Dashboard,administration\n", encoding="utf-8")
+        ingest([smaller, tmp_path / "other"], st)
+        assert st.select("SELECT ?i WHERE { ?i <http://purl.org/dc/terms/identifier> "
+                         "'T-HUB' }").values() == []

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from scgraph.datasets import dataset_graphs, dataset_name, references
 from scgraph.errors import InputError, Problem, StoreError, UsageError
 from scgraph.ingest.batches import Batch, Part, content, plan_batches
 from scgraph.ingest.checks import CheckedDataset, check_dataset
@@ -189,8 +190,9 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         checked.append((raw, check_dataset(raw, vocab, problems, warnings, known_elsewhere)))
         # the checked records are all that is used from here: let the raw ones go
         raw.initiatives, raw.relations, raw.side_effects = [], [], []
-    _check_ids_unique_across(checked, store, run_graphs | {g for p in rdf_files
-                                                           for g in p.graphs}, problems)
+    replaced = run_graphs | {g for p in rdf_files for g in p.graphs}
+    _check_ids_unique_across(checked, store, replaced, problems)
+    _check_references_kept(raws, store, replaced, run_ids, problems)
     if problems:
         raise InputError(problems)
 
@@ -258,6 +260,29 @@ def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
         for ini in ds.initiatives:
             owner.setdefault(initiative_iri(ini.id),
                              (f"dataset {raw.name!r}", f" at {ini.loc.file}:{ini.loc.line}"))
+
+
+def _check_references_kept(raws: list[RawDataset], store: GraphStore | None,
+                           replaced: set[str], run_ids: set[str],
+                           problems: list[Problem]) -> None:
+    """A dataset ingested again must still define the initiatives that the datasets left
+    in the store refer to (``scgraph drop`` refuses to drop those, too)."""
+    if store is None:
+        return
+    present = store.graphs()
+    others = dataset_graphs(set(present) - replaced)
+    for raw in raws:
+        graph = dataset_graph_iri(raw.name)
+        if graph not in present:
+            continue
+        for other, ident in references(store, [graph], others):
+            if ident not in run_ids:
+                problems.append(Problem(
+                    "id", f"{ident!r} is no longer defined, but dataset "
+                    f"{dataset_name(other)!r} in the store refers to it", file=str(raw.source),
+                    record=ident, expected="the initiative kept; or that dataset ingested "
+                    "again in the same run without the reference, or dropped first "
+                    f"(`scgraph drop {dataset_name(other)}`)", value=ident))
 
 
 def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,
