@@ -130,3 +130,21 @@ def test_ingesting_a_dataset_again_keeps_what_others_refer_to(
         ingest([smaller, tmp_path / "other"], st)
         assert st.select("SELECT ?i WHERE { ?i <http://purl.org/dc/terms/identifier> "
                          "'T-HUB' }").values() == []
+
+
+def test_stats_lists_every_dataset_and_only_datasets(tmp_path: Path, small_path: Path) -> None:
+    """A dataset read from an RDF file has no description: it is listed by its name; a
+    graph outside scgraph's graphs (an RDF file's own, an endpoint's) is not a dataset."""
+    extra = tmp_path / "extra.trig"
+    extra.write_text('<http://example.org/a> <http://example.org/p> "default graph" .\n'
+                     '<http://example.org/g> { <http://example.org/a> <http://example.org/p> '
+                     '"own graph" . }\n', encoding="utf-8")
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path, extra], st)
+        assert "http://example.org/g" in st.graphs()
+        stats = store_stats(st)
+        assert stats["datasets"] == [
+            {"name": "extra", "graph": dataset_graph_iri("extra"), "title": None, "triples": 1},
+            {"name": "small", "graph": dataset_graph_iri("small"),
+             "title": "Small test dataset", "triples": 159}]
+        assert stats["triples"] == len(st)

@@ -226,7 +226,8 @@ def stats_cmd(
         table.add_row(key.replace("_", " "), str(stats[key]))
     out.print(table)
     for d in stats["datasets"]:
-        out.print(f"dataset {d['name']}: {d['title']} ({d['triples']} triples)", markup=False)
+        title = f": {d['title']}" if d["title"] else ""
+        out.print(f"dataset {d['name']}{title} ({d['triples']} triples)", markup=False)
 
 
 @app.command("export")

@@ -82,9 +82,8 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
             raise UsageError(f"no dataset {name!r} in the store; `scgraph stats` lists them")
         if graph not in graphs:
             graphs.append(graph)
-    others = dataset_graphs(present - set(graphs))
-    if others and not force:
-        _refuse_references(references(store, graphs, others), graphs)
+    if not force:
+        _refuse_references(references(store, graphs), graphs)
     counts = [(g, int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> "
                                    "{ ?s ?p ?o } }").values()[0][0] or 0)) for g in graphs]
     store.drop_graphs(graphs)
@@ -92,15 +91,18 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
 
 
 def dataset_graphs(graphs: Iterable[str]) -> list[str]:
-    """The graphs of ``graphs`` that are datasets (not the ontology, nor one made from
-    the datasets or by ``screen``), sorted."""
-    return sorted(set(graphs) - set(_NOT_DATASETS))
+    """The graphs of ``graphs`` that ``ingest`` names for datasets, sorted: under the
+    scgraph graph namespace, and not the ontology nor one ``reason`` or ``screen`` made.
+    (An endpoint's own graphs, a triple store's system graphs say, are left out.)"""
+    return sorted(g for g in set(graphs) - set(_NOT_DATASETS) if g.startswith(GRAPH))
 
 
-def references(store: GraphStore, graphs: Sequence[str],
-               others: Sequence[str]) -> list[tuple[str, str]]:
-    """(graph of ``others``, record id) for each initiative described in ``graphs`` that
-    a triple of a graph of ``others`` refers to, sorted."""
+def references(store: GraphStore, graphs: Sequence[str], *,
+               besides: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(graph, record id) for each initiative described in ``graphs`` that a triple of
+    another graph refers to, sorted; not counting the ontology, the graphs ``reason`` and
+    ``screen`` made, and the graphs ``besides``."""
+    others = sorted(set(store.graphs()) - set(graphs) - set(besides) - set(_NOT_DATASETS))
     if not graphs or not others:
         return []
     table = store.select(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from scgraph.datasets import dataset_graphs, dataset_name
 from scgraph.namespaces import sparql_prefixes
-from scgraph.store.base import GraphStore, term_value
+from scgraph.store.base import GraphStore
 
 __all__ = ["store_stats"]
 
@@ -20,12 +21,15 @@ WHERE {
   UNION { ?e a sc:SideEffect }
 }"""
 
-_DATASETS = sparql_prefixes() + """
-SELECT ?g ?name ?title (COUNT(*) AS ?triples) WHERE {
-  GRAPH ?g { ?g a dcat:Dataset ; dcterms:identifier ?name ; dcterms:title ?title . ?s ?p ?o }
-} GROUP BY ?g ?name ?title ORDER BY ?name"""
+#: Every graph's triples, in one scan: the total and the datasets' counts.
+_GRAPHS = "SELECT ?g (COUNT(*) AS ?triples) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
-_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+#: What ingest says of a dataset read from records (an RDF file's graphs have no such
+#: description: their name comes from the graph's IRI).
+_DESCRIBED = sparql_prefixes() + """
+SELECT ?g ?name ?title WHERE {
+  GRAPH ?g { ?g a dcat:Dataset ; dcterms:identifier ?name ; dcterms:title ?title }
+}"""
 
 
 def store_stats(store: GraphStore) -> dict[str, Any]:
@@ -33,13 +37,17 @@ def store_stats(store: GraphStore) -> dict[str, Any]:
 
     ``relations`` counts every typed relation between initiatives, ``part_of``
     included; ``triples`` counts every triple in every graph, the ontology's too.
+    ``datasets`` lists every dataset graph by name (with its ``title``, None for the
+    graphs of an RDF file), not the ontology nor what ``reason`` and ``screen`` made.
     """
     counts = store.select(_COUNTS)
     row = counts.values()[0]
     out: dict[str, Any] = {col: int(v or 0) for col, v in zip(counts.columns, row, strict=True)}
-    out["triples"] = int(term_value(store.select(_TRIPLES).rows[0][0]) or 0)
-    out["datasets"] = [
-        {"name": name, "graph": g, "title": title, "triples": int(n or 0)}
-        for g, name, title, n in store.select(_DATASETS).values()
-    ]
+    triples = {str(g): int(n or 0) for g, n in store.select(_GRAPHS).values()}
+    out["triples"] = sum(triples.values())
+    described = {str(g): (name, title) for g, name, title in store.select(_DESCRIBED).values()}
+    datasets = [{"name": described.get(g, (dataset_name(g), None))[0], "graph": g,
+                 "title": described.get(g, (None, None))[1], "triples": triples[g]}
+                for g in dataset_graphs(triples)]
+    out["datasets"] = sorted(datasets, key=lambda d: (str(d["name"]), d["graph"]))
     return out

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from scgraph.datasets import dataset_graphs, dataset_name, references
+from scgraph.datasets import dataset_name, references
 from scgraph.errors import InputError, Problem, StoreError, UsageError
 from scgraph.ingest.batches import Batch, Part, content, plan_batches
 from scgraph.ingest.checks import CheckedDataset, check_dataset
@@ -270,12 +270,11 @@ def _check_references_kept(raws: list[RawDataset], store: GraphStore | None,
     if store is None:
         return
     present = store.graphs()
-    others = dataset_graphs(set(present) - replaced)
     for raw in raws:
         graph = dataset_graph_iri(raw.name)
         if graph not in present:
             continue
-        for other, ident in references(store, [graph], others):
+        for other, ident in references(store, [graph], besides=replaced):
             if ident not in run_ids:
                 problems.append(Problem(
                     "id", f"{ident!r} is no longer defined, but dataset "
