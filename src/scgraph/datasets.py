@@ -1,4 +1,4 @@
-"""Removing datasets from a store.
+"""The datasets of a store: which graphs they are, what refers to them, removing them.
 
 ``ingest`` writes each dataset into a named graph of its own (and replaces it when the
 dataset is ingested again); :func:`drop_datasets` removes such graphs, all in one step.
