@@ -237,6 +237,32 @@ def test_initiatives_placed_by_position_equal_the_joins(mpsc_store: EmbeddedStor
         [label, "Elsewhere"])
 
 
+def test_what_two_datasets_say_alike_is_read_once(tmp_path: Path, mpsc_path: Path,
+                                                  small_path: Path,
+                                                  mpsc_data: GraphData) -> None:
+    """The small dataset names regions data/mpsc names too (Hessen, Bayern): each
+    initiative, actor and side effect is still one row, as with each dataset alone, and
+    the report is made."""
+    from scgraph.reports import write_report
+
+    with EmbeddedStore() as small_store:
+        ingest([small_path], small_store)
+        small = load_graph_data(small_store)
+    with EmbeddedStore(tmp_path / "both") as st:
+        ingest([mpsc_path, small_path], st)
+        both = load_graph_data(st, cache=False)
+        for table in ("initiatives", "relations", "actors", "side_effects"):
+            alone = pd.concat([getattr(mpsc_data, table), getattr(small, table)])
+            key = "initiative_id" if table == "actors" else alone.columns[0]
+            pd.testing.assert_frame_equal(
+                getattr(both, table).sort_values([key, *alone.columns[1:2]], kind="stable")
+                .reset_index(drop=True),
+                alone.sort_values([key, *alone.columns[1:2]], kind="stable")
+                .reset_index(drop=True), check_dtype=False)
+        write_report(st, tmp_path / "report")
+    assert (tmp_path / "report" / "report.html").is_file()
+
+
 def _random_interactions(n: int, m: int, seed: int) -> GraphData:
     g = nx.gnm_random_graph(n, m, seed=seed)
     return _data([(f"I{k:03d}", ["energy"], "X") for k in g],

@@ -59,6 +59,8 @@ DEPENDENCY_RELATIONS: dict[str, bool] = {
 # is read costs a lookup of its text, so the queries return the short record ids
 # and group by the values that repeat (fields, municipalities, relation types),
 # concatenating the ids of each group. Record ids hold no spaces (docs/record-format.md).
+# What several datasets may say alike (a region's or a programme's label, an actor's name
+# and class) is read DISTINCT: the union of the graphs gives one solution per graph.
 _IDS = "{ SELECT ?i ?id WHERE { ?i dcterms:identifier ?id } }"
 
 _INITIATIVES = sparql_prefixes() + """
@@ -79,7 +81,7 @@ GROUP BY ?value
 """
 
 _LABELLED = sparql_prefixes() + """
-SELECT ?label ?region ?ids WHERE {
+SELECT DISTINCT ?label ?region ?ids WHERE {
   { SELECT ?value (GROUP_CONCAT(?id; SEPARATOR=" ") AS ?ids) WHERE {
       { SELECT ?i ?value WHERE { ?i PREDICATE ?value } }
       """ + _IDS + """
@@ -119,14 +121,14 @@ SELECT ?a ?actor ?ids WHERE {
       { SELECT ?i ?a WHERE { ?i sc:hasActor ?a } }
       """ + _IDS + """
     } GROUP BY ?a }
-  { SELECT ?a ?actor WHERE { ?a rdfs:label ?actor } }
+  { SELECT DISTINCT ?a ?actor WHERE { ?a rdfs:label ?actor } }
 }
 """
 
 _ACTOR_CLASSES = sparql_prefixes() + """
 SELECT ?a ?c WHERE {
   { SELECT DISTINCT ?a WHERE { ?i sc:hasActor ?a } }
-  { SELECT ?a ?c WHERE { ?a a ?c } }
+  { SELECT DISTINCT ?a ?c WHERE { ?a a ?c } }
   FILTER(?c NOT IN (sc:Actor, sc:PublicAuthority))
 }
 """
