@@ -306,3 +306,56 @@ def test_cli_screen(cli, small: Path, tmp_path: Path) -> None:  # type: ignore[n
     result = cli("screen", "--keywords", bad)
     assert result.code == 1
     assert f"{bad}: field 'types': 'jetpack' is not a known solution type" in result.err
+
+
+def test_a_dataset_ingested_after_screen_makes_the_screening_graph_stale(
+        small: Path, small_path: Path, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from scgraph.reports import write_report
+    from scgraph.screening import stale_screening
+
+    screen_module = __import__("scgraph.screening.screen", fromlist=["datetime"])
+    with EmbeddedStore() as store:
+        assert stale_screening(store) is None  # no screening graph
+        ingest([small], store)
+        screen(store)
+        assert stale_screening(store) is None  # made after the ingest
+
+        class Past(datetime):
+            @classmethod
+            def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
+                return datetime(2000, 1, 1, tzinfo=UTC)
+
+        with monkeypatch.context() as m:
+            m.setattr(screen_module, "datetime", Past)
+            screen(store)  # as if made long ago
+        stale = stale_screening(store)
+        assert stale is not None
+        assert stale.startswith("the screening graph (2000-01-01T00:00:00")
+        assert "older than dataset screening (" in stale
+        assert stale.endswith("run `scgraph screen` again")
+        write_report(store, tmp_path / "report")
+        assert "Note: The screening graph (2000-01-01T00:00:00" in (
+            tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+        # a graph from an earlier version says nothing of its time
+        store._store.update(f"DELETE WHERE {{ GRAPH <{SCREENING_GRAPH}> {{ ?g "
+                     "<http://www.w3.org/ns/prov#generatedAtTime> ?t } }")
+        assert "does not say when it was made" in str(stale_screening(store))
+
+
+def test_analyze_screening_says_when_the_screening_graph_is_stale(
+        cli, small: Path, tmp_path: Path) -> None:
+    assert cli("ingest", small).code == 0
+    assert cli("screen").code == 0
+    fresh = cli("analyze", "screening", "--format", "csv")
+    assert fresh.code == 0
+    assert "note:" not in fresh.err
+    store = tmp_path / ".scgraph"
+    with EmbeddedStore(store) as st:
+        st._store.update(f"DELETE WHERE {{ GRAPH <{SCREENING_GRAPH}> {{ ?g "
+                         "<http://www.w3.org/ns/prov#generatedAtTime> ?t } }")
+    stale = cli("analyze", "screening", "--format", "csv")
+    assert stale.code == 0
+    assert "note: the screening graph does not say when it was made" in stale.err

@@ -490,6 +490,12 @@ def analyze_cmd(
                          f"{', '.join(_measure_names())}")
     with connect(store, endpoint=endpoint, read_only=True) as st:
         frame = measure(st)
+        if name == "screening":
+            from scgraph.screening import stale_screening
+
+            stale = stale_screening(st)
+            if stale:
+                err.print(f"note: {stale}", markup=False)
     if fmt is TableCsvJson.csv:
         sys.stdout.write(csv_text(frame))
     elif fmt is TableCsvJson.json:

@@ -37,6 +37,7 @@ from scgraph.analytics.screening import (
 from scgraph.analytics.tables import write_csv
 from scgraph.errors import ScgraphError
 from scgraph.reports.heatmap import heatmap_png, square_matrix
+from scgraph.screening.screen import stale_screening
 from scgraph.store.base import GraphStore
 
 __all__ = ["TOP", "Report", "ReportFiles", "Section", "build_report", "render_html",
@@ -198,13 +199,15 @@ def _screening_section(store: GraphStore, data: GraphData,
               .sort_values(["initiatives", "effect", "status"], ascending=[False, True, True])
               .reset_index(drop=True))
     summary["initiatives with open potential data-protection risks"] = str(dp["id"].nunique())
+    stale = stale_screening(store)
     return Section(
         "Side-effect screening",
         "Potential side effects that guidance documents state for the initiatives' kinds of "
         "solution (stated or inferred from names and descriptions): 'recorded' if the data "
         "holds a side effect of that kind, 'mitigated' if it names a mitigation, else "
         "'open' — a question for a person to check, not a finding. Data-protection kinds: "
-        + ", ".join(sorted(DATA_PROTECTION_EFFECTS)) + ".",
+        + ", ".join(sorted(DATA_PROTECTION_EFFECTS)) + "."
+        + (f" Note: {stale[0].upper()}{stale[1:]}." if stale else ""),
         {"screening_open_data_protection": dp, "screening_by_effect": counts,
          "screening": frame})
 

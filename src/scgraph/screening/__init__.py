@@ -30,6 +30,7 @@ from scgraph.screening.screen import (
     initiative_texts,
     screen,
     solution_types,
+    stale_screening,
 )
 
 __all__ = [
@@ -52,5 +53,6 @@ __all__ = [
     "read_patterns",
     "screen",
     "solution_types",
+    "stale_screening",
     "stored_patterns",
 ]

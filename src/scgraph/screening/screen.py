@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
@@ -52,6 +53,7 @@ __all__ = [
     "initiative_texts",
     "screen",
     "solution_types",
+    "stale_screening",
     "text_tables",
 ]
 
@@ -143,14 +145,19 @@ def _assignment_iri(ident: str, key: str) -> str:
     return f"{DATA}solution-type/{quote(ident, safe='')}/{key}"
 
 
-def assignment_ntriples(inferred: pd.DataFrame, *, keywords_sha256: str | None = None) -> bytes:
-    """N-Triples of inferred types (columns id, solution_type, evidence) for the screening graph."""
+def assignment_ntriples(inferred: pd.DataFrame, *, keywords_sha256: str | None = None,
+                        made: datetime | None = None) -> bytes:
+    """N-Triples of inferred types (columns id, solution_type, evidence) for the screening
+    graph; ``made``: when the initiatives were read (``prov:generatedAtTime``)."""
     m = Mapped()
     rdf_type, dct = PREFIXES["rdf"] + "type", PREFIXES["dcterms"]
     g = iri(SCREENING_GRAPH)
     m.add(g, rdf_type, iri(PREFIXES["dcat"] + "Dataset"))
     m.add(g, dct + "title", literal("Solution types inferred by keyword rules", lang="en"))
     m.add(g, SC + "toolVersion", literal(f"scgraph {__version__}"))
+    if made is not None:
+        m.add(g, PREFIXES["prov"] + "generatedAtTime",
+              literal(made.isoformat(timespec="seconds"), PREFIXES["xsd"] + "dateTime"))
     if keywords_sha256:
         m.add(g, SC + "sha256", literal(keywords_sha256))
     for ident, key, evidence in inferred[["id", "solution_type", "evidence"]].itertuples(
@@ -191,12 +198,52 @@ def screen(store: GraphStore, *, keywords: Path | str | None = None,
     rule_path = Path(keywords) if keywords is not None else keywords_file()
     digest = hashlib.sha256(rule_path.read_bytes()).hexdigest()
     pats = read_patterns(patterns)
+    made = datetime.now(UTC)
     texts = initiative_texts(store)
     todo = texts[texts["solution_types"].map(len) == 0]
     inferred = classify_initiatives(todo, rules=rules)
-    store.replace_graphs({SCREENING_GRAPH: assignment_ntriples(inferred, keywords_sha256=digest),
+    store.replace_graphs({SCREENING_GRAPH: assignment_ntriples(inferred, keywords_sha256=digest,
+                                                               made=made),
                           PATTERNS_GRAPH: pattern_ntriples(pats)})
     return ScreenReport(len(texts), inferred["id"].nunique(), len(inferred), len(pats))
+
+
+_SCREENED_AT = sparql_prefixes() + """
+SELECT ?made WHERE { GRAPH <%s> { <%s> prov:generatedAtTime ?made } }
+""".replace("<%s>", f"<{SCREENING_GRAPH}>")
+
+_INGESTED = sparql_prefixes() + """
+SELECT ?name ?ingested WHERE {
+  GRAPH ?g { ?g a dcat:Dataset ; dcterms:identifier ?name ;
+                prov:wasGeneratedBy/prov:endedAtTime ?ingested }
+} ORDER BY DESC(?ingested) ?name
+"""
+
+
+def stale_screening(store: GraphStore) -> str | None:
+    """Why the screening graph may miss initiatives or changes, or None.
+
+    The graph is a snapshot: a dataset ingested after :func:`screen` ran (or a graph
+    whose time is not recorded, from an earlier version) makes it stale, and
+    :func:`solution_types` still reads it.
+    """
+    if SCREENING_GRAPH not in store.graphs():
+        return None
+    made = [m for (m,) in store.select(_SCREENED_AT).values() if m]
+    ingested = store.select(_INGESTED).values()
+    if not ingested:
+        return None
+    if not made:
+        return ("the screening graph does not say when it was made (an earlier version of "
+                "scgraph made it); run `scgraph screen` again")
+    later = [f"{name} ({when})" for name, when in ingested
+             if when is not None and datetime.fromisoformat(when) > datetime.fromisoformat(
+                 made[0])]
+    if not later:
+        return None
+    return (f"the screening graph ({made[0]}) is older than dataset "
+            f"{', '.join(later)}: the solution types it inferred miss what came since; run "
+            "`scgraph screen` again")
 
 
 def solution_types(store: GraphStore, *, initiatives: pd.DataFrame | None = None,
