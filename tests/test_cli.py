@@ -72,6 +72,24 @@ def test_drop_says_what_it_dropped_and_what_is_stale(cli, small_path: Path) -> N
     assert '"datasets": []' in cli("stats", "--format", "json").out
 
 
+def test_stats_and_ingest_say_which_made_graphs_are_stale(cli, tmp_path: Path,
+                                                          small_path: Path) -> None:
+    from scgraph.namespaces import SCREENING_GRAPH
+    from scgraph.store import EmbeddedStore
+
+    assert cli("ingest", small_path).code == 0
+    assert cli("screen").code == 0
+    assert "note:" not in cli("stats").err
+    with EmbeddedStore(tmp_path / ".scgraph") as st:  # as an earlier version made it
+        st._store.update(f"DELETE WHERE {{ GRAPH <{SCREENING_GRAPH}> {{ ?g "
+                         "<http://www.w3.org/ns/prov#generatedAtTime> ?t } }")
+    note = ("note: the screening graph does not say when it was made (an earlier version of "
+            "scgraph made it); run `scgraph screen` again")
+    assert note in cli("stats").err
+    assert note in cli("stats", "--format", "json").err
+    assert note in cli("ingest", small_path).err
+
+
 def test_missing_dataset_path(cli, tmp_path: Path) -> None:
     result = cli("ingest", tmp_path / "nothing-here")
     assert result.code == 2

@@ -148,3 +148,34 @@ def test_stats_lists_every_dataset_and_only_datasets(tmp_path: Path, small_path:
             {"name": "small", "graph": dataset_graph_iri("small"),
              "title": "Small test dataset", "triples": 159}]
         assert stats["triples"] == len(st)
+
+
+def test_stale_graphs_name_the_datasets_ingested_after_them(
+        tmp_path: Path, small_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from scgraph.datasets import stale_graphs
+    from scgraph.ingest import pipeline
+    from scgraph.namespaces import SCREENING_GRAPH
+    from scgraph.reasoning import materialize
+    from scgraph.screening import screen
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
+            return datetime(2100, 1, 1, tzinfo=UTC)
+
+    with EmbeddedStore() as st:
+        ingest([small_path], st)
+        assert stale_graphs(st) == {}  # nothing made from the datasets yet
+        materialize(st)
+        screen(st)
+        assert stale_graphs(st) == {}  # both made after the ingest
+        monkeypatch.setattr(pipeline, "datetime", Later)
+        ingest([_other(tmp_path)], st)
+        stale = stale_graphs(st)
+        assert sorted(stale) == sorted([INFERRED_GRAPH, SCREENING_GRAPH])
+        assert "older than dataset other (2100-01-01T00:00:00" in stale[INFERRED_GRAPH]
+        assert stale[INFERRED_GRAPH].endswith("run `scgraph reason --materialize` again")
+        assert stale[SCREENING_GRAPH].endswith("run `scgraph screen` again")
+        assert "small" not in stale[SCREENING_GRAPH]  # ingested before: not named

@@ -36,6 +36,7 @@ from scgraph.results import serialize_table
 from scgraph.serve import is_loopback as is_loopback_host
 from scgraph.stats import store_stats
 from scgraph.store import EXPORT_FORMATS, connect, open_store, store_path, write_export
+from scgraph.store.base import GraphStore
 
 if TYPE_CHECKING:
     from scgraph.ingest import IngestReport
@@ -116,6 +117,13 @@ def _progress(enabled: bool) -> Iterator[object]:
         yield lambda msg: bar.update(task, description=msg)
 
 
+def _stale(store: GraphStore) -> list[str]:
+    """Why graphs made from the datasets are out of date (to print as notes)."""
+    from scgraph.datasets import stale_graphs
+
+    return list(stale_graphs(store).values())
+
+
 def _print_warnings(warnings: list[Problem]) -> None:
     for w in warnings:
         err.print(f"warning: {w}", markup=False)
@@ -147,8 +155,11 @@ def ingest_cmd(
     with connect(store, endpoint=endpoint, update_endpoint=update_endpoint,
                  graph_store=graph_store) as st, _progress(True) as say:
         report = ingest(paths, st, progress=say)  # type: ignore[arg-type]
+        stale = _stale(st)
     _print_warnings(report.warnings)
     _print_report(report, "ingested")
+    for why in stale:
+        err.print(f"note: {why}", markup=False)
 
 
 @app.command("drop")
@@ -216,6 +227,9 @@ def stats_cmd(
     with connect(store, endpoint=endpoint, read_only=True) as st:
         stats = store_stats(st)
         location = st.location
+        stale = _stale(st)
+    for why in stale:
+        err.print(f"note: {why}", markup=False)
     if fmt is TableOrJson.json:
         out.print(json.dumps(stats, indent=2, ensure_ascii=False), markup=False)
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import unquote
 
 from scgraph.errors import UsageError
@@ -21,16 +22,32 @@ from scgraph.namespaces import (
     SC,
     SCREENING_GRAPH,
     dataset_graph_iri,
+    sparql_prefixes,
 )
 from scgraph.store.base import GraphStore
 
 __all__ = ["DERIVED_GRAPHS", "DropReport", "dataset_graphs", "dataset_name", "drop_datasets",
-           "references"]
+           "references", "stale_graphs"]
 
 #: Graphs made from the datasets, and the command that makes each again: after a drop
 #: they still say what they said of the dropped data, until they are made again.
 DERIVED_GRAPHS = {INFERRED_GRAPH: "scgraph reason --materialize",
                   SCREENING_GRAPH: "scgraph screen"}
+#: What each graph of DERIVED_GRAPHS is called, what it holds, and how it says when it
+#: was made.
+_MADE = {
+    INFERRED_GRAPH: ("inferred graph", "the triples it inferred",
+                     f"<{INFERRED_GRAPH}/run> prov:endedAtTime ?made"),
+    SCREENING_GRAPH: ("screening graph", "the solution types it inferred",
+                      f"<{SCREENING_GRAPH}> prov:generatedAtTime ?made"),
+}
+#: When each dataset was ingested (the end of the run that wrote it).
+_INGESTED = sparql_prefixes() + """
+SELECT ?name ?ingested WHERE {
+  GRAPH ?g { ?g a dcat:Dataset ; dcterms:identifier ?name ;
+                prov:wasGeneratedBy/prov:endedAtTime ?ingested }
+} ORDER BY DESC(?ingested) ?name
+"""
 #: The graphs that are not datasets, and what each is.
 _NOT_DATASETS = {
     ONTOLOGY_GRAPH: "the ontology, which every ingest writes",
@@ -125,3 +142,30 @@ def _refuse_references(rows: list[tuple[str, str]], graphs: list[str]) -> None:
     raise UsageError(f"other datasets refer to initiatives of the datasets to drop: {shown}"
                      f"{more}. Nothing was dropped. Drop them together (`scgraph drop "
                      f"{together}`), or pass --force to leave those references dangling")
+
+
+def stale_graphs(store: GraphStore) -> dict[str, str]:
+    """Why each graph made from the datasets (:data:`DERIVED_GRAPHS`) may miss what
+    changed since it was made, by graph: a dataset ingested after it, or no record of
+    when it was made (an earlier version of scgraph made it). Up-to-date graphs are left
+    out. (A drop is not seen: :func:`drop_datasets` says so itself.)"""
+    present = set(store.graphs())
+    made_graphs = [g for g in DERIVED_GRAPHS if g in present]
+    ingested = store.select(_INGESTED).values() if made_graphs else []
+    out: dict[str, str] = {}
+    for graph in made_graphs if ingested else []:
+        label, holds, pattern = _MADE[graph]
+        again = f"run `{DERIVED_GRAPHS[graph]}` again"
+        made = [m for (m,) in store.select(
+            f"{sparql_prefixes()} SELECT ?made WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}"
+        ).values() if m]
+        if not made:
+            out[graph] = (f"the {label} does not say when it was made (an earlier version "
+                          f"of scgraph made it); {again}")
+            continue
+        later = [f"{name} ({when})" for name, when in ingested
+                 if when and datetime.fromisoformat(when) > datetime.fromisoformat(made[0])]
+        if later:
+            out[graph] = (f"the {label} ({made[0]}) is older than dataset {', '.join(later)}: "
+                          f"{holds} miss what came since; {again}")
+    return out

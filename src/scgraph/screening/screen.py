@@ -25,6 +25,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from scgraph import __version__
+from scgraph.datasets import stale_graphs
 from scgraph.ingest.mapping import Mapped, iri, literal
 from scgraph.namespaces import (
     DATA,
@@ -208,42 +209,14 @@ def screen(store: GraphStore, *, keywords: Path | str | None = None,
     return ScreenReport(len(texts), inferred["id"].nunique(), len(inferred), len(pats))
 
 
-_SCREENED_AT = sparql_prefixes() + """
-SELECT ?made WHERE { GRAPH <%s> { <%s> prov:generatedAtTime ?made } }
-""".replace("<%s>", f"<{SCREENING_GRAPH}>")
-
-_INGESTED = sparql_prefixes() + """
-SELECT ?name ?ingested WHERE {
-  GRAPH ?g { ?g a dcat:Dataset ; dcterms:identifier ?name ;
-                prov:wasGeneratedBy/prov:endedAtTime ?ingested }
-} ORDER BY DESC(?ingested) ?name
-"""
-
-
 def stale_screening(store: GraphStore) -> str | None:
     """Why the screening graph may miss initiatives or changes, or None.
 
     The graph is a snapshot: a dataset ingested after :func:`screen` ran (or a graph
     whose time is not recorded, from an earlier version) makes it stale, and
-    :func:`solution_types` still reads it.
+    :func:`solution_types` still reads it (:func:`scgraph.datasets.stale_graphs`).
     """
-    if SCREENING_GRAPH not in store.graphs():
-        return None
-    made = [m for (m,) in store.select(_SCREENED_AT).values() if m]
-    ingested = store.select(_INGESTED).values()
-    if not ingested:
-        return None
-    if not made:
-        return ("the screening graph does not say when it was made (an earlier version of "
-                "scgraph made it); run `scgraph screen` again")
-    later = [f"{name} ({when})" for name, when in ingested
-             if when is not None and datetime.fromisoformat(when) > datetime.fromisoformat(
-                 made[0])]
-    if not later:
-        return None
-    return (f"the screening graph ({made[0]}) is older than dataset "
-            f"{', '.join(later)}: the solution types it inferred miss what came since; run "
-            "`scgraph screen` again")
+    return stale_graphs(store).get(SCREENING_GRAPH)
 
 
 def solution_types(store: GraphStore, *, initiatives: pd.DataFrame | None = None,
