@@ -240,9 +240,10 @@ def test_initiatives_placed_by_position_equal_the_joins(mpsc_store: EmbeddedStor
 def test_what_two_datasets_say_alike_is_read_once(tmp_path: Path, mpsc_path: Path,
                                                   small_path: Path,
                                                   mpsc_data: GraphData) -> None:
-    """The small dataset names regions data/mpsc names too (Hessen, Bayern): each
-    initiative, actor and side effect is still one row, as with each dataset alone, and
-    the report is made."""
+    """The small dataset names regions data/mpsc names too (Hessen, Bayern), and the
+    inferred graph repeats types: each initiative, actor and side effect is still one
+    row, as with each dataset alone, and the report is made."""
+    from scgraph.reasoning import materialize
     from scgraph.reports import write_report
 
     with EmbeddedStore() as small_store:
@@ -250,6 +251,7 @@ def test_what_two_datasets_say_alike_is_read_once(tmp_path: Path, mpsc_path: Pat
         small = load_graph_data(small_store)
     with EmbeddedStore(tmp_path / "both") as st:
         ingest([mpsc_path, small_path], st)
+        materialize(st)
         both = load_graph_data(st, cache=False)
         for table in ("initiatives", "relations", "actors", "side_effects"):
             alone = pd.concat([getattr(mpsc_data, table), getattr(small, table)])

@@ -60,7 +60,8 @@ DEPENDENCY_RELATIONS: dict[str, bool] = {
 # and group by the values that repeat (fields, municipalities, relation types),
 # concatenating the ids of each group. Record ids hold no spaces (docs/record-format.md).
 # What several datasets may say alike (a region's or a programme's label, an actor's name
-# and class) is read DISTINCT: the union of the graphs gives one solution per graph.
+# and class) is read DISTINCT: Oxigraph 0.5's union of the graphs gives a triple once per
+# graph that holds it (oxigraph#1919).
 _IDS = "{ SELECT ?i ?id WHERE { ?i dcterms:identifier ?id } }"
 
 _INITIATIVES = sparql_prefixes() + """
