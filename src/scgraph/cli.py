@@ -133,7 +133,7 @@ def _print_report(report: IngestReport, verb: str) -> None:
     for d in report.datasets:
         out.print(f"{verb} {d.name} ({d.source}): {d.initiatives} initiatives, "
                   f"{d.relations} relations, {d.side_effects} side effects, "
-                  f"{d.triples} triples -> {d.graph}", markup=False)
+                  f"{d.triples} triples -> {', '.join(d.graphs)}", markup=False)
 
 
 @app.command("ingest")

@@ -52,7 +52,11 @@ BATCH_TRIPLES = 400_000
 
 @dataclass(slots=True)
 class DatasetReport:
-    """What one dataset of a run holds."""
+    """What one dataset of a run holds.
+
+    ``graph`` is the dataset's graph; an RDF file writes ``graphs`` (its named graphs,
+    and the dataset's graph if it has triples outside them).
+    """
 
     name: str
     graph: str
@@ -61,6 +65,11 @@ class DatasetReport:
     relations: int = 0
     side_effects: int = 0
     triples: int = 0
+    graphs: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.graphs:
+            self.graphs = [self.graph]
 
 
 @dataclass(slots=True)
@@ -317,7 +326,8 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
     for q in quads:
         g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else graph
         by_graph.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
-    report = DatasetReport(path.stem, graph, str(path), triples=len(quads))
+    report = DatasetReport(path.stem, graph, str(path), triples=len(quads),
+                           graphs=sorted(by_graph))
     parts: dict[str, list[Part]] = {g: ["".join(lines).encode()] for g, lines in by_graph.items()}
     return _Prepared(report, parts)
 
