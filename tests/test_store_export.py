@@ -157,3 +157,16 @@ def test_cli_export_without_a_temporary_folder_is_a_clear_error(
     assert result.code == 2
     assert "TMPDIR" in result.err
     assert result.out == ""
+
+
+def test_cli_export_takes_a_dataset_name_for_its_graph(cli, small_store: Path  # type: ignore[no-untyped-def]
+                                                       ) -> None:
+    by_iri = cli("export", "--store", small_store, "--format", "nt",
+                 "--graph", dataset_graph_iri("small"))
+    by_name = cli("export", "--store", small_store, "--format", "nt", "--graph", "small")
+    assert by_iri.code == by_name.code == 0
+    assert by_name.out == by_iri.out
+    assert "T-HUB" in by_name.out
+    unknown = cli("export", "--store", small_store, "--graph", "nope")
+    assert unknown.code == 2
+    assert "no graph 'nope' in the store" in unknown.err

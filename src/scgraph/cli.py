@@ -244,6 +244,18 @@ def stats_cmd(
         out.print(f"dataset {d['name']}{title} ({d['triples']} triples)", markup=False)
 
 
+def _graph_named(store: GraphStore, graph: str | None) -> str | None:
+    """``graph``, or the graph of the dataset named ``graph`` if the store has no graph
+    ``graph`` but has that one."""
+    from scgraph.namespaces import dataset_graph_iri
+
+    if graph is None:
+        return None
+    graphs = store.graphs()
+    return dataset_graph_iri(graph) if graph not in graphs and dataset_graph_iri(
+        graph) in graphs else graph
+
+
 @app.command("export")
 def export_cmd(
     store: StoreOpt = None,
@@ -253,7 +265,8 @@ def export_cmd(
     output: Annotated[Path | None, typer.Option(
         "--out", help="File to write (default: standard output).", show_default=False)] = None,
     graph: Annotated[str | None, typer.Option(
-        "--graph", help="Export only this named graph (IRI).", show_default=False)] = None,
+        "--graph", help="Export only this named graph: its IRI, or a dataset's name as "
+                        "`scgraph stats` lists it.", show_default=False)] = None,
     endpoint: EndpointOpt = None,
 ) -> None:
     """Write the store's content as RDF."""
@@ -261,7 +274,7 @@ def export_cmd(
         try:
             with tempfile.TemporaryFile() as tmp:
                 with connect(store, endpoint=endpoint, read_only=True) as st:
-                    write_export(st, tmp, fmt.value, graph=graph)
+                    write_export(st, tmp, fmt.value, graph=_graph_named(st, graph))
                 tmp.seek(0)
                 shutil.copyfileobj(tmp, sys.stdout.buffer, 1 << 20)
             sys.stdout.buffer.flush()
@@ -281,7 +294,7 @@ def export_cmd(
     try:
         with os.fdopen(fd, "w+b") as tmp:
             with connect(store, endpoint=endpoint, read_only=True) as st:
-                write_export(st, tmp, fmt.value, graph=graph)
+                write_export(st, tmp, fmt.value, graph=_graph_named(st, graph))
             size = tmp.tell()
         os.replace(name, output)
     except OSError as exc:
