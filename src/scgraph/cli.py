@@ -245,15 +245,10 @@ def stats_cmd(
 
 
 def _graph_named(store: GraphStore, graph: str | None) -> str | None:
-    """``graph``, or the graph of the dataset named ``graph`` if the store has no graph
-    ``graph`` but has that one."""
-    from scgraph.namespaces import dataset_graph_iri
+    """The graph ``graph`` names: an IRI, or a dataset's name."""
+    from scgraph.datasets import graph_named
 
-    if graph is None:
-        return None
-    graphs = store.graphs()
-    return dataset_graph_iri(graph) if graph not in graphs and dataset_graph_iri(
-        graph) in graphs else graph
+    return None if graph is None else graph_named(graph, store.graphs())
 
 
 @app.command("export")

@@ -7,7 +7,7 @@ The ontology graph and the graphs that ``reason`` and ``screen`` make are not da
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import unquote
@@ -27,7 +27,7 @@ from scgraph.namespaces import (
 from scgraph.store.base import GraphStore
 
 __all__ = ["DERIVED_GRAPHS", "DropReport", "dataset_graphs", "dataset_name", "drop_datasets",
-           "references", "stale_graphs"]
+           "graph_named", "references", "stale_graphs"]
 
 #: Graphs made from the datasets, and the command that makes each again: after a drop
 #: they still say what they said of the dropped data, until they are made again.
@@ -79,6 +79,19 @@ def dataset_name(graph: str) -> str:
     return unquote(graph[len(GRAPH):]) if graph.startswith(GRAPH) else graph
 
 
+def graph_named(name: str, graphs: Collection[str]) -> str:
+    """The graph ``name`` stands for among ``graphs``: itself (an IRI), else the graph of
+    the dataset of that name; ``name`` if neither is one of them.
+
+    >>> graph_named("mpsc", ["https://w3id.org/scgraph/graph/mpsc"])
+    'https://w3id.org/scgraph/graph/mpsc'
+    """
+    if name in graphs:
+        return name
+    graph = dataset_graph_iri(name)
+    return graph if graph in graphs else name
+
+
 def drop_datasets(store: GraphStore, names: Sequence[str], *,
                   force: bool = False) -> DropReport:
     """Remove the datasets ``names`` (dataset names or graph IRIs) from ``store``.
@@ -92,7 +105,7 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
     present = set(store.graphs())
     graphs: list[str] = []
     for name in names:
-        graph = name if name in present or name in _NOT_DATASETS else dataset_graph_iri(name)
+        graph = graph_named(name, present | set(_NOT_DATASETS))
         if graph in _NOT_DATASETS:
             raise UsageError(f"{name!r} is not a dataset but {_NOT_DATASETS[graph]}")
         if graph not in present:
