@@ -345,7 +345,7 @@ def test_a_dataset_ingested_after_screen_makes_the_screening_graph_stale(
         assert "does not say when it was made" in str(stale_screening(store))
 
 
-def test_analyze_screening_says_when_the_screening_graph_is_stale(
+def test_analyze_screening_and_report_say_when_the_screening_graph_is_stale(
         cli, small: Path, tmp_path: Path) -> None:
     assert cli("ingest", small).code == 0
     assert cli("screen").code == 0
@@ -359,3 +359,6 @@ def test_analyze_screening_says_when_the_screening_graph_is_stale(
     stale = cli("analyze", "screening", "--format", "csv")
     assert stale.code == 0
     assert "note: the screening graph does not say when it was made" in stale.err
+    report = cli("report", "--out", tmp_path / "report")
+    assert report.code == 0
+    assert "note: the screening graph does not say when it was made" in report.err

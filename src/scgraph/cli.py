@@ -545,11 +545,15 @@ def report_cmd(
 ) -> None:
     """Write the dependency report as one self-contained HTML file and Markdown."""
     from scgraph.reports import write_report
+    from scgraph.screening import stale_screening
 
     with connect(store, endpoint=endpoint, read_only=True) as st:
         written = write_report(st, out_dir)
+        stale = stale_screening(st)
     out.print(f"wrote {written.html}", markup=False)
     out.print(f"wrote {written.markdown} and {len(written.tables)} CSV tables", markup=False)
+    if stale:
+        err.print(f"note: {stale} (the report's screening section says so too)", markup=False)
 # --- queries ---
 
 
