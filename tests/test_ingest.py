@@ -11,7 +11,7 @@ import pytest
 
 from scgraph.errors import InputError
 from scgraph.ingest import ingest, pipeline, validate_paths, validation
-from scgraph.namespaces import PREFIXES, dataset_graph_iri
+from scgraph.namespaces import ONTOLOGY_GRAPH, PREFIXES, dataset_graph_iri
 from scgraph.ontology import shapes_file
 from scgraph.store import EmbeddedStore
 
@@ -62,9 +62,9 @@ def test_export_then_ingest_gives_the_same_triples(cli, tmp_path: Path, mpsc_pat
     assert cli("export", "--store", a, "--format", "nq", "--out", dump).code == 0
     ingested = cli("ingest", "--store", b, dump)
     assert ingested.code == 0
-    # the graphs the file replaced, not a graph named after the file (there is none)
-    assert ingested.out.strip().endswith(
-        f"-> {dataset_graph_iri('mpsc')}, https://w3id.org/scgraph/graph/ontology")
+    # the graphs the file replaced, not a graph named after the file (there is none), and
+    # not the ontology graph: every ingest writes this scgraph's own
+    assert ingested.out.strip().endswith(f"triples -> {dataset_graph_iri('mpsc')}")
     with EmbeddedStore(a, read_only=True) as sa, EmbeddedStore(b, read_only=True) as sb:
         # the ontology's blank nodes get new labels: compare canonical forms
         qa = ox.Dataset(ox.parse(sa.export("nq"), format=ox.RdfFormat.N_QUADS))
@@ -73,6 +73,25 @@ def test_export_then_ingest_gives_the_same_triples(cli, tmp_path: Path, mpsc_pat
         qa.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
         qb.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
         assert set(qa) == set(qb)
+
+
+def test_an_rdf_file_does_not_bring_its_own_ontology(tmp_path: Path, small_path: Path) -> None:
+    """An export of an earlier version holds that version's ontology; the store keeps this
+    one's."""
+    older = tmp_path / "older.trig"
+    older.write_text(f"<{ONTOLOGY_GRAPH}> {{ <urn:old> <urn:p> <urn:o> . }}\n"
+                     f"<{dataset_graph_iri('other')}> {{ <urn:a> <urn:p> <urn:b> . }}\n",
+                     encoding="utf-8")
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
+        before = st.select(count).values()
+        report = ingest([older], st)
+        assert report.datasets[0].graphs == [dataset_graph_iri("other")]
+        assert report.datasets[0].triples == 1
+        assert st.select(count).values() == before
+        assert not st.ask(f"ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <urn:old> ?p ?o }} }}")
+        assert dataset_graph_iri("other") in st.graphs()
 
 
 @pytest.mark.parametrize("fmt", ["nq", "trig", "ttl", "nt", "jsonld"])

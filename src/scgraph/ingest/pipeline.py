@@ -310,7 +310,9 @@ def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,
 def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepared | None:
     """An RDF file (an export, say): each named graph in it replaces that graph.
 
-    Triples outside a named graph form a dataset named after the file.
+    Triples outside a named graph form a dataset named after the file. The file's
+    ontology graph is left out: every ingest writes the ontology of this scgraph (an
+    export of an earlier version would otherwise bring its older ontology back).
     """
     graph = dataset_graph_iri(path.stem)
     try:
@@ -326,8 +328,9 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
     for q in quads:
         g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else graph
         by_graph.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
-    report = DatasetReport(path.stem, graph, str(path), triples=len(quads),
-                           graphs=sorted(by_graph))
+    by_graph.pop(ONTOLOGY_GRAPH, None)
+    report = DatasetReport(path.stem, graph, str(path), graphs=sorted(by_graph),
+                           triples=sum(map(len, by_graph.values())))
     parts: dict[str, list[Part]] = {g: ["".join(lines).encode()] for g, lines in by_graph.items()}
     return _Prepared(report, parts)
 
