@@ -60,8 +60,8 @@ DEPENDENCY_RELATIONS: dict[str, bool] = {
 # and group by the values that repeat (fields, municipalities, relation types),
 # concatenating the ids of each group. Record ids hold no spaces (docs/record-format.md).
 # What several datasets may say alike (a region's or a programme's label, an actor's name
-# and class) is read DISTINCT: Oxigraph 0.5's union of the graphs gives a triple once per
-# graph that holds it (oxigraph#1919).
+# and class) is read DISTINCT, on the few rows of the result: Oxigraph 0.5's union of the
+# graphs gives a triple once per graph that holds it (oxigraph#1919).
 _IDS = "{ SELECT ?i ?id WHERE { ?i dcterms:identifier ?id } }"
 
 _INITIATIVES = sparql_prefixes() + """
@@ -117,19 +117,19 @@ GROUP BY ?t ?confidence
 """
 
 _ACTORS = sparql_prefixes() + """
-SELECT ?a ?actor ?ids WHERE {
+SELECT DISTINCT ?a ?actor ?ids WHERE {
   { SELECT ?a (GROUP_CONCAT(?id; SEPARATOR=" ") AS ?ids) WHERE {
       { SELECT ?i ?a WHERE { ?i sc:hasActor ?a } }
       """ + _IDS + """
     } GROUP BY ?a }
-  { SELECT DISTINCT ?a ?actor WHERE { ?a rdfs:label ?actor } }
+  { SELECT ?a ?actor WHERE { ?a rdfs:label ?actor } }
 }
 """
 
 _ACTOR_CLASSES = sparql_prefixes() + """
-SELECT ?a ?c WHERE {
+SELECT DISTINCT ?a ?c WHERE {
   { SELECT DISTINCT ?a WHERE { ?i sc:hasActor ?a } }
-  { SELECT DISTINCT ?a ?c WHERE { ?a a ?c } }
+  { SELECT ?a ?c WHERE { ?a a ?c } }
   FILTER(?c NOT IN (sc:Actor, sc:PublicAuthority))
 }
 """
