@@ -113,7 +113,7 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
         if graph not in graphs:
             graphs.append(graph)
     if not force:
-        _refuse_references(references(store, graphs), graphs)
+        _refuse_references(references(store, graphs, present), graphs)
     counts = [(g, int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> "
                                    "{ ?s ?p ?o } }").values()[0][0] or 0)) for g in graphs]
     store.drop_graphs(graphs)
@@ -127,12 +127,12 @@ def dataset_graphs(graphs: Iterable[str]) -> list[str]:
     return sorted(g for g in set(graphs) - set(_NOT_DATASETS) if g.startswith(GRAPH))
 
 
-def references(store: GraphStore, graphs: Sequence[str], *,
+def references(store: GraphStore, graphs: Sequence[str], present: Iterable[str], *,
                besides: Iterable[str] = ()) -> list[tuple[str, str]]:
     """(graph, record id) for each initiative described in ``graphs`` that a triple of
-    another graph refers to, sorted; not counting the ontology, the graphs ``reason`` and
-    ``screen`` made, and the graphs ``besides``."""
-    others = sorted(set(store.graphs()) - set(graphs) - set(besides) - set(_NOT_DATASETS))
+    another graph of ``present`` (the store's graphs) refers to, sorted; not counting the
+    ontology, the graphs ``reason`` and ``screen`` made, and the graphs ``besides``."""
+    others = sorted(set(present) - set(graphs) - set(besides) - set(_NOT_DATASETS))
     if not graphs or not others:
         return []
     table = store.select(
@@ -162,8 +162,10 @@ def stale_graphs(store: GraphStore) -> dict[str, str]:
     changed since it was made, by graph: a dataset ingested after it, or no record of
     when it was made (an earlier version of scgraph made it). Up-to-date graphs are left
     out. (A drop is not seen: :func:`drop_datasets` says so itself.)"""
-    present = set(store.graphs())
-    made_graphs = [g for g in DERIVED_GRAPHS if g in present]
+    # a triple of each made graph looked for: listing the graphs scans a remote store's
+    # every quad (and RemoteStore.ask does not read Virtuoso's answer to an ASK about one)
+    made_graphs = [g for g in DERIVED_GRAPHS if len(store.select(
+        f"SELECT ?s WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }} LIMIT 1"))]
     ingested = store.select(_INGESTED).values() if made_graphs else []
     out: dict[str, str] = {}
     for graph in made_graphs if ingested else []:

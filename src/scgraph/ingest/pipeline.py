@@ -67,10 +67,6 @@ class DatasetReport:
     triples: int = 0
     graphs: list[str] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        if not self.graphs:
-            self.graphs = [self.graph]
-
 
 @dataclass(slots=True)
 class IngestReport:
@@ -223,7 +219,8 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # provenance is outside every shape's targets: validated along, changing nothing
         mapped.triples += provenance_triples(graph, name=raw.name, metadata=raw.metadata,
                                              files=files, when=when)
-        report = DatasetReport(raw.name, graph, str(raw.source), *counts, len(mapped.triples))
+        report = DatasetReport(raw.name, graph, str(raw.source), *counts, len(mapped.triples),
+                               graphs=[graph])
         folder = spool / str(len(prepared))
         try:
             folder.mkdir()
@@ -283,7 +280,7 @@ def _check_references_kept(raws: list[RawDataset], store: GraphStore | None,
         graph = dataset_graph_iri(raw.name)
         if graph not in present:
             continue
-        for other, ident in references(store, [graph], besides=replaced):
+        for other, ident in references(store, [graph], present, besides=replaced):
             if ident not in run_ids:
                 problems.append(Problem(
                     "id", f"{ident!r} is no longer defined, but dataset "
