@@ -46,8 +46,9 @@ def store_stats(store: GraphStore) -> dict[str, Any]:
     triples = {str(g): int(n or 0) for g, n in store.select(_GRAPHS).values()}
     out["triples"] = sum(triples.values())
     described = {str(g): (name, title) for g, name, title in store.select(_DESCRIBED).values()}
-    datasets = [{"name": described.get(g, (dataset_name(g), None))[0], "graph": g,
-                 "title": described.get(g, (None, None))[1], "triples": triples[g]}
-                for g in dataset_graphs(triples)]
+    datasets = []
+    for g in dataset_graphs(triples):
+        name, title = described.get(g, (dataset_name(g), None))
+        datasets.append({"name": name, "graph": g, "title": title, "triples": triples[g]})
     out["datasets"] = sorted(datasets, key=lambda d: (str(d["name"]), d["graph"]))
     return out
