@@ -47,7 +47,7 @@ def test_missing_store_is_a_clear_error(cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [["screen"], ["reason", "--materialize"],
                                      ["reason", "--drop"], ["reason", "--check"],
                                      ["drop", "small"]])
-def test_screen_and_reason_make_no_store(cli, tmp_path: Path, command: list[str]) -> None:
+def test_only_ingest_makes_a_store(cli, tmp_path: Path, command: list[str]) -> None:
     """Only ingest makes a store: a mistyped --store is said, not filled with rules."""
     (tmp_path / "empty").mkdir()
     for where in (tmp_path / "nowhere", tmp_path / "empty"):

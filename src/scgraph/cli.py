@@ -188,7 +188,7 @@ def drop_cmd(
     for graph, triples in report.dropped:
         out.print(f"dropped {dataset_name(graph)} ({triples} triples) <- {graph}", markup=False)
     for graph in report.stale:
-        err.print(f"note: {graph} still holds what was inferred from the dropped data; "
+        err.print(f"note: {graph} may still hold what was inferred from the dropped data; "
                   f"run `{DERIVED_GRAPHS[graph]}` again", markup=False)
 
 
