@@ -111,14 +111,18 @@ def test_small_graphs_and_blank_nodes_stay_whole(mpsc_path: Path) -> None:
     assert [b.elsewhere for b in blank] == [None]
 
 
-def test_batches_report_what_the_whole_graph_reports(broken) -> None:
+@pytest.mark.parametrize("engine", ["python", "sparql"])
+def test_batches_report_what_the_whole_graph_reports(broken, engine: str) -> None:
     lines, locations, nodes = broken
-    whole = shacl_check("".join(lines).encode(), locations)
+    whole = shacl_check("".join(lines).encode(), locations, engine=engine)
     batches = plan_batches(lines, validation_checks(), SMALL)
     assert len(batches) >= 6
-    batched = shacl_check(batches, locations)
+    batched = shacl_check(batches, locations, engine=engine)
     assert _keys(batched[0]) == _keys(whole[0])
     assert _keys(batched[1]) == _keys(whole[1])
+    # and both engines report the same
+    other = shacl_check(batches, locations, engine="sparql" if engine == "python" else "python")
+    assert (_keys(other[0]), _keys(other[1])) == (_keys(batched[0]), _keys(batched[1]))
     # each injected error is found (so that the comparison above compares something)
     for record, start in (
             (f" {nodes['last_to'].rsplit('/', 1)[1]}", "An interaction needs exactly one "
@@ -207,10 +211,12 @@ def test_no_room_for_the_batches_is_a_clear_error(tmp_path: Path, small_path: Pa
         assert st.export("nq") == before
 
 
+@pytest.mark.parametrize("engine", ["python", "sparql"])
 def test_a_batch_file_gone_before_validation_is_a_clear_error(
         tmp_path: Path, small_path: Path, mpsc_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    real = validation._batch_results
+        monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
+    validates = "_python_batch" if engine == "python" else "_batch_results"
+    real = getattr(validation, validates)
     removed: list[Path] = []
 
     def vanished(batch: Batch, *args: Any) -> Any:
@@ -223,8 +229,8 @@ def test_a_batch_file_gone_before_validation_is_a_clear_error(
         ingest([small_path], st)
         before = st.export("nq")
         monkeypatch.setattr(pipeline, "BATCH_TRIPLES", SMALL)
-        monkeypatch.setattr(validation, "_batch_results", vanished)
+        monkeypatch.setattr(validation, validates, vanished)
         with pytest.raises(StoreError, match=r"could not be read back.*nothing was written"):
-            ingest([small_path, mpsc_path], st)
+            ingest([small_path, mpsc_path], st, shacl=engine)
         assert st.export("nq") == before
     assert removed

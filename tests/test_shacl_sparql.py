@@ -1,4 +1,4 @@
-"""The shapes compiled to SPARQL find exactly the problems pySHACL finds."""
+"""The shapes compiled to SPARQL, and to Python, find exactly the problems pySHACL finds."""
 
 from __future__ import annotations
 
@@ -35,11 +35,12 @@ def test_every_constraint_of_the_shapes_compiles() -> None:
                           "minInclusive", "node", "nodeKind", "or", "xone"}
 
 
-def test_broken_graph_gives_the_same_problems_as_pyshacl() -> None:
+@pytest.mark.parametrize("engine", ["sparql", "python"])
+def test_broken_graph_gives_the_same_problems_as_pyshacl(engine: str) -> None:
     """tests/fixtures/shapes_broken.nt breaks every constraint of ontology/shapes.ttl."""
     data = BROKEN.read_bytes()
     ref_violations, ref_warnings = shacl_check(data, {}, engine="pyshacl")
-    violations, warnings = shacl_check(data, {}, engine="sparql")
+    violations, warnings = shacl_check(data, {}, engine=engine)
     assert len(ref_violations) > 40
     assert _without_default_messages(violations) == _without_default_messages(ref_violations)
     assert sorted(map(_key, warnings)) == sorted(map(_key, ref_warnings))
@@ -52,11 +53,12 @@ def test_broken_graph_gives_the_same_problems_as_pyshacl() -> None:
                for p in violations)
 
 
+@pytest.mark.parametrize("engine", ["sparql", "python"])
 @pytest.mark.parametrize("fixture", ["small", "small.json", "small.yaml"])
-def test_fixtures_give_the_same_warnings_as_pyshacl(fixture: str) -> None:
+def test_fixtures_give_the_same_warnings_as_pyshacl(fixture: str, engine: str) -> None:
     path = Path(__file__).resolve().parent / "fixtures" / fixture
     ref = validate_paths([path], shacl="pyshacl")
-    fast = validate_paths([path], shacl="sparql")
+    fast = validate_paths([path], shacl=engine)
     assert sorted(map(_key, fast.warnings)) == sorted(map(_key, ref.warnings))
     assert [d.triples for d in fast.datasets] == [d.triples for d in ref.datasets]
 
@@ -65,7 +67,7 @@ def test_context_initiatives_are_not_validated() -> None:
     line = ("<https://w3id.org/scgraph/id/initiative/A> "
             "<https://w3id.org/scgraph/ontology#dependsOn> "
             "<https://w3id.org/scgraph/id/initiative/X> .\n")
-    for engine in ("sparql", "pyshacl"):
+    for engine in ("python", "sparql", "pyshacl"):
         violations, _ = shacl_check(line.encode(), {}, engine=engine)
         assert sorted(p.record for p in violations) == ["A", "X"]
         violations, _ = shacl_check(line.encode(), {}, engine=engine, context=[

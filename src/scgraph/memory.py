@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["peak_rss_bytes", "release_memory"]
+__all__ = ["gc_paused", "peak_rss_bytes", "release_memory"]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small objects are made.
+
+    Records and indexes of triples form no reference cycles; without the pause,
+    collections that walk every live object run again and again as they grow (a
+    quarter of the time of preparing an ingest at 100k).
+
+    >>> with gc_paused():
+    ...     gc.isenabled()
+    False
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @functools.cache

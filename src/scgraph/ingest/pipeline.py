@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +20,7 @@ from scgraph.ingest.mapping import map_dataset, provenance_triples
 from scgraph.ingest.readers import read_dataset
 from scgraph.ingest.records import Location, RawDataset
 from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check, validation_checks
-from scgraph.memory import release_memory
+from scgraph.memory import gc_paused, release_memory
 from scgraph.namespaces import ONTOLOGY_GRAPH, SC, dataset_graph_iri, initiative_iri
 from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
@@ -97,22 +95,6 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small objects are made.
-
-    The records form no reference cycles; without the pause, collections that walk
-    every live object run again and again as they grow (a quarter of the time at 100k).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
              progress: Progress | None, spool: Path
              ) -> tuple[list[_Prepared], list[Problem], list[_Validation]]:
@@ -121,7 +103,7 @@ def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
     Returns the mapped datasets, the warnings, and the SHACL checks still to run.
     A dataset validated in batches leaves them as files in ``spool``.
     """
-    with _gc_paused():
+    with gc_paused():
         return _prepare_all(paths, store, progress, spool)
 
 
@@ -339,8 +321,9 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
     A dataset already in the store is replaced, never duplicated. If anything
     is invalid, :class:`~scgraph.errors.InputError` lists every problem and the
     store is left exactly as it was. ``shacl`` chooses the SHACL engine:
-    ``"sparql"`` (shapes compiled to queries, fast) or ``"pyshacl"`` (the
-    reference implementation, slow on large datasets); both find the same problems.
+    ``"python"`` (the shapes compiled to Python functions, fastest), ``"sparql"``
+    (compiled to queries that Oxigraph runs) or ``"pyshacl"`` (the reference
+    implementation, slow on large datasets); all find the same problems.
     """
     if shacl not in ENGINES:
         raise ValueError(f"unknown SHACL engine {shacl!r}; expected one of {ENGINES}")

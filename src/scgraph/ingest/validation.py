@@ -10,10 +10,11 @@ import pyoxigraph as ox
 import rdflib
 
 from scgraph.errors import Problem
+from scgraph.ingest import shacl_python
 from scgraph.ingest.batches import Batch, content
 from scgraph.ingest.records import Location
 from scgraph.ingest.shacl_sparql import Check, ShapeResult, compiled_checks, run_checks
-from scgraph.memory import release_memory
+from scgraph.memory import gc_paused, release_memory
 from scgraph.namespaces import SC, id_from_iri
 from scgraph.ontology import ontology_file, shapes_file
 
@@ -48,8 +49,9 @@ def _english_message(report: rdflib.Graph, result: rdflib.term.Node) -> str | No
     return str(message) if message is not None else None
 
 
-#: Validation engines: compiled SPARQL queries in Oxigraph (fast), or pySHACL (reference).
-ENGINES = ("sparql", "pyshacl")
+#: Validation engines: the shapes compiled to Python functions (fastest), to SPARQL
+#: queries that Oxigraph runs, or pySHACL (the reference implementation).
+ENGINES = ("python", "sparql", "pyshacl")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,14 @@ class _Result:
 def validation_checks() -> tuple[Check, ...]:
     """The shapes compiled to checks (see :mod:`scgraph.ingest.shacl_sparql`)."""
     return compiled_checks(shapes_file().read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _python_checks() -> tuple[tuple[shacl_python.PythonCheck, ...], frozenset[str],
+                              frozenset[str]]:
+    shapes = _shapes()
+    return (tuple(shacl_python.compile_shapes(shapes)),
+            *shacl_python.target_predicates(shapes))
 
 
 @functools.cache
@@ -146,6 +156,42 @@ def _with_sparql(batches: Sequence[Batch], extra: bytes) -> list[_Result]:
     return out
 
 
+def _python_batch(batch: Batch, extra: bytes, checks: tuple[shacl_python.PythonCheck, ...],
+                  subjects_of: frozenset[str], objects_of: frozenset[str],
+                  found: dict[tuple[object, ...], shacl_python.Result]) -> None:
+    """Validate one batch with the Python checks, as :func:`_batch_results` does."""
+    # a batch of several finds its class and subject-of targets among its own triples
+    # and the ontology only
+    whole = batch.elsewhere is None
+    triples = shacl_python.Triples(subjects_of, objects_of)
+    triples.add(ontology_ntriples())
+    triples.add(extra, own=whole)
+    triples.add(content(batch.context), own=whole)
+    triples.add(content(batch.data))
+    elsewhere = batch.elsewhere
+    skip = (lambda n: n[0] == "<" and n[1:-1] in elsewhere) if elsewhere else None
+    for r in shacl_python.run_checks(triples, checks, skip=skip,
+                                     skipped=lambda c: c.local_target or c.reads_beyond):
+        found.setdefault((r.check, r.focus, r.value), r)
+
+
+def _with_python(batches: Sequence[Batch], extra: bytes) -> list[_Result]:
+    checks, subjects_of, objects_of = _python_checks()
+    found: dict[tuple[object, ...], shacl_python.Result] = {}
+    with gc_paused():
+        for batch in batches:
+            _python_batch(batch, extra, checks, subjects_of, objects_of, found)
+    release_memory()
+    out: list[_Result] = []
+    for r in found.values():
+        value = r.value
+        shown = None if value is None or value == r.focus else shacl_python.term_value(value)
+        out.append(_Result(shacl_python.term_value(r.focus), r.check.path, shown,
+                           value is not None and value.startswith("<"), r.check.message,
+                           r.check.severity == str(SH.Violation)))
+    return out
+
+
 def shacl_check(triples: Iterable[str] | bytes | Sequence[Batch],
                 locations: dict[str, tuple[Location, str]],
                 context: Iterable[str] = (), *, engine: str = "sparql",
@@ -154,10 +200,12 @@ def shacl_check(triples: Iterable[str] | bytes | Sequence[Batch],
 
     ``context`` are IRIs of initiatives that other datasets define: they are typed
     in the data graph so that references to them check, and are not validated.
-    ``engine`` is ``"sparql"`` (the shapes compiled to queries that Oxigraph runs)
-    or ``"pyshacl"`` (the reference implementation; slow on large graphs); both
-    report the same problems; batches (:func:`~scgraph.ingest.batches.plan_batches`)
-    are validated one at a time by ``"sparql"``, with the results of the whole graph.
+    ``engine`` is ``"python"`` (the shapes compiled to Python functions, see
+    :mod:`scgraph.ingest.shacl_python`), ``"sparql"`` (compiled to queries that Oxigraph
+    runs) or ``"pyshacl"`` (the reference implementation; slow on large graphs); all
+    report the same problems. Batches (:func:`~scgraph.ingest.batches.plan_batches`)
+    are validated one at a time by ``"python"`` and ``"sparql"``, with the results of
+    the whole graph.
     Returns (violations, warnings), each located at the record that produced the
     focus node where that is known.
     """
@@ -174,8 +222,10 @@ def shacl_check(triples: Iterable[str] | bytes | Sequence[Batch],
     if engine == "pyshacl":
         whole = b"".join(content(b.data) for b in batches)
         results = _with_pyshacl(whole + typing.encode())
-    else:
+    elif engine == "sparql":
         results = _with_sparql(batches, typing.encode())
+    else:
+        results = _with_python(batches, typing.encode())
     violations: list[Problem] = []
     warnings: list[Problem] = []
     for r in results:
