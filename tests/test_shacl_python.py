@@ -195,3 +195,10 @@ def test_unsupported_features_are_refused_not_skipped() -> None:
         <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:pattern "^a" ] .""")
     with pytest.raises(UnsupportedShape, match="pattern"):
         compile_shapes(shapes)
+
+
+def test_lines_are_split_at_newlines_only() -> None:
+    """Literals may hold characters that str.splitlines() breaks at (U+2028, U+0085)."""
+    triples = Triples()
+    triples.add(f'<urn:a> {TYPE} <urn:C> .\n<urn:a> <urn:p> "one\u2028two\x85three" .\n'.encode())
+    assert triples.values("<urn:a>", "<urn:p>") == ['"one\u2028two\x85three"']

@@ -32,8 +32,8 @@ from rdflib.collection import Collection
 
 from scgraph.ingest.shacl_sparql import UnsupportedShape
 
-__all__ = ["PythonCheck", "Result", "Triples", "compile_shapes", "literal_parts", "run_checks",
-           "target_predicates", "term_value", "well_formed"]
+__all__ = ["PythonCheck", "Result", "Triples", "compile_shapes", "compiled_checks",
+           "literal_parts", "run_checks", "target_predicates", "term_value", "well_formed"]
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -209,7 +209,7 @@ class Triples:
         subject_preds, object_preds = self._subject_preds, self._object_preds
         last_s = ""
         preds: dict[str, list[str]] = {}
-        for line in text.splitlines():
+        for line in text.split("\n"):  # not splitlines(): literals may hold U+2028
             if not line or line[0] == "#":
                 continue
             s, p, o = line[:-2].split(" ", 2)  # every line ends with " ."
@@ -562,6 +562,15 @@ def target_predicates(shapes: rdflib.Graph) -> tuple[frozenset[str], frozenset[s
     """The predicates of the shapes' ``sh:targetSubjectsOf`` and ``sh:targetObjectsOf``."""
     return (frozenset(str(p) for p in shapes.objects(None, SH.targetSubjectsOf)),
             frozenset(str(p) for p in shapes.objects(None, SH.targetObjectsOf)))
+
+
+@functools.lru_cache(maxsize=8)
+def compiled_checks(shapes_ttl: str) -> tuple[tuple[PythonCheck, ...], frozenset[str],
+                                              frozenset[str]]:
+    """:func:`compile_shapes` and :func:`target_predicates` of shapes given as Turtle
+    text, once per text."""
+    shapes = rdflib.Graph().parse(data=shapes_ttl, format="turtle")
+    return (tuple(compile_shapes(shapes)), *target_predicates(shapes))
 
 
 def run_checks(triples: Triples, checks: Iterable[PythonCheck], *,

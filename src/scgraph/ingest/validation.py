@@ -70,14 +70,6 @@ def validation_checks() -> tuple[Check, ...]:
 
 
 @functools.cache
-def _python_checks() -> tuple[tuple[shacl_python.PythonCheck, ...], frozenset[str],
-                              frozenset[str]]:
-    shapes = _shapes()
-    return (tuple(shacl_python.compile_shapes(shapes)),
-            *shacl_python.target_predicates(shapes))
-
-
-@functools.cache
 def ontology_ntriples() -> bytes:
     """The ontology as N-Triples (parsed once)."""
     quads = ox.parse(ontology_file().read_bytes(), format=ox.RdfFormat.TURTLE)
@@ -176,7 +168,8 @@ def _python_batch(batch: Batch, extra: bytes, checks: tuple[shacl_python.PythonC
 
 
 def _with_python(batches: Sequence[Batch], extra: bytes) -> list[_Result]:
-    checks, subjects_of, objects_of = _python_checks()
+    checks, subjects_of, objects_of = shacl_python.compiled_checks(
+        shapes_file().read_text(encoding="utf-8"))
     found: dict[tuple[object, ...], shacl_python.Result] = {}
     with gc_paused():
         for batch in batches:
