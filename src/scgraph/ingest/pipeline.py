@@ -273,7 +273,7 @@ def _check_references_kept(raws: list[RawDataset], store: GraphStore | None,
 
 
 def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,
-                   progress: Progress | None = None, *, shacl: str = "sparql") -> IngestReport:
+                   progress: Progress | None = None, *, shacl: str = "python") -> IngestReport:
     """Run every check of :func:`ingest` and write nothing.
 
     Raises :class:`~scgraph.errors.InputError` listing every problem found.
@@ -315,7 +315,7 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
 
 
 def ingest(paths: Sequence[Path | str], store: GraphStore,
-           progress: Progress | None = None, *, shacl: str = "sparql") -> IngestReport:
+           progress: Progress | None = None, *, shacl: str = "python") -> IngestReport:
     """Check and write datasets into ``store``, each into its own named graph.
 
     A dataset already in the store is replaced, never duplicated. If anything

@@ -187,7 +187,7 @@ def _with_python(batches: Sequence[Batch], extra: bytes) -> list[_Result]:
 
 def shacl_check(triples: Iterable[str] | bytes | Sequence[Batch],
                 locations: dict[str, tuple[Location, str]],
-                context: Iterable[str] = (), *, engine: str = "sparql",
+                context: Iterable[str] = (), *, engine: str = "python",
                 ) -> tuple[list[Problem], list[Problem]]:
     """Validate N-Triples (lines, a document, or batches) against the shapes and ontology.
 
