@@ -94,6 +94,76 @@ def test_an_rdf_file_does_not_bring_its_own_ontology(tmp_path: Path, small_path:
         assert dataset_graph_iri("other") in st.graphs()
 
 
+def test_an_rdf_file_is_validated_and_refused_with_its_problems(tmp_path: Path,
+                                                                 small_path: Path) -> None:
+    """An initiative without a name in an RDF file is refused as it would be in records;
+    the problem names the file and the record, and the store stays as it was."""
+    with EmbeddedStore(tmp_path / "a") as st:
+        ingest([small_path], st)
+        exported = st.export("nq", graph=dataset_graph_iri("small")).decode()
+    hub = "<https://w3id.org/scgraph/id/initiative/T-HUB>"
+    label = f"{hub} <{PREFIXES['rdfs']}label> "
+    broken = tmp_path / "broken.nq"
+    broken.write_text("".join(x + "\n" for x in exported.splitlines()
+                              if not x.startswith(label)), encoding="utf-8")
+    assert len(broken.read_text(encoding="utf-8").splitlines()) == \
+        len(exported.splitlines()) - 1
+    with EmbeddedStore(tmp_path / "b") as st:
+        ingest([small_path], st)
+        before = st.export("nq")
+        with pytest.raises(InputError) as caught:
+            ingest([broken], st)
+        assert st.export("nq") == before
+    assert [(p.file, p.record, p.field) for p in caught.value.problems] == [
+        (str(broken), "T-HUB", "label")]
+    assert "exactly one name" in caught.value.problems[0].message
+
+
+def test_an_rdf_file_may_refer_to_initiatives_of_other_datasets(tmp_path: Path,
+                                                                small_path: Path,
+                                                                mpsc_path: Path) -> None:
+    """A link to an initiative that a dataset kept in the store defines is valid; without
+    that dataset it is a link to nothing."""
+    target = "https://w3id.org/scgraph/id/initiative/T-HUB"
+    with EmbeddedStore(tmp_path / "a") as st:
+        ingest([mpsc_path], st)
+        exported = st.export("nq", graph=dataset_graph_iri("mpsc")).decode()
+    source = next(x.split(" ", 1)[0] for x in exported.splitlines()
+                  if x.endswith(f"<{PREFIXES['rdf']}type> "
+                                f"<https://w3id.org/scgraph/ontology#Initiative> "
+                                f"<{dataset_graph_iri('mpsc')}> ."))
+    linked = tmp_path / "linked.nq"
+    linked.write_text(exported + f"{source} <https://w3id.org/scgraph/ontology#dependsOn> "
+                      f"<{target}> <{dataset_graph_iri('mpsc')}> .\n", encoding="utf-8")
+    with EmbeddedStore(tmp_path / "with") as st:
+        ingest([small_path], st)
+        ingest([linked], st)
+        assert st.ask(f"ASK {{ {source} ?p <{target}> }}")
+    with EmbeddedStore(tmp_path / "without") as st:
+        with pytest.raises(InputError) as caught:
+            ingest([linked], st)
+        assert st.graphs() == []
+    assert {p.record for p in caught.value.problems} == {"T-HUB"}
+    assert all(p.message.startswith("Both ends of a link between initiatives")
+               for p in caught.value.problems)
+
+
+def test_an_export_with_made_graphs_is_ingested_again(cli, tmp_path: Path,
+                                                      mpsc_path: Path) -> None:
+    """The inferred and screening graphs of an export pass the shapes with the data."""
+    a = tmp_path / "a"
+    assert cli("ingest", "--store", a, mpsc_path).code == 0
+    assert cli("reason", "--store", a, "--materialize").code == 0
+    assert cli("screen", "--store", a).code == 0
+    dump = tmp_path / "dump.nq"
+    assert cli("export", "--store", a, "--format", "nq", "--out", dump).code == 0
+    text = dump.read_text(encoding="utf-8")
+    assert "https://w3id.org/scgraph/graph/inferred" in text
+    assert "https://w3id.org/scgraph/graph/screening/" in text
+    result = cli("ingest", "--store", tmp_path / "b", dump)
+    assert result.code == 0, result.err
+
+
 @pytest.mark.parametrize("fmt", ["nq", "trig", "ttl", "nt", "jsonld"])
 def test_export_formats_parse(cli, tmp_path: Path, small_path: Path, fmt: str) -> None:
     assert cli("ingest", small_path).code == 0

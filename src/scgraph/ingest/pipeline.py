@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +23,7 @@ from scgraph.ingest.readers import read_dataset
 from scgraph.ingest.records import Location, RawDataset
 from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check, validation_checks
 from scgraph.memory import gc_paused, release_memory
-from scgraph.namespaces import ONTOLOGY_GRAPH, SC, dataset_graph_iri, initiative_iri
+from scgraph.namespaces import ONTOLOGY_GRAPH, PREFIXES, SC, dataset_graph_iri, initiative_iri
 from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
 from scgraph.store.embedded import EmbeddedStore
@@ -79,6 +81,8 @@ class IngestReport:
 class _Prepared:
     report: DatasetReport
     graphs: dict[str, list[Part]]  # each graph's N-Triples, in parts
+    #: an RDF file's triples (all its graphs but the ontology), until they are validated
+    lines: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -89,6 +93,8 @@ class _Validation:
     batches: list[Batch]
     locations: dict[str, tuple[Location, str]]
     context: list[str]
+    #: the file a problem without a record's location is reported in (an RDF file)
+    source: str | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -121,6 +127,10 @@ def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
             raise StoreError(f"validating dataset {job.name!r}: a batch could not be read "
                              f"back ({exc}); nothing was written. Run the ingest again, and "
                              "keep TMPDIR from being cleaned while it runs") from exc
+        if job.source is not None:
+            violations = [dataclasses.replace(p, file=p.file or job.source) for p in violations]
+            shape_warnings = [dataclasses.replace(p, file=p.file or job.source)
+                              for p in shape_warnings]
         problems.extend(violations)
         warnings.extend(shape_warnings)
     return problems
@@ -157,19 +167,27 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
 
     run_graphs = {dataset_graph_iri(r.name) for r in raws}
     run_ids = {r.text("id") for raw in raws for r in raw.initiatives if r.text("id")}
+    replaced = run_graphs | {g for p in rdf_files for g in p.graphs}
+    # initiatives defined in this run: by records, and typed in an RDF file
+    run_iris = {initiative_iri(i) for i in run_ids} | {
+        x for rdf in rdf_files for x in _typed_initiatives(rdf.lines)}
 
-    def known_elsewhere(ids: set[str]) -> set[str]:
-        found = ids & run_ids
-        rest = sorted(ids - found)
+    def initiatives_elsewhere(iris: set[str]) -> set[str]:
+        """Which of these IRIs are initiatives of this run or of a graph it keeps."""
+        found = iris & run_iris
+        rest = sorted(iris - found)
         if rest and store is not None:
-            values = " ".join(f"<{initiative_iri(i)}>" for i in rest)
-            excluded = ", ".join(f"<{g}>" for g in sorted(run_graphs))
+            values = " ".join(f"<{i}>" for i in rest)
+            excluded = ", ".join(f"<{g}>" for g in sorted(replaced))
             table = store.select(
                 f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} "
                 f"GRAPH ?g {{ ?s a <{SC}Initiative> }} FILTER(?g NOT IN ({excluded})) }}")
-            by_iri = {initiative_iri(i): i for i in rest}
-            found |= {by_iri[v] for v in table.column("s") if v in by_iri}
+            found |= {x for x in table.column("s") if x in iris}
         return found
+
+    def known_elsewhere(ids: set[str]) -> set[str]:
+        by_iri = {initiative_iri(i): i for i in ids}
+        return {by_iri[x] for x in initiatives_elsewhere(set(by_iri))}
 
     checked: list[tuple[RawDataset, CheckedDataset]] = []
     for raw in raws:
@@ -177,7 +195,6 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         checked.append((raw, check_dataset(raw, vocab, problems, warnings, known_elsewhere)))
         # the checked records are all that is used from here: let the raw ones go
         raw.initiatives, raw.relations, raw.side_effects = [], [], []
-    replaced = run_graphs | {g for p in rdf_files for g in p.graphs}
     _check_ids_unique_across(checked, store, replaced, problems)
     _check_references_kept(raws, store, replaced, run_ids, problems)
     if problems:
@@ -219,7 +236,39 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         del raw
         release_memory()
         prepared.append(_Prepared(report, {graph: [b.data for b in batches]}))
+    for rdf in rdf_files:
+        # an RDF file is validated as the union of its graphs; the initiatives it refers
+        # to that other graphs define are its context
+        say(f"checking {rdf.report.source}")
+        lines, rdf.lines = rdf.lines, []
+        context = initiatives_elsewhere(_initiative_iris(lines) - _typed_initiatives(lines))
+        folder = spool / f"rdf-{len(jobs)}"
+        try:
+            folder.mkdir()
+            checks = validation_checks() if len(lines) > BATCH_TRIPLES else ()
+            batches = plan_batches(lines, checks, BATCH_TRIPLES, spool=folder)
+        except OSError as exc:
+            raise StoreError(f"{folder}: cannot keep the batches of {rdf.report.source} "
+                             f"there ({exc.strerror or exc}); nothing was written. Free some "
+                             "space, or set TMPDIR to a folder with room") from exc
+        del lines
+        jobs.append(_Validation(rdf.report.name, batches, {}, sorted(context),
+                                source=rdf.report.source))
     return prepared + rdf_files, warnings, jobs
+
+
+_INITIATIVE_TYPE = f"<{PREFIXES['rdf']}type> <{SC}Initiative> .\n"
+_INITIATIVE_IRI = re.compile(f"<({re.escape(initiative_iri(''))}[^>]*)>")
+
+
+def _typed_initiatives(lines: list[str]) -> set[str]:
+    """The IRIs these N-Triples lines type ``sc:Initiative``."""
+    return {x[1:x.index(" ") - 1] for x in lines if x.endswith(_INITIATIVE_TYPE)}
+
+
+def _initiative_iris(lines: list[str]) -> set[str]:
+    """Every IRI in the initiatives' namespace that the lines name."""
+    return {m for x in lines for m in _INITIATIVE_IRI.findall(x)}
 
 
 def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
@@ -292,7 +341,8 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
 
     Triples outside a named graph form a dataset named after the file. The file's
     ontology graph is left out: every ingest writes the ontology of this scgraph (an
-    export of an earlier version would otherwise bring its older ontology back).
+    export of an earlier version would otherwise bring its older ontology back). The
+    union of the other graphs is validated against the shapes, as a dataset is.
     """
     graph = dataset_graph_iri(path.stem)
     try:
@@ -312,7 +362,7 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
     report = DatasetReport(path.stem, graph, str(path), graphs=sorted(by_graph),
                            triples=sum(map(len, by_graph.values())))
     parts: dict[str, list[Part]] = {g: ["".join(lines).encode()] for g, lines in by_graph.items()}
-    return _Prepared(report, parts)
+    return _Prepared(report, parts, [x for lines in by_graph.values() for x in lines])
 
 
 def ingest(paths: Sequence[Path | str], store: GraphStore,
