@@ -247,6 +247,31 @@ def test_references_to_an_initiative_already_in_the_store(tmp_path: Path,
             <https://w3id.org/scgraph/id/initiative/T-HUB> }""")
 
 
+def test_references_to_an_initiative_of_an_rdf_file_in_the_same_run(
+        tmp_path: Path, small_path: Path) -> None:
+    """An RDF file of the run defines initiatives that a dataset of the run may refer to;
+    a graph the run replaces does not."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "initiatives.csv").write_text(
+        "id,name,action_fields,depends_on\nO-1,Dashboard,administration,T-HUB\n",
+        encoding="utf-8")
+    dump = tmp_path / "small.nq"
+    with EmbeddedStore(tmp_path / "a") as st:
+        ingest([small_path], st)
+        dump.write_bytes(st.export("nq", graph=dataset_graph_iri("small")))
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([dump, other], st)
+        assert {dataset_graph_iri("small"), dataset_graph_iri("other")} <= set(st.graphs())
+    emptied = tmp_path / "emptied.trig"  # replaces the graph of small by an empty one
+    emptied.write_text(f"<{dataset_graph_iri('small')}> {{ <urn:a> <urn:p> <urn:b> . }}\n",
+                       encoding="utf-8")
+    with EmbeddedStore(tmp_path / "t") as st:
+        ingest([small_path], st)
+        with pytest.raises(InputError, match="'T-HUB' refers to no known initiative"):
+            ingest([emptied, other], st)
+
+
 @pytest.mark.parametrize("batch_triples", [None, 1_000])
 def test_a_shape_violation_leaves_the_store_as_it_was(tmp_path: Path, small_path: Path,
                                                       mpsc_path: Path,
