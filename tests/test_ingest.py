@@ -9,7 +9,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from scgraph.errors import InputError
+from scgraph.errors import InputError, UsageError
 from scgraph.ingest import ingest, pipeline, validate_paths, validation
 from scgraph.namespaces import ONTOLOGY_GRAPH, PREFIXES, dataset_graph_iri
 from scgraph.ontology import shapes_file
@@ -270,6 +270,29 @@ def test_references_to_an_initiative_of_an_rdf_file_in_the_same_run(
         ingest([small_path], st)
         with pytest.raises(InputError, match="'T-HUB' refers to no known initiative"):
             ingest([emptied, other], st)
+
+
+def test_an_rdf_file_and_a_dataset_of_one_run_may_not_share_ids_or_graphs(
+        tmp_path: Path, small_path: Path) -> None:
+    dump = tmp_path / "small.nq"
+    with EmbeddedStore(tmp_path / "a") as st:
+        ingest([small_path], st)
+        dump.write_bytes(st.export("nq", graph=dataset_graph_iri("small")))
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for f in small_path.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    with EmbeddedStore(tmp_path / "s") as st:
+        with pytest.raises(InputError) as caught:
+            ingest([dump, copy], st)  # the same initiatives, in the graphs small and copy
+        with pytest.raises(UsageError, match=r"small.nq: it writes the graph .*/small>, "
+                           r"which a dataset of this run \(.*small\) writes too"):
+            ingest([dump, small_path], st)
+        assert st.graphs() == []
+    problems = caught.value.problems
+    assert problems
+    assert all(p.field == "id" and f"the RDF file {dump}" in p.message for p in problems)
+    assert "T-HUB" in {p.record for p in problems}
 
 
 @pytest.mark.parametrize("batch_triples", [None, 1_000])

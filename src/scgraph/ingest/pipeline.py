@@ -167,10 +167,16 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
 
     run_graphs = {dataset_graph_iri(r.name) for r in raws}
     run_ids = {r.text("id") for raw in raws for r in raw.initiatives if r.text("id")}
+    for rdf in rdf_files:
+        both = sorted(run_graphs & set(rdf.graphs))
+        if both:
+            raise UsageError(f"{rdf.report.source}: it writes the graph <{both[0]}>, which a "
+                             f"dataset of this run ({names[dataset_name(both[0])]}) writes "
+                             "too; ingest one of them")
     replaced = run_graphs | {g for p in rdf_files for g in p.graphs}
     # initiatives defined in this run: by records, and typed in an RDF file
-    run_iris = {initiative_iri(i) for i in run_ids} | {
-        x for rdf in rdf_files for x in _typed_initiatives(rdf.lines)}
+    in_files = {x: rdf.report.source for rdf in rdf_files for x in _typed_initiatives(rdf.lines)}
+    run_iris = {initiative_iri(i) for i in run_ids} | set(in_files)
 
     def initiatives_elsewhere(iris: set[str]) -> set[str]:
         """Which of these IRIs are initiatives of this run or of a graph it keeps."""
@@ -195,7 +201,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         checked.append((raw, check_dataset(raw, vocab, problems, warnings, known_elsewhere)))
         # the checked records are all that is used from here: let the raw ones go
         raw.initiatives, raw.relations, raw.side_effects = [], [], []
-    _check_ids_unique_across(checked, store, replaced, problems)
+    _check_ids_unique_across(checked, store, replaced, problems, in_files)
     _check_references_kept(raws, store, replaced, run_ids, problems)
     if problems:
         raise InputError(problems)
@@ -273,9 +279,11 @@ def _initiative_iris(lines: list[str]) -> set[str]:
 
 def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
                              store: GraphStore | None, replaced: set[str],
-                             problems: list[Problem]) -> None:
-    """An id defined by two datasets (of this run, or one already in the store) is an error."""
-    owner: dict[str, tuple[str, str]] = {}
+                             problems: list[Problem], in_files: dict[str, str]) -> None:
+    """An id defined by two datasets (of this run, an RDF file of this run (``in_files``:
+    initiative IRI -> file), or one already in the store) is an error."""
+    owner: dict[str, tuple[str, str]] = {iri: (f"the RDF file {f}", "")
+                                         for iri, f in in_files.items()}
     if store is not None:
         others = sorted(set(store.graphs()) - replaced - {ONTOLOGY_GRAPH})
         if others and any(ds.initiatives for _, ds in checked):
