@@ -286,8 +286,13 @@ def test_an_rdf_file_and_a_dataset_of_one_run_may_not_share_ids_or_graphs(
         with pytest.raises(InputError) as caught:
             ingest([dump, copy], st)  # the same initiatives, in the graphs small and copy
         with pytest.raises(UsageError, match=r"small.nq: it writes the graph .*/small>, "
-                           r"which a dataset of this run \(.*small\) writes too"):
+                           r"which .*fixtures/small of this run writes too"):
             ingest([dump, small_path], st)
+        again = tmp_path / "again.nq"
+        again.write_bytes(dump.read_bytes())
+        with pytest.raises(UsageError, match=r"again.nq: it writes the graph .*/small>, "
+                           r"which .*small.nq of this run writes too"):
+            ingest([dump, again], st)
         assert st.graphs() == []
     problems = caught.value.problems
     assert problems

@@ -167,12 +167,13 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
 
     run_graphs = {dataset_graph_iri(r.name) for r in raws}
     run_ids = {r.text("id") for raw in raws for r in raw.initiatives if r.text("id")}
+    writers = {g: names[dataset_name(g)] for g in run_graphs}  # graph -> what writes it
     for rdf in rdf_files:
-        both = sorted(run_graphs & set(rdf.graphs))
-        if both:
-            raise UsageError(f"{rdf.report.source}: it writes the graph <{both[0]}>, which a "
-                             f"dataset of this run ({names[dataset_name(both[0])]}) writes "
-                             "too; ingest one of them")
+        for g in sorted(rdf.graphs):
+            if g in writers:
+                raise UsageError(f"{rdf.report.source}: it writes the graph <{g}>, which "
+                                 f"{writers[g]} of this run writes too; ingest one of them")
+            writers[g] = rdf.report.source
     replaced = run_graphs | {g for p in rdf_files for g in p.graphs}
     # initiatives defined in this run: by records, and typed in an RDF file
     in_files = {x: rdf.report.source for rdf in rdf_files for x in _typed_initiatives(rdf.lines)}
