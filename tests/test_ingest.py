@@ -293,11 +293,19 @@ def test_an_rdf_file_and_a_dataset_of_one_run_may_not_share_ids_or_graphs(
         with pytest.raises(UsageError, match=r"again.nq: it writes the graph .*/small>, "
                            r"which .*small.nq of this run writes too"):
             ingest([dump, again], st)
+        moved = tmp_path / "moved.nq"  # the same initiatives in another graph
+        moved.write_text(dump.read_text(encoding="utf-8").replace(
+            dataset_graph_iri("small"), dataset_graph_iri("moved")), encoding="utf-8")
+        with pytest.raises(InputError) as twice:
+            ingest([dump, moved], st)
         assert st.graphs() == []
     problems = caught.value.problems
     assert problems
     assert all(p.field == "id" and f"the RDF file {dump}" in p.message for p in problems)
     assert "T-HUB" in {p.record for p in problems}
+    assert "T-HUB" in {p.record for p in twice.value.problems}
+    assert all(p.file == str(moved) and f"also defined by the RDF file {dump}" in p.message
+               for p in twice.value.problems)
 
 
 @pytest.mark.parametrize("batch_triples", [None, 1_000])

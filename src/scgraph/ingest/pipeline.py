@@ -23,7 +23,14 @@ from scgraph.ingest.readers import read_dataset
 from scgraph.ingest.records import Location, RawDataset
 from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check, validation_checks
 from scgraph.memory import gc_paused, release_memory
-from scgraph.namespaces import ONTOLOGY_GRAPH, PREFIXES, SC, dataset_graph_iri, initiative_iri
+from scgraph.namespaces import (
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    SC,
+    dataset_graph_iri,
+    id_from_iri,
+    initiative_iri,
+)
 from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
 from scgraph.store.embedded import EmbeddedStore
@@ -176,7 +183,14 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
             writers[g] = rdf.report.source
     replaced = run_graphs | {g for p in rdf_files for g in p.graphs}
     # initiatives defined in this run: by records, and typed in an RDF file
-    in_files = {x: rdf.report.source for rdf in rdf_files for x in _typed_initiatives(rdf.lines)}
+    in_files: dict[str, str] = {}
+    for rdf in rdf_files:
+        for x in sorted(_typed_initiatives(rdf.lines)):
+            if in_files.setdefault(x, rdf.report.source) != rdf.report.source:
+                problems.append(Problem(None, f"the initiative <{x}> is also defined by the "
+                                        f"RDF file {in_files[x]}", file=rdf.report.source,
+                                        record=id_from_iri(x), expected="each initiative in "
+                                        "one dataset; ingest one of the files"))
     run_iris = {initiative_iri(i) for i in run_ids} | set(in_files)
 
     def initiatives_elsewhere(iris: set[str]) -> set[str]:
@@ -248,7 +262,8 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # to that other graphs define are its context
         say(f"checking {rdf.report.source}")
         lines, rdf.lines = rdf.lines, []
-        context = initiatives_elsewhere(_initiative_iris(lines) - _typed_initiatives(lines))
+        context = initiatives_elsewhere({x for x in _initiative_iris(lines)
+                                         if in_files.get(x) != rdf.report.source})
         folder = spool / f"rdf-{len(jobs)}"
         try:
             folder.mkdir()
