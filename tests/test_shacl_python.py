@@ -8,7 +8,6 @@ the literal checks are compared with what Oxigraph, the store, makes of each tex
 from __future__ import annotations
 
 import pyoxigraph as ox
-import pytest
 import rdflib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +16,6 @@ from scgraph.errors import Problem
 from scgraph.ingest import shacl_python
 from scgraph.ingest.batches import plan_batches
 from scgraph.ingest.shacl_python import Triples, compile_shapes, literal_parts, run_checks
-from scgraph.ingest.shacl_sparql import UnsupportedShape
 from scgraph.ingest.validation import shacl_check, validation_checks
 from scgraph.namespaces import EFFECT, FIELD, PREFIXES, RELATION, SC
 
@@ -187,14 +185,6 @@ def test_counts_are_of_distinct_terms() -> None:
                 f"<urn:two> {TYPE} <urn:C> .\n<urn:two> <urn:p> \"v\" .\n"
                 "<urn:two> <urn:p> \"v\"@en .\n")
     assert [r.focus for r in run_checks(triples, compile_shapes(shapes))] == ["<urn:two>"]
-
-
-def test_unsupported_features_are_refused_not_skipped() -> None:
-    shapes = rdflib.Graph().parse(format="turtle", data="""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:pattern "^a" ] .""")
-    with pytest.raises(UnsupportedShape, match="pattern"):
-        compile_shapes(shapes)
 
 
 def test_lines_are_split_at_newlines_only() -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import rdflib
 
 from scgraph.errors import Problem
-from scgraph.ingest import validate_paths
+from scgraph.ingest import shacl_python, validate_paths
 from scgraph.ingest.shacl_sparql import UnsupportedShape, compile_shapes
 from scgraph.ingest.validation import shacl_check
 from scgraph.ontology import shapes_file
@@ -75,12 +76,13 @@ def test_context_initiatives_are_not_validated() -> None:
         assert [p.record for p in violations] == ["A"]
 
 
-def test_unsupported_features_are_refused_not_skipped() -> None:
+@pytest.mark.parametrize("compile_", [compile_shapes, shacl_python.compile_shapes])
+def test_unsupported_features_are_refused_not_skipped(compile_: Callable[..., object]) -> None:
     shapes = rdflib.Graph().parse(format="turtle", data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> .
         <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:pattern "^a" ] .""")
     with pytest.raises(UnsupportedShape, match="pattern"):
-        compile_shapes(shapes)
+        compile_(shapes)
 
 
 def test_counts_match_pyshacl_for_every_bound() -> None:

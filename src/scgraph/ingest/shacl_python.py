@@ -28,36 +28,26 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.collection import Collection
 
-from scgraph.ingest.shacl_sparql import UnsupportedShape
+from scgraph.ingest.shapes import (
+    BEYOND_FOCUS,
+    CASTS,
+    COMPARISONS,
+    DESCRIPTIVE,
+    SH,
+    ShapeReader,
+    UnsupportedShape,
+    integer,
+)
 
 __all__ = ["PythonCheck", "Result", "Triples", "compile_shapes", "compiled_checks",
            "literal_parts", "run_checks", "target_predicates", "term_value", "well_formed"]
 
-SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _TYPE = f"<{rdflib.RDF.type}>"
 _SUBCLASS = f"<{rdflib.RDFS.subClassOf}>"
 _STRING = f"{_XSD}string"
 _LANG_STRING = str(rdflib.RDF.langString)
-
-#: Shape properties that describe a shape and constrain nothing.
-_DESCRIPTIVE = {
-    rdflib.RDF.type, rdflib.RDFS.label, rdflib.RDFS.comment, SH.message, SH.severity,
-    SH.path, SH.name, SH.description, SH.order, SH.group, SH.deactivated,
-    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.property,
-}
-_COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">",
-                SH.maxExclusive: "<"}
-_KNOWN = _DESCRIPTIVE | set(_COMPARISONS) | {
-    SH["class"], SH.datatype, SH.nodeKind, SH["in"], SH.hasValue, SH.minCount,
-    SH.maxCount, SH.node, SH["not"], SH["and"], SH["or"], SH.xone}
-#: Constraints that read more than the focus node's own triples of the path.
-_BEYOND_FOCUS = {SH["class"], SH.node, SH["not"], SH["and"], SH["or"], SH.xone}
-#: Datatypes whose lexical form is checked (as Oxigraph's cast from text does).
-_CASTS = {f"{_XSD}{t}" for t in ("decimal", "integer", "double", "float", "boolean",
-                                  "dateTime", "date", "time")}
 _NODE_KINDS: dict[rdflib.term.Node, str] = {
     SH.IRI: "<", SH.BlankNode: "_", SH.Literal: '"', SH.BlankNodeOrIRI: "_<",
     SH.BlankNodeOrLiteral: '_"', SH.IRIOrLiteral: '<"'}
@@ -297,12 +287,6 @@ class Result:
     check: PythonCheck
 
 
-def _int(node: rdflib.term.Node) -> int:
-    if not isinstance(node, rdflib.Literal) or not isinstance(node.toPython(), int):
-        raise UnsupportedShape(f"expected an integer, got {node!r}")
-    return int(node.toPython())
-
-
 def _distinct(values: list[str]) -> int:
     return len(values) if len(values) < 2 else len({_same(v) for v in values})
 
@@ -374,36 +358,14 @@ def _not_instance(cls: str) -> Violates:
     return violates
 
 
-class _Compiler:
-    def __init__(self, shapes: rdflib.Graph) -> None:
-        self.g = shapes
-
-    def items(self, node: rdflib.term.Node) -> list[rdflib.term.Node]:
-        return list(Collection(self.g, node))
-
-    def path(self, shape: rdflib.term.Node) -> str | None:
-        path = self.g.value(shape, SH.path)
-        if path is None:
-            return None
-        if not isinstance(path, rdflib.URIRef):
-            raise UnsupportedShape(f"shape {shape}: only a single IRI is supported as sh:path")
-        return str(path)
-
-    def check_known(self, shape: rdflib.term.Node) -> None:
-        for p in set(self.g.predicates(shape)):
-            if p not in _KNOWN and str(p).startswith(str(SH)):
-                raise UnsupportedShape(f"shape {shape}: {p} is not supported")
-
-    def deactivated(self, shape: rdflib.term.Node) -> bool:
-        return self.g.value(shape, SH.deactivated) == rdflib.Literal(True)
-
+class _Compiler(ShapeReader):
     # -- value-node constraints: a function true when the value node violates ----------
     def violates(self, p: rdflib.term.Node, o: rdflib.term.Node) -> Violates | None:
         if p == SH["class"]:
             return _not_instance(_n3(o))
         if p == SH.datatype:
             datatype = str(o)
-            checked = datatype in _CASTS
+            checked = datatype in CASTS
 
             def wrong_datatype(_g: Triples, v: str) -> bool:
                 if not v.startswith('"'):
@@ -419,8 +381,8 @@ class _Compiler:
         if p == SH["in"]:
             options = frozenset(_same(_n3(x)) for x in self.items(o))
             return lambda _g, v: (v if v[0] == "<" else _same(v)) not in options
-        if isinstance(p, rdflib.URIRef) and p in _COMPARISONS:
-            return _comparison(_COMPARISONS[p], o)
+        if isinstance(p, rdflib.URIRef) and p in COMPARISONS:
+            return _comparison(COMPARISONS[p], o)
         if p == SH.node:
             inner = self.conforms(o)
             return lambda g, v: not inner(g, v)
@@ -452,7 +414,7 @@ class _Compiler:
         if path is None:
             return _on_node(self.node_constraint(shape, p, o))
         if p in (SH.minCount, SH.maxCount):
-            return _count(pred, _int(o), at_least=p == SH.minCount)
+            return _count(pred, integer(o), at_least=p == SH.minCount)
         if p == SH.hasValue:
             return _has_value(pred, _same(_n3(o)))
         bad = self.violates(p, o)
@@ -468,7 +430,7 @@ class _Compiler:
         path = self.path(shape)
         tests = [self.node_constraint(shape, p, o) if path is None
                  else _found(self.constraint(shape, p, o, path))
-                 for p, o in self.g.predicate_objects(shape) if p not in _DESCRIPTIVE]
+                 for p, o in self.g.predicate_objects(shape) if p not in DESCRIPTIVE]
         tests += [_negated(self.conforms(prop)) for prop in self.g.objects(shape, SH.property)]
         if len(tests) == 1:
             return _negated(tests[0])
@@ -497,13 +459,6 @@ class _Compiler:
             return found
         return targets
 
-    def english(self, shape: rdflib.term.Node) -> str | None:
-        messages = list(self.g.objects(shape, SH.message))
-        for m in messages:
-            if isinstance(m, rdflib.Literal) and m.language == "en":
-                return str(m)
-        return str(messages[0]) if messages else None
-
     def shape_checks(self, shape: rdflib.term.Node, targets: Targets,
                      local_target: bool = True) -> Iterator[PythonCheck]:
         self.check_known(shape)
@@ -515,13 +470,13 @@ class _Compiler:
         pred = f"<{path}>" if path else ""
 
         def check(find: Find, component: rdflib.term.Node) -> PythonCheck:
-            beyond = component in _BEYOND_FOCUS and not (component == SH["class"]
+            beyond = component in BEYOND_FOCUS and not (component == SH["class"]
                                                          and path is None)
             return PythonCheck(targets, find, str(shape), path, severity, message,
                                str(component), local_target=local_target, reads_beyond=beyond)
 
         for p, o in self.g.predicate_objects(shape):
-            if p in _DESCRIPTIVE:
+            if p in DESCRIPTIVE:
                 continue
             yield check(self.constraint(shape, p, o, path), p)
             if p == SH.node:
@@ -535,7 +490,7 @@ class _Compiler:
 def compile_shapes(shapes: rdflib.Graph) -> list[PythonCheck]:
     """One :class:`PythonCheck` per constraint of every shape that has a target.
 
-    Raises :class:`~scgraph.ingest.shacl_sparql.UnsupportedShape` for a feature that
+    Raises :class:`~scgraph.ingest.shapes.UnsupportedShape` for a feature that
     is not supported (the ones :mod:`scgraph.ingest.shacl_sparql` lists are).
 
     >>> g = rdflib.Graph().parse(format="turtle", data='''

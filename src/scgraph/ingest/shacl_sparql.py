@@ -31,45 +31,34 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.collection import Collection
+
+from scgraph.ingest.shapes import (
+    BEYOND_FOCUS,
+    CASTS,
+    COMPARISONS,
+    DESCRIPTIVE,
+    SH,
+    ShapeReader,
+    UnsupportedShape,
+    integer,
+)
 
 __all__ = ["Check", "ShapeResult", "UnsupportedShape", "compile_shapes", "compiled_checks",
            "run_checks"]
 
-SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 _TYPE = f"<{rdflib.RDF.type}>"
 _SUBCLASSES = re.compile(r"@subclasses\((<[^>]*>)\)")
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 #: A class target whose class has no subclasses: one triple pattern, no DISTINCT needed.
 _ONE_CLASS_TARGET = re.compile(
     r"\{ SELECT DISTINCT \?focus WHERE \{ \{ VALUES (\?v\d+) \{ (<[^>\s]*>) \} "
     + re.escape(f"?focus {_TYPE} ") + r"\1 \} \} \}")
 
-#: Shape properties that describe a shape and constrain nothing.
-_DESCRIPTIVE = {
-    rdflib.RDF.type, rdflib.RDFS.label, rdflib.RDFS.comment, SH.message, SH.severity,
-    SH.path, SH.name, SH.description, SH.order, SH.group, SH.deactivated,
-    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.property,
-}
-_COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">",
-                SH.maxExclusive: "<"}
 _NODE_KINDS = {
     SH.IRI: "isIRI({v})", SH.BlankNode: "isBlank({v})", SH.Literal: "isLiteral({v})",
     SH.BlankNodeOrIRI: "(isBlank({v}) || isIRI({v}))",
     SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
     SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
 }
-#: Constraints that read more than the focus node's own triples of the path (sh:class on
-#: a value reads the value's types; the others evaluate shapes on other nodes).
-_BEYOND_FOCUS = {SH["class"], SH.node, SH["not"], SH["and"], SH["or"], SH.xone}
-#: Datatypes whose lexical form Oxigraph can check by casting.
-_CASTS = {f"{_XSD}{t}" for t in ("decimal", "integer", "double", "float", "boolean",
-                                  "dateTime", "date", "time")}
-
-
-class UnsupportedShape(ValueError):
-    """A shape uses a SHACL feature that :func:`compile_shapes` does not translate."""
-
 
 @dataclass(frozen=True, slots=True)
 class Check:
@@ -109,12 +98,6 @@ class ShapeResult:
     check: Check | None = None
 
 
-def _int(node: rdflib.term.Node) -> int:
-    if not isinstance(node, rdflib.Literal) or not isinstance(node.toPython(), int):
-        raise UnsupportedShape(f"expected an integer, got {node!r}")
-    return int(node.toPython())
-
-
 def _instance(v: str, t: str, cls: rdflib.term.Node) -> str:
     """Pattern: ``v`` is an instance of ``cls`` or of a subclass (filled in per store)."""
     return f"VALUES {t} {{ @subclasses({_term(cls)}) }} {v} {_TYPE} {t}"
@@ -128,32 +111,13 @@ def _term(node: rdflib.term.Node) -> str:
     raise UnsupportedShape(f"cannot use {node!r} as a constant in a query")
 
 
-class _Compiler:
+class _Compiler(ShapeReader):
     def __init__(self, shapes: rdflib.Graph) -> None:
-        self.g = shapes
+        super().__init__(shapes)
         self.counter = itertools.count()
 
     def var(self) -> str:
         return f"?v{next(self.counter)}"
-
-    def items(self, node: rdflib.term.Node) -> list[rdflib.term.Node]:
-        return list(Collection(self.g, node))
-
-    def path(self, shape: rdflib.term.Node) -> str | None:
-        path = self.g.value(shape, SH.path)
-        if path is None:
-            return None
-        if not isinstance(path, rdflib.URIRef):
-            raise UnsupportedShape(f"shape {shape}: only a single IRI is supported as sh:path")
-        return str(path)
-
-    def check_known(self, shape: rdflib.term.Node) -> None:
-        known = _DESCRIPTIVE | set(_COMPARISONS) | {
-            SH["class"], SH.datatype, SH.nodeKind, SH["in"], SH.hasValue, SH.minCount,
-            SH.maxCount, SH.node, SH["not"], SH["and"], SH["or"], SH.xone}
-        for p in set(self.g.predicates(shape)):
-            if p not in known and str(p).startswith(str(SH)):
-                raise UnsupportedShape(f"shape {shape}: {p} is not supported")
 
     # -- value-node constraints: an expression true when the value node violates ------
     def violates(self, p: rdflib.term.Node, o: rdflib.term.Node, v: str) -> str | None:
@@ -162,7 +126,7 @@ class _Compiler:
             return f"NOT EXISTS {{ {_instance(v, t, o)} }}"
         if p == SH.datatype:
             ok = f"(isLiteral({v}) && datatype({v}) = {_term(o)}"
-            if str(o) in _CASTS:
+            if str(o) in CASTS:
                 ok += f" && COALESCE(isLiteral(<{o}>(str({v}))), false)"
             return f"!{ok})"
         if p == SH.nodeKind:
@@ -172,8 +136,8 @@ class _Compiler:
         if p == SH["in"]:
             options = " || ".join(f"sameTerm({v}, {_term(x)})" for x in self.items(o))
             return f"!({options or 'false'})"
-        if isinstance(p, rdflib.URIRef) and p in _COMPARISONS:
-            return f"!COALESCE({v} {_COMPARISONS[p]} {_term(o)}, false)"
+        if isinstance(p, rdflib.URIRef) and p in COMPARISONS:
+            return f"!COALESCE({v} {COMPARISONS[p]} {_term(o)}, false)"
         if p == SH.node:
             return f"!({self.conforms(o, v)})"
         if p == SH["not"]:
@@ -190,12 +154,12 @@ class _Compiler:
     def conforms(self, shape: rdflib.term.Node, v: str) -> str:
         """An expression true when node ``v`` conforms to ``shape``."""
         self.check_known(shape)
-        if self.g.value(shape, SH.deactivated) == rdflib.Literal(True):
+        if self.deactivated(shape):
             return "true"
         parts: list[str] = []
         path = self.path(shape)
         for p, o in self.g.predicate_objects(shape):
-            if p in _DESCRIPTIVE:
+            if p in DESCRIPTIVE:
                 continue
             if path is None:
                 bad = self.violates(p, o, v)
@@ -205,15 +169,15 @@ class _Compiler:
                 continue
             x = self.var()
             if p == SH.minCount:
-                if _int(o) > 1:
+                if integer(o) > 1:
                     raise UnsupportedShape(f"shape {shape}: nested sh:minCount above 1")
-                if _int(o) == 1:
+                if integer(o) == 1:
                     parts.append(f"EXISTS {{ {v} <{path}> {x} }}")
             elif p == SH.maxCount:
                 y = self.var()
-                if _int(o) != 0 and _int(o) != 1:
+                if integer(o) != 0 and integer(o) != 1:
                     raise UnsupportedShape(f"shape {shape}: nested sh:maxCount above 1")
-                parts.append(f"NOT EXISTS {{ {v} <{path}> {x} }}" if _int(o) == 0 else
+                parts.append(f"NOT EXISTS {{ {v} <{path}> {x} }}" if integer(o) == 0 else
                              f"NOT EXISTS {{ {v} <{path}> {x}, {y} FILTER({x} != {y}) }}")
             elif p == SH.hasValue:
                 parts.append(f"EXISTS {{ {v} <{path}> {_term(o)} }}")
@@ -255,17 +219,10 @@ class _Compiler:
             return None
         return "{ SELECT DISTINCT ?focus WHERE { " + " UNION ".join(alts) + " } }"
 
-    def english(self, shape: rdflib.term.Node) -> str | None:
-        messages = list(self.g.objects(shape, SH.message))
-        for m in messages:
-            if isinstance(m, rdflib.Literal) and m.language == "en":
-                return str(m)
-        return str(messages[0]) if messages else None
-
     def shape_checks(self, shape: rdflib.term.Node, target: str,
                      local_target: bool = True) -> Iterator[Check]:
         self.check_known(shape)
-        if self.g.value(shape, SH.deactivated) == rdflib.Literal(True):
+        if self.deactivated(shape):
             return
         severity = str(self.g.value(shape, SH.severity) or SH.Violation)
         message = self.english(shape)
@@ -274,7 +231,7 @@ class _Compiler:
 
         def check(query: str, component: rdflib.term.Node) -> Check:
             reads: frozenset[str] | None = None
-            if component not in _BEYOND_FOCUS:
+            if component not in BEYOND_FOCUS:
                 reads = frozenset([path] if path is not None else [])
             elif component == SH["class"] and path is None:
                 reads = frozenset([str(rdflib.RDF.type)])
@@ -283,14 +240,14 @@ class _Compiler:
                          local_target=local_target)
 
         for p, o in self.g.predicate_objects(shape):
-            if p in _DESCRIPTIVE:
+            if p in DESCRIPTIVE:
                 continue
             if path is None:
                 bad = self.violates(p, o, "?focus")
                 if bad is None:
                     raise UnsupportedShape(f"shape {shape}: {p} needs sh:path")
                 yield check(f"SELECT ?focus WHERE {{ {target} FILTER({bad}) }}", p)
-            elif p == SH.minCount and _int(o) == 1:
+            elif p == SH.minCount and integer(o) == 1:
                 # the common case without counting: no value at all
                 yield check(f"SELECT ?focus WHERE {{ {target} "
                             f"FILTER NOT EXISTS {{ ?focus <{path}> ?v }} }}", p)
@@ -298,8 +255,8 @@ class _Compiler:
                 yield check(
                     f"SELECT ?focus WHERE {{ {{ SELECT ?focus (COUNT(DISTINCT ?value) AS ?n) "
                     f"WHERE {{ {target} OPTIONAL {{ ?focus <{path}> ?value }} }} "
-                    f"GROUP BY ?focus }} FILTER(?n < {_int(o)}) }}", p)
-            elif p == SH.maxCount and _int(o) == 1:
+                    f"GROUP BY ?focus }} FILTER(?n < {integer(o)}) }}", p)
+            elif p == SH.maxCount and integer(o) == 1:
                 # the common case without counting: two different values
                 yield check(f"SELECT DISTINCT ?focus WHERE {{ {target} ?focus <{path}> ?a . "
                             f"?focus <{path}> ?b FILTER(!sameTerm(?a, ?b)) }}", p)
@@ -307,7 +264,7 @@ class _Compiler:
                 yield check(
                     f"SELECT ?focus WHERE {{ {{ SELECT ?focus (COUNT(DISTINCT ?value) AS ?n) "
                     f"WHERE {{ {target} ?focus <{path}> ?value }} "
-                    f"GROUP BY ?focus }} FILTER(?n > {_int(o)}) }}", p)
+                    f"GROUP BY ?focus }} FILTER(?n > {integer(o)}) }}", p)
             elif p == SH.hasValue:
                 yield check(f"SELECT ?focus WHERE {{ {target} "
                             f"FILTER NOT EXISTS {{ ?focus <{path}> {_term(o)} }} }}", p)
