@@ -184,6 +184,14 @@ def test_golden_results_through_the_engine(engine: Engine, q: NamedQuery) -> Non
     assert got == [tuple(_same(t) for t in row) for row in _golden_rows(q.name)]
 
 
+def test_ask_through_the_engine(engine: Engine) -> None:
+    """Virtuoso answers ASK as a one-column table (``__ASK_RETVAL``); both read as booleans."""
+    store = RemoteStore(engine.query)
+    graph = dataset_graph_iri("mpsc")
+    assert store.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}") is True
+    assert store.ask("ASK { GRAPH <urn:scgraph:test:nowhere> { ?s ?p ?o } }") is False
+
+
 def test_parameters_cannot_change_the_query_remotely(engine: Engine) -> None:
     remote = RemoteStore(engine.query)
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"

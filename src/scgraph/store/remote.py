@@ -90,6 +90,10 @@ def _term(cell: Mapping[str, str]) -> Term:
     raise ValueError(f"unknown term type {kind!r}")
 
 
+#: The variable of Virtuoso's answer to an ASK query in the JSON results format.
+_ASK_RETVAL = "__ask_retval"
+
+
 def parse_json_results(doc: Mapping[str, Any]) -> Table | bool:
     """A SPARQL 1.1 JSON result document as a :class:`Table` (or a boolean for ASK).
 
@@ -235,6 +239,9 @@ class RemoteStore:
     def ask(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> bool:
         """Run an ASK query."""
         result = self._results(sparql, bindings)
+        if isinstance(result, Table) and [c.lower() for c in result.columns] == [_ASK_RETVAL]:
+            # Virtuoso answers ASK as a table: one row holding 1 if true, none if false
+            return any(v not in (None, "0", "false") for (v,) in result.values())
         if not isinstance(result, bool):
             raise UsageError("expected an ASK query")
         return result
