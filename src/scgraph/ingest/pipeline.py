@@ -88,8 +88,6 @@ class IngestReport:
 class _Prepared:
     report: DatasetReport
     graphs: dict[str, list[Part]]  # each graph's N-Triples, in parts
-    #: an RDF file's triples (all its graphs but the ontology), until they are validated
-    lines: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -185,7 +183,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
     # initiatives defined in this run: by records, and typed in an RDF file
     in_files: dict[str, str] = {}
     for rdf in rdf_files:
-        for x in sorted(_typed_initiatives(rdf.lines)):
+        for x in sorted(_typed_initiatives(rdf.graphs)):
             if in_files.setdefault(x, rdf.report.source) != rdf.report.source:
                 problems.append(Problem(None, f"the initiative <{x}> is also defined by the "
                                         f"RDF file {in_files[x]}", file=rdf.report.source,
@@ -261,36 +259,46 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # an RDF file is validated as the union of its graphs; the initiatives it refers
         # to that other graphs define are its context
         say(f"checking {rdf.report.source}")
-        lines, rdf.lines = rdf.lines, []
-        context = initiatives_elsewhere({x for x in _initiative_iris(lines)
+        context = initiatives_elsewhere({x for x in _initiative_iris(rdf.graphs)
                                          if in_files.get(x) != rdf.report.source})
         folder = spool / f"rdf-{len(jobs)}"
+        documents = [content(part) for parts in rdf.graphs.values() for part in parts]
         try:
             folder.mkdir()
-            checks = validation_checks() if len(lines) > BATCH_TRIPLES else ()
-            batches = plan_batches(lines, checks, BATCH_TRIPLES, spool=folder)
+            if sum(d.count(b"\n") for d in documents) <= BATCH_TRIPLES:
+                batches = [Batch(b"".join(documents))]
+            else:
+                # lines split at newlines only: a literal may hold U+2028
+                lines = [x + "\n" for d in documents for x in d.decode().split("\n") if x]
+                batches = plan_batches(lines, validation_checks(), BATCH_TRIPLES,
+                                       spool=folder)
+                del lines
         except OSError as exc:
             raise StoreError(f"{folder}: cannot keep the batches of {rdf.report.source} "
                              f"there ({exc.strerror or exc}); nothing was written. Free some "
                              "space, or set TMPDIR to a folder with room") from exc
-        del lines
+        del documents
         jobs.append(_Validation(rdf.report.name, batches, {}, sorted(context),
                                 source=rdf.report.source))
     return prepared + rdf_files, warnings, jobs
 
 
-_INITIATIVE_TYPE = f"<{PREFIXES['rdf']}type> <{SC}Initiative> .\n"
-_INITIATIVE_IRI = re.compile(f"<({re.escape(initiative_iri(''))}[^>]*)>")
+_INITIATIVE_TYPED = re.compile(
+    rb"^<([^>]*)> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}Initiative> .".encode()) + rb"$",
+    re.MULTILINE)
+_INITIATIVE_IRI = re.compile(rb"<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)>")
 
 
-def _typed_initiatives(lines: list[str]) -> set[str]:
-    """The IRIs these N-Triples lines type ``sc:Initiative``."""
-    return {x[1:x.index(" ") - 1] for x in lines if x.endswith(_INITIATIVE_TYPE)}
+def _typed_initiatives(graphs: dict[str, list[Part]]) -> set[str]:
+    """The IRIs that the graphs' N-Triples type ``sc:Initiative``."""
+    return {m.decode() for parts in graphs.values() for part in parts
+            for m in _INITIATIVE_TYPED.findall(content(part))}
 
 
-def _initiative_iris(lines: list[str]) -> set[str]:
-    """Every IRI in the initiatives' namespace that the lines name."""
-    return {m for x in lines for m in _INITIATIVE_IRI.findall(x)}
+def _initiative_iris(graphs: dict[str, list[Part]]) -> set[str]:
+    """Every IRI in the initiatives' namespace that the graphs' N-Triples name."""
+    return {m.decode() for parts in graphs.values() for part in parts
+            for m in set(_INITIATIVE_IRI.findall(content(part)))}
 
 
 def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
@@ -369,8 +377,12 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
     union of the other graphs is validated against the shapes, as a dataset is.
     """
     graph = dataset_graph_iri(path.stem)
+    by_graph: dict[str, list[str]] = {}
     try:
-        quads = list(ox.parse(path=str(path), format=fmt))
+        for q in ox.parse(path=str(path), format=fmt):  # read as parsed, not held as quads
+            g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else graph
+            if g != ONTOLOGY_GRAPH:
+                by_graph.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
     except SyntaxError as exc:
         problems.append(Problem(None, f"invalid RDF: {exc.msg}", file=str(path),
                                 line=exc.lineno, expected="a file in the format its name says"))
@@ -378,15 +390,18 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
     except OSError as exc:
         problems.append(Problem(None, f"cannot be read: {exc.strerror or exc}", file=str(path)))
         return None
-    by_graph: dict[str, list[str]] = {}
-    for q in quads:
-        g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else graph
-        by_graph.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
-    by_graph.pop(ONTOLOGY_GRAPH, None)
     report = DatasetReport(path.stem, graph, str(path), graphs=sorted(by_graph),
                            triples=sum(map(len, by_graph.values())))
-    parts: dict[str, list[Part]] = {g: ["".join(lines).encode()] for g, lines in by_graph.items()}
-    return _Prepared(report, parts, [x for lines in by_graph.values() for x in lines])
+    parts: dict[str, list[Part]] = {}
+    for g in sorted(by_graph):  # each graph's lines let go once encoded
+        lines = by_graph.pop(g)
+        # loaded part by part, as a dataset's batches are (the loader's memory follows
+        # the size of a part), unless blank nodes tie the lines together
+        step = len(lines) if any("_:" in x for x in lines) else BATCH_TRIPLES
+        parts[g] = ["".join(lines[i:i + step]).encode() for i in range(0, len(lines), step)]
+        del lines
+    release_memory()
+    return _Prepared(report, parts)
 
 
 def ingest(paths: Sequence[Path | str], store: GraphStore,
