@@ -148,6 +148,47 @@ def test_an_rdf_file_may_refer_to_initiatives_of_other_datasets(tmp_path: Path,
                for p in caught.value.problems)
 
 
+def test_a_large_rdf_file_is_written_and_validated_in_parts(
+        tmp_path: Path, mpsc_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each graph of an RDF file above BATCH_TRIPLES lines is loaded part by part and
+    validated in batches; a graph with blank nodes stays whole. The store holds the same."""
+    dump = tmp_path / "mpsc.nq"
+    with EmbeddedStore(tmp_path / "a") as st:
+        ingest([mpsc_path], st)
+        dump.write_bytes(st.export("nq", graph=dataset_graph_iri("mpsc")))
+        before = _data_triples(st, dataset_graph_iri("mpsc"))
+    blank = tmp_path / "blank.nq"
+    blank.write_text("".join(f"_:b{i} <urn:p> _:b{i + 1} <{dataset_graph_iri('blank')}> .\n"
+                             for i in range(30)), encoding="utf-8")
+    monkeypatch.setattr(pipeline, "BATCH_TRIPLES", 1_000)
+    loads: list[tuple[str, int]] = []
+    real_load = EmbeddedStore._bulk_load
+
+    def load(self: EmbeddedStore, data: bytes, graph: str) -> None:
+        loads.append((graph, data.count(b"\n")))
+        real_load(self, data, graph)
+
+    monkeypatch.setattr(EmbeddedStore, "_bulk_load", load)
+    planned: list[int] = []
+    real_plan = pipeline.plan_batches
+
+    def plan(*args: Any, **kwargs: Any) -> Any:
+        batches = real_plan(*args, **kwargs)
+        planned.append(len(batches))
+        return batches
+
+    monkeypatch.setattr(pipeline, "plan_batches", plan)
+    with EmbeddedStore(tmp_path / "b") as st:
+        ingest([dump, blank], st)
+        assert _data_triples(st, dataset_graph_iri("mpsc")) == before
+    parts = [n for g, n in loads if g == dataset_graph_iri("mpsc")]
+    assert len(parts) >= 7
+    assert max(parts) == 1_000
+    assert [n for g, n in loads if g == dataset_graph_iri("blank")] == [30]
+    assert len(planned) == 1  # the mpsc file (the blank one is below a batch)
+    assert planned[0] >= 6
+
+
 def test_an_export_with_made_graphs_is_ingested_again(cli, tmp_path: Path,
                                                       mpsc_path: Path) -> None:
     """The inferred and screening graphs of an export pass the shapes with the data."""
