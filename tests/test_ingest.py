@@ -311,6 +311,15 @@ def test_references_to_an_initiative_of_an_rdf_file_in_the_same_run(
         ingest([small_path], st)
         with pytest.raises(InputError, match="'T-HUB' refers to no known initiative"):
             ingest([emptied, other], st)
+        # and with other in the store, the file may not take away what other refers to
+        ingest([other], st)
+        before = st.export("nq")
+        with pytest.raises(InputError) as caught:
+            ingest([emptied], st)
+        assert st.export("nq") == before
+    assert [(p.file, p.record) for p in caught.value.problems] == [(str(emptied), "T-HUB")]
+    assert "no longer defined, but dataset 'other' in the store refers to it" in \
+        caught.value.problems[0].message
 
 
 def test_an_rdf_file_and_a_dataset_of_one_run_may_not_share_ids_or_graphs(

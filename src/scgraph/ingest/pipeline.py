@@ -215,7 +215,9 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # the checked records are all that is used from here: let the raw ones go
         raw.initiatives, raw.relations, raw.side_effects = [], [], []
     _check_ids_unique_across(checked, store, replaced, problems, in_files)
-    _check_references_kept(raws, store, replaced, run_ids, problems)
+    _check_references_kept([(dataset_graph_iri(r.name), str(r.source)) for r in raws]
+                           + [(g, rdf.report.source) for rdf in rdf_files for g in rdf.graphs],
+                           store, replaced, run_iris, problems)
     if problems:
         raise InputError(problems)
 
@@ -332,23 +334,23 @@ def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
                              (f"dataset {raw.name!r}", f" at {ini.loc.file}:{ini.loc.line}"))
 
 
-def _check_references_kept(raws: list[RawDataset], store: GraphStore | None,
-                           replaced: set[str], run_ids: set[str],
+def _check_references_kept(sources: list[tuple[str, str]], store: GraphStore | None,
+                           replaced: set[str], run_iris: set[str],
                            problems: list[Problem]) -> None:
-    """A dataset ingested again must still define the initiatives that the datasets left
-    in the store refer to (``scgraph drop`` refuses to drop those, too)."""
+    """A dataset ingested again (``sources``: its graph and where it comes from, a dataset
+    or an RDF file) must still define the initiatives that the datasets left in the store
+    refer to (``scgraph drop`` refuses to drop those, too)."""
     if store is None:
         return
     present = store.graphs()
-    for raw in raws:
-        graph = dataset_graph_iri(raw.name)
+    for graph, source in sources:
         if graph not in present:
             continue
         for other, ident in references(store, [graph], present, besides=replaced):
-            if ident not in run_ids:
+            if initiative_iri(ident) not in run_iris:
                 problems.append(Problem(
                     "id", f"{ident!r} is no longer defined, but dataset "
-                    f"{dataset_name(other)!r} in the store refers to it", file=str(raw.source),
+                    f"{dataset_name(other)!r} in the store refers to it", file=source,
                     record=ident, expected="the initiative kept; or that dataset ingested "
                     "again in the same run without the reference, or dropped first "
                     f"(`scgraph drop {dataset_name(other)}`)", value=ident))
