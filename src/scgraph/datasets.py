@@ -163,7 +163,7 @@ def stale_graphs(store: GraphStore) -> dict[str, str]:
     when it was made (an earlier version of scgraph made it). Up-to-date graphs are left
     out. (A drop is not seen: :func:`drop_datasets` says so itself.)"""
     # a triple of each made graph looked for: listing the graphs scans a remote store's
-    # every quad (and RemoteStore.ask does not read Virtuoso's answer to an ASK about one)
+    # every quad
     made_graphs = [g for g in DERIVED_GRAPHS if len(store.select(
         f"SELECT ?s WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }} LIMIT 1"))]
     ingested = store.select(_INGESTED).values() if made_graphs else []
