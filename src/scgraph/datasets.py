@@ -162,10 +162,8 @@ def stale_graphs(store: GraphStore) -> dict[str, str]:
     changed since it was made, by graph: a dataset ingested after it, or no record of
     when it was made (an earlier version of scgraph made it). Up-to-date graphs are left
     out. (A drop is not seen: :func:`drop_datasets` says so itself.)"""
-    # a triple of each made graph looked for: listing the graphs scans a remote store's
-    # every quad
-    made_graphs = [g for g in DERIVED_GRAPHS if len(store.select(
-        f"SELECT ?s WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }} LIMIT 1"))]
+    # asked of each made graph: listing the graphs scans a remote store's every quad
+    made_graphs = [g for g in DERIVED_GRAPHS if store.ask(f"ASK {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")]
     ingested = store.select(_INGESTED).values() if made_graphs else []
     out: dict[str, str] = {}
     for graph in made_graphs if ingested else []:
