@@ -18,6 +18,20 @@ from scgraph.store import EmbeddedStore
 PROV_USED = PREFIXES["prov"]
 
 
+def _count_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of batches of each plan the pipeline makes, as it makes them."""
+    planned: list[int] = []
+    real_plan = pipeline.plan_batches
+
+    def plan(*args: Any, **kwargs: Any) -> Any:
+        batches = real_plan(*args, **kwargs)
+        planned.append(len(batches))
+        return batches
+
+    monkeypatch.setattr(pipeline, "plan_batches", plan)
+    return planned
+
+
 def _data_triples(store: EmbeddedStore, graph: str) -> set[str]:
     """Triples of a dataset graph without the run's provenance (time, file hashes)."""
     nt = store.export("nt", graph=graph).decode()
@@ -169,15 +183,7 @@ def test_a_large_rdf_file_is_written_and_validated_in_parts(
         real_load(self, data, graph)
 
     monkeypatch.setattr(EmbeddedStore, "_bulk_load", load)
-    planned: list[int] = []
-    real_plan = pipeline.plan_batches
-
-    def plan(*args: Any, **kwargs: Any) -> Any:
-        batches = real_plan(*args, **kwargs)
-        planned.append(len(batches))
-        return batches
-
-    monkeypatch.setattr(pipeline, "plan_batches", plan)
+    planned = _count_batches(monkeypatch)
     with EmbeddedStore(tmp_path / "b") as st:
         ingest([dump, blank], st)
         assert _data_triples(st, dataset_graph_iri("mpsc")) == before
@@ -367,15 +373,8 @@ def test_a_shape_violation_leaves_the_store_as_it_was(tmp_path: Path, small_path
     the write, located."""
     planned: list[int] = []
     if batch_triples is not None:
-        real_plan = pipeline.plan_batches
-
-        def plan(*args: Any, **kwargs: Any) -> Any:
-            batches = real_plan(*args, **kwargs)
-            planned.append(len(batches))
-            return batches
-
         monkeypatch.setattr(pipeline, "BATCH_TRIPLES", batch_triples)
-        monkeypatch.setattr(pipeline, "plan_batches", plan)
+        planned = _count_batches(monkeypatch)
     strict = tmp_path / "strict.ttl"
     strict.write_text(shapes_file().read_text(encoding="utf-8") + """
 sc:StrictShape a sh:NodeShape ; sh:targetClass sc:Initiative ;
