@@ -209,6 +209,14 @@ def test_an_export_with_made_graphs_is_ingested_again(cli, tmp_path: Path,
     assert "https://w3id.org/scgraph/graph/screening/" in text
     result = cli("ingest", "--store", tmp_path / "b", dump)
     assert result.code == 0, result.err
+    # the inferred graph alone, beside the data it was inferred from: what it says
+    # about the initiatives is validated with the dataset that defines them
+    inferred = tmp_path / "inferred.nq"
+    assert cli("export", "--store", a, "--format", "nq", "--graph",
+               "https://w3id.org/scgraph/graph/inferred", "--out", inferred).code == 0
+    assert cli("ingest", "--store", tmp_path / "c", mpsc_path).code == 0
+    result = cli("ingest", "--store", tmp_path / "c", inferred)
+    assert result.code == 0, result.err
 
 
 @pytest.mark.parametrize("fmt", ["nq", "trig", "ttl", "nt", "jsonld"])
@@ -400,3 +408,69 @@ sc:StrictShape a sh:NodeShape ; sh:targetClass sc:Initiative ;
         assert sorted(after, key=str) == sorted(before, key=str)
     if batch_triples is not None:
         assert max(planned) > 1  # the datasets were validated in several batches
+
+
+def test_an_rdf_file_that_describes_an_initiative_of_another_dataset_is_validated_with_it(
+        tmp_path: Path, small_path: Path) -> None:
+    """What an RDF file says about an initiative that a dataset in the store defines is
+    checked together with that dataset's description of it: a second name, an unknown
+    action field and a year that is not one are refused; a valid addition is written."""
+    hub = "<https://w3id.org/scgraph/id/initiative/T-HUB>"
+    prefixes = (f"@prefix rdfs: <{PREFIXES['rdfs']}> .\n"
+                "@prefix sc: <https://w3id.org/scgraph/ontology#> .\n"
+                "@prefix scf: <https://w3id.org/scgraph/field/> .\n")
+    bad = tmp_path / "enrich.ttl"
+    bad.write_text(prefixes + f'{hub} rdfs:label "A second name" ; sc:actionField scf:bogus ;'
+                   ' sc:year "twenty" .\n', encoding="utf-8")
+    good = tmp_path / "more.ttl"
+    good.write_text(prefixes + f"{hub} sc:actionField scf:energy .\n", encoding="utf-8")
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        before = st.export("nq")
+        with pytest.raises(InputError) as caught:
+            ingest([bad], st)
+        assert st.export("nq") == before
+        # the same file with the dataset in the same run
+        with pytest.raises(InputError) as along:
+            ingest([small_path, bad], st)
+        assert st.export("nq") == before
+        ingest([good], st)
+        assert st.ask(f"ASK {{ GRAPH <{dataset_graph_iri('more')}> {{ {hub} "
+                      "<https://w3id.org/scgraph/ontology#actionField> "
+                      "<https://w3id.org/scgraph/field/energy> } }")
+    for problems in (caught.value.problems, along.value.problems):
+        assert sorted((p.file, p.record, p.field) for p in problems) == [
+            (str(bad), "T-HUB", "actionField"), (str(bad), "T-HUB", "actionField"),
+            (str(bad), "T-HUB", "label"), (str(bad), "T-HUB", "year"),
+            (str(bad), "T-HUB", "year")]  # a second year, and not a year
+    assert sorted(p.message for p in caught.value.problems if p.field == "year") == [
+        "An initiative has at most one year, written as a four-digit year (xsd:gYear).",
+        "An initiative has at most one year, written as a four-digit year (xsd:gYear). "
+        "(value: twenty)"]
+
+
+def test_a_problem_of_a_described_initiative_is_reported_once(tmp_path: Path,
+                                                              small_path: Path) -> None:
+    """An RDF file of the run that describes an initiative another file of the run defines
+    is validated with that file: a problem of the other file is reported once, there."""
+    with EmbeddedStore(tmp_path / "a") as st:
+        ingest([small_path], st)
+        exported = st.export("nq", graph=dataset_graph_iri("small")).decode()
+    hub = "<https://w3id.org/scgraph/id/initiative/T-HUB>"
+    broken = tmp_path / "broken.nq"  # T-HUB without a name
+    broken.write_text("".join(x + "\n" for x in exported.splitlines()
+                              if not x.startswith(f"{hub} <{PREFIXES['rdfs']}label> ")),
+                      encoding="utf-8")
+    more = tmp_path / "more.nt"
+    more.write_text(f"{hub} <https://w3id.org/scgraph/ontology#actionField> "
+                    "<https://w3id.org/scgraph/field/energy> .\n", encoding="utf-8")
+    with EmbeddedStore(tmp_path / "b") as st:
+        with pytest.raises(InputError) as caught:
+            ingest([broken, more], st)
+        assert st.graphs() == []
+        whole = tmp_path / "small.nq"
+        whole.write_text(exported, encoding="utf-8")
+        ingest([whole, more], st)
+        assert dataset_graph_iri("more") in st.graphs()
+    assert [(p.file, p.record, p.field) for p in caught.value.problems] == [
+        (str(broken), "T-HUB", "label")]

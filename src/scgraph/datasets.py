@@ -26,8 +26,8 @@ from scgraph.namespaces import (
 )
 from scgraph.store.base import GraphStore
 
-__all__ = ["DERIVED_GRAPHS", "DropReport", "dataset_graphs", "dataset_name", "drop_datasets",
-           "graph_named", "references", "stale_graphs"]
+__all__ = ["DERIVED_GRAPHS", "NOT_DATASETS", "DropReport", "dataset_graphs", "dataset_name",
+           "drop_datasets", "graph_named", "references", "stale_graphs"]
 
 #: Graphs made from the datasets, and the command that makes each again: after a drop
 #: they still say what they said of the dropped data, until they are made again.
@@ -56,6 +56,8 @@ _NOT_DATASETS = {
     SCREENING_GRAPH: "the solution types `scgraph screen` inferred; each run replaces it",
     PATTERNS_GRAPH: "the screening rules `scgraph screen` loads; each run replaces it",
 }
+#: The graphs of a store that are not datasets (and define no initiative).
+NOT_DATASETS = frozenset(_NOT_DATASETS)
 #: References listed at most in the error that refuses a drop.
 _SHOWN = 10
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from scgraph.datasets import dataset_name, references
+from scgraph.datasets import NOT_DATASETS, dataset_name, references
 from scgraph.errors import InputError, Problem, StoreError, UsageError
 from scgraph.ingest.batches import Batch, Part, content, plan_batches
 from scgraph.ingest.checks import CheckedDataset, check_dataset
@@ -122,6 +122,7 @@ def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
               progress: Progress | None = None) -> list[Problem]:
     """Run the SHACL checks; add their warnings, return their violations."""
     problems: list[Problem] = []
+    seen: set[tuple[str | None, str | None, str]] = set()
     for job in jobs:
         if progress is not None:
             progress(f"validating {job.name}")
@@ -133,12 +134,21 @@ def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
                              f"back ({exc}); nothing was written. Run the ingest again, and "
                              "keep TMPDIR from being cleaned while it runs") from exc
         if job.source is not None:
-            violations = [dataclasses.replace(p, file=p.file or job.source) for p in violations]
+            # an RDF file is validated with the datasets that define the initiatives it
+            # describes: what they were found to hold already is not said twice
+            violations = [dataclasses.replace(p, file=p.file or job.source)
+                          for p in violations if _said(p) not in seen]
             shape_warnings = [dataclasses.replace(p, file=p.file or job.source)
-                              for p in shape_warnings]
+                              for p in shape_warnings if _said(p) not in seen]
+        seen.update(map(_said, violations + shape_warnings))
         problems.extend(violations)
         warnings.extend(shape_warnings)
     return problems
+
+
+def _said(problem: Problem) -> tuple[str | None, str | None, str]:
+    """What a SHACL problem says, wherever it is reported."""
+    return problem.record, problem.field, problem.message
 
 
 def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
@@ -223,6 +233,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
 
     prepared: list[_Prepared] = []
     jobs: list[_Validation] = []
+    run_defined: dict[str, int] = {}  # initiative IRI -> the prepared dataset defining it
     when = datetime.now(UTC).replace(microsecond=0)
     raws.clear()
     while checked:
@@ -254,17 +265,46 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
                              "space, or set TMPDIR to a folder with room") from exc
         jobs.append(_Validation(raw.name, batches, mapped.locations,
                                 [initiative_iri(i) for i in external - defined]))
+        run_defined.update((initiative_iri(i), len(prepared)) for i in defined)
         del raw
         release_memory()
         prepared.append(_Prepared(report, {graph: [b.data for b in batches]}))
+
+    def described_elsewhere(described: set[str]) -> list[bytes]:
+        """The N-Triples of the datasets (of this run, or kept in the store) that define
+        these initiatives."""
+        graphs: dict[str, list[Part]] = {}
+        for x in sorted(described):
+            if x in run_defined:
+                graphs.update(prepared[run_defined[x]].graphs)
+            elif x in in_files:
+                graphs.update(rdf_by_source[in_files[x]].graphs)
+        rest = sorted(described - run_defined.keys() - in_files.keys())
+        if rest and store is not None:
+            excluded = ", ".join(f"<{g}>" for g in sorted(replaced | NOT_DATASETS))
+            table = store.select(
+                f"SELECT DISTINCT ?g WHERE {{ VALUES ?s {{ {' '.join(f'<{x}>' for x in rest)} }} "
+                f"GRAPH ?g {{ ?s a <{SC}Initiative> }} FILTER(?g NOT IN ({excluded})) }}")
+            for g in sorted(map(str, table.column("g"))):
+                graphs[g] = [store.export("nt", graph=g)]
+        return [content(part) for parts in graphs.values() for part in parts]
+
+    rdf_by_source = {rdf.report.source: rdf for rdf in rdf_files}
     for rdf in rdf_files:
         # an RDF file is validated as the union of its graphs; the initiatives it refers
-        # to that other graphs define are its context
+        # to that other graphs define are its context. What it says about such an
+        # initiative is validated with the graphs that define it.
         say(f"checking {rdf.report.source}")
         context = initiatives_elsewhere({x for x in _initiative_iris(rdf.graphs)
                                          if in_files.get(x) != rdf.report.source})
         folder = spool / f"rdf-{len(jobs)}"
         documents = [content(part) for parts in rdf.graphs.values() for part in parts]
+        described = context & _described_initiatives(documents)
+        if described:
+            documents += described_elsewhere(described)
+            union: dict[str, list[Part]] = {"": list(documents)}
+            context = initiatives_elsewhere(_initiative_iris(union)) \
+                - _typed_initiatives(union)
         try:
             folder.mkdir()
             if sum(d.count(b"\n") for d in documents) <= BATCH_TRIPLES:
@@ -289,6 +329,15 @@ _INITIATIVE_TYPED = re.compile(
     rb"^<([^>]*)> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}Initiative> .".encode()) + rb"$",
     re.MULTILINE)
 _INITIATIVE_IRI = re.compile(rb"<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)>")
+
+
+_DESCRIBED = re.compile(rb"^<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)> ",
+                       re.MULTILINE)
+
+
+def _described_initiatives(documents: list[bytes]) -> set[str]:
+    """The initiative IRIs that are the subject of a line of these N-Triples."""
+    return {m.decode() for d in documents for m in set(_DESCRIBED.findall(d))}
 
 
 def _typed_initiatives(graphs: dict[str, list[Part]]) -> set[str]:
