@@ -69,7 +69,11 @@ def test_drop_says_what_it_dropped_and_what_is_stale(cli, small_path: Path) -> N
     assert dropped.code == 0
     assert "dropped small (" in dropped.out
     assert "run `scgraph screen` again" in dropped.err
-    assert '"datasets": []' in cli("stats", "--format", "json").out
+    stats = cli("stats", "--format", "json")
+    assert '"datasets": []' in stats.out
+    # and later commands go on saying so, until the screening graph is made again
+    assert "the screening graph (" in stats.err
+    assert "was made from dataset small, which is no longer in the store" in stats.err
 
 
 def test_stats_and_ingest_say_which_made_graphs_are_stale(cli, tmp_path: Path,

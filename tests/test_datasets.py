@@ -179,3 +179,41 @@ def test_stale_graphs_name_the_datasets_ingested_after_them(
         assert stale[INFERRED_GRAPH].endswith("run `scgraph reason --materialize` again")
         assert stale[SCREENING_GRAPH].endswith("run `scgraph screen` again")
         assert "small" not in stale[SCREENING_GRAPH]  # ingested before: not named
+
+
+def test_stale_graphs_name_the_datasets_dropped_since(tmp_path: Path, small_path: Path,
+                                                      mpsc_path: Path) -> None:
+    """Each made graph says which datasets it was made from; one dropped since makes it
+    stale, until it is made again."""
+    from scgraph.datasets import stale_graphs
+    from scgraph.namespaces import SCREENING_GRAPH
+    from scgraph.reasoning import materialize
+    from scgraph.screening import screen
+
+    with EmbeddedStore() as st:
+        ingest([small_path], st)
+        ingest([mpsc_path], st)
+        materialize(st)
+        screen(st)
+        assert stale_graphs(st) == {}
+        datasets = sorted([dataset_graph_iri("mpsc"), dataset_graph_iri("small")])
+        used = st.select(f"SELECT ?d WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ "
+                         f"<{INFERRED_GRAPH}/run> <http://www.w3.org/ns/prov#used> ?d }} }}")
+        assert sorted(map(str, used.column("d"))) == sorted([ONTOLOGY_GRAPH, *datasets])
+        derived = st.select(f"SELECT ?d WHERE {{ GRAPH <{SCREENING_GRAPH}> {{ "
+                            f"<{SCREENING_GRAPH}> <http://www.w3.org/ns/prov#wasDerivedFrom> "
+                            "?d } }")
+        assert sorted(map(str, derived.column("d"))) == datasets
+        drop_datasets(st, ["mpsc"])
+        stale = stale_graphs(st)
+        assert sorted(stale) == sorted([INFERRED_GRAPH, SCREENING_GRAPH])
+        for graph, again in ((INFERRED_GRAPH, "scgraph reason --materialize"),
+                             (SCREENING_GRAPH, "scgraph screen")):
+            assert "was made from dataset mpsc, which is no longer in the store" in stale[graph]
+            assert "small" not in stale[graph]
+            assert stale[graph].endswith(f"run `{again}` again")
+        materialize(st)
+        assert sorted(stale_graphs(st)) == [SCREENING_GRAPH]
+        drop_datasets(st, ["small"])  # the last dataset: nothing ingested is left
+        assert sorted(stale_graphs(st)) == sorted([INFERRED_GRAPH, SCREENING_GRAPH])
+        assert "dataset small, which is no longer" in stale_graphs(st)[INFERRED_GRAPH]

@@ -17,7 +17,14 @@ import pytest
 
 from scgraph.errors import UsageError
 from scgraph.ingest import ingest
-from scgraph.namespaces import DATA, INFERRED_GRAPH, ONTOLOGY_GRAPH, SC, id_from_iri
+from scgraph.namespaces import (
+    DATA,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    SC,
+    dataset_graph_iri,
+    id_from_iri,
+)
 from scgraph.ontology import vocabulary
 from scgraph.reasoning import (
     DEFINED_CLASSES,
@@ -141,13 +148,15 @@ def test_inferred_graph_is_described_replaced_and_dropped(small_store: EmbeddedS
     assert first.triples == second.triples > 0
     count = small_store.select(
         f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}")
-    assert int(count.values()[0][0] or 0) == second.triples + 9  # + the graph's description
+    # + the graph's description: 9 triples, and one for each dataset it used
+    assert int(count.values()[0][0] or 0) == second.triples + 9 + 1
     assert small_store.ask(f"""
         PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX dcterms: <http://purl.org/dc/terms/>
         ASK {{ GRAPH <{INFERRED_GRAPH}> {{
           <{INFERRED_GRAPH}> a prov:Entity ; dcterms:description ?d ;
-            prov:wasGeneratedBy [ prov:used <{ONTOLOGY_GRAPH}> ] }} }}""")
+            prov:wasGeneratedBy [ prov:used <{ONTOLOGY_GRAPH}>,
+                                            <{dataset_graph_iri("small")}> ] }} }}""")
     assert drop_inferred(small_store)
     assert INFERRED_GRAPH not in small_store.graphs()
     assert not drop_inferred(small_store)

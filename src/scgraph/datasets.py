@@ -33,13 +33,15 @@ __all__ = ["DERIVED_GRAPHS", "NOT_DATASETS", "DropReport", "dataset_graphs", "da
 #: they still say what they said of the dropped data, until they are made again.
 DERIVED_GRAPHS = {INFERRED_GRAPH: "scgraph reason --materialize",
                   SCREENING_GRAPH: "scgraph screen"}
-#: What each graph of DERIVED_GRAPHS is called, what it holds, and how it says when it
-#: was made.
+#: What each graph of DERIVED_GRAPHS is called, what it holds, how it says when it was
+#: made, and from which datasets.
 _MADE = {
     INFERRED_GRAPH: ("inferred graph", "the triples it inferred",
-                     f"<{INFERRED_GRAPH}/run> prov:endedAtTime ?made"),
+                     f"<{INFERRED_GRAPH}/run> prov:endedAtTime ?made",
+                     f"<{INFERRED_GRAPH}/run> prov:used ?used"),
     SCREENING_GRAPH: ("screening graph", "the solution types it inferred",
-                      f"<{SCREENING_GRAPH}> prov:generatedAtTime ?made"),
+                      f"<{SCREENING_GRAPH}> prov:generatedAtTime ?made",
+                      f"<{SCREENING_GRAPH}> prov:wasDerivedFrom ?used"),
 }
 #: When each dataset was ingested (the end of the run that wrote it).
 _INGESTED = sparql_prefixes() + """
@@ -160,16 +162,16 @@ def _refuse_references(rows: list[tuple[str, str]], graphs: list[str]) -> None:
 
 
 def stale_graphs(store: GraphStore) -> dict[str, str]:
-    """Why each graph made from the datasets (:data:`DERIVED_GRAPHS`) may miss what
-    changed since it was made, by graph: a dataset ingested after it, or no record of
-    when it was made (an earlier version of scgraph made it). Up-to-date graphs are left
-    out. (A drop is not seen: :func:`drop_datasets` says so itself.)"""
-    # asked of each made graph: listing the graphs scans a remote store's every quad
+    """Why each graph made from the datasets (:data:`DERIVED_GRAPHS`) may not match the
+    datasets now, by graph: a dataset ingested after it, a dataset it was made from that
+    is no longer in the store (dropped), or no record of when it was made (an earlier
+    version of scgraph made it). Up-to-date graphs are left out."""
+    # asked of each graph: listing the graphs scans a remote store's every quad
     made_graphs = [g for g in DERIVED_GRAPHS if store.ask(f"ASK {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")]
     ingested = store.select(_INGESTED).values() if made_graphs else []
     out: dict[str, str] = {}
-    for graph in made_graphs if ingested else []:
-        label, holds, pattern = _MADE[graph]
+    for graph in made_graphs:
+        label, holds, pattern, from_pattern = _MADE[graph]
         again = f"run `{DERIVED_GRAPHS[graph]}` again"
         made = [m for (m,) in store.select(
             f"{sparql_prefixes()} SELECT ?made WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}"
@@ -178,9 +180,20 @@ def stale_graphs(store: GraphStore) -> dict[str, str]:
             out[graph] = (f"the {label} does not say when it was made (an earlier version "
                           f"of scgraph made it); {again}")
             continue
+        reasons = []
         later = [f"{name} ({when})" for name, when in ingested
                  if when and datetime.fromisoformat(when) > datetime.fromisoformat(made[0])]
         if later:
-            out[graph] = (f"the {label} ({made[0]}) is older than dataset {', '.join(later)}: "
-                          f"{holds} miss what came since; {again}")
+            reasons.append(f"is older than dataset {', '.join(later)}: {holds} miss what "
+                           "came since")
+        used = sorted({u for (u,) in store.select(
+            f"{sparql_prefixes()} SELECT ?used WHERE {{ GRAPH <{graph}> {{ {from_pattern} }} }}"
+        ).values() if u and dataset_graphs([u])})
+        gone = [dataset_name(u) for u in used
+                if not store.ask(f"ASK {{ GRAPH <{u}> {{ ?s ?p ?o }} }}")]
+        if gone:
+            reasons.append(f"was made from dataset {', '.join(gone)}, which is no longer in "
+                           f"the store: {holds} still hold what came from it")
+        if reasons:
+            out[graph] = f"the {label} ({made[0]}) {'; it '.join(reasons)}; {again}"
     return out

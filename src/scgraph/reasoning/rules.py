@@ -25,6 +25,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from scgraph import __version__
+from scgraph.datasets import dataset_graphs
 from scgraph.errors import UsageError
 from scgraph.memory import release_memory
 from scgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, SC, sparql_prefixes
@@ -166,7 +167,7 @@ class MaterializeReport:
     graph: str = INFERRED_GRAPH
 
 
-def _description(method: str, seconds: float) -> list[ox.Triple]:
+def _description(method: str, seconds: float, datasets: list[str]) -> list[ox.Triple]:
     g = ox.NamedNode(INFERRED_GRAPH)
     run = ox.NamedNode(INFERRED_GRAPH + "/run")
     prov, dct = "http://www.w3.org/ns/prov#", "http://purl.org/dc/terms/"
@@ -182,6 +183,7 @@ def _description(method: str, seconds: float) -> list[ox.Triple]:
         ox.Triple(g, ox.NamedNode(prov + "wasGeneratedBy"), run),
         ox.Triple(run, _RDF_TYPE, ox.NamedNode(prov + "Activity")),
         ox.Triple(run, ox.NamedNode(prov + "used"), ox.NamedNode(ONTOLOGY_GRAPH)),
+        *(ox.Triple(run, ox.NamedNode(prov + "used"), ox.NamedNode(d)) for d in datasets),
         ox.Triple(run, ox.NamedNode(SC + "toolVersion"), ox.Literal(__version__)),
         ox.Triple(run, ox.NamedNode(prov + "endedAtTime"), ox.Literal(
             datetime.now(UTC).isoformat(timespec="seconds"),
@@ -229,7 +231,8 @@ def materialize(store: GraphStore, *, method: Literal["sparql", "owlrl"] = "spar
     """
     if method not in ("sparql", "owlrl"):
         raise UsageError(f"unknown materialization method {method!r}; expected sparql or owlrl")
-    if ONTOLOGY_GRAPH not in store.graphs():
+    present = store.graphs()
+    if ONTOLOGY_GRAPH not in present:
         raise UsageError("the store holds no ontology graph; run `scgraph ingest` first")
     say = progress or (lambda _msg: None)
     start = time.perf_counter()
@@ -247,7 +250,7 @@ def materialize(store: GraphStore, *, method: Literal["sparql", "owlrl"] = "spar
     say("writing the inferred graph")
     graph = ox.NamedNode(INFERRED_GRAPH)
     work.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
-                for t in _description(method, seconds))
+                for t in _description(method, seconds, dataset_graphs(present)))
     with tempfile.TemporaryFile() as inferred:
         work.dump(inferred, ox.RdfFormat.N_TRIPLES, from_graph=graph)
         del work  # the copy of the store, before the write needs memory of its own

@@ -25,7 +25,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from scgraph import __version__
-from scgraph.datasets import stale_graphs
+from scgraph.datasets import dataset_graphs, stale_graphs
 from scgraph.ingest.mapping import Mapped, iri, literal
 from scgraph.namespaces import (
     DATA,
@@ -147,9 +147,10 @@ def _assignment_iri(ident: str, key: str) -> str:
 
 
 def assignment_ntriples(inferred: pd.DataFrame, *, keywords_sha256: str | None = None,
-                        made: datetime | None = None) -> bytes:
+                        made: datetime | None = None, datasets: Iterable[str] = ()) -> bytes:
     """N-Triples of inferred types (columns id, solution_type, evidence) for the screening
-    graph; ``made``: when the initiatives were read (``prov:generatedAtTime``)."""
+    graph; ``made``: when the initiatives were read (``prov:generatedAtTime``);
+    ``datasets``: the dataset graphs they were read from (``prov:wasDerivedFrom``)."""
     m = Mapped()
     rdf_type, dct = PREFIXES["rdf"] + "type", PREFIXES["dcterms"]
     g = iri(SCREENING_GRAPH)
@@ -161,6 +162,8 @@ def assignment_ntriples(inferred: pd.DataFrame, *, keywords_sha256: str | None =
               literal(made.isoformat(timespec="seconds"), PREFIXES["xsd"] + "dateTime"))
     if keywords_sha256:
         m.add(g, SC + "sha256", literal(keywords_sha256))
+    for dataset in datasets:
+        m.add(g, PREFIXES["prov"] + "wasDerivedFrom", iri(dataset))
     for ident, key, evidence in inferred[["id", "solution_type", "evidence"]].itertuples(
             index=False):
         ini = iri(initiative_iri(str(ident)))
@@ -200,11 +203,12 @@ def screen(store: GraphStore, *, keywords: Path | str | None = None,
     digest = hashlib.sha256(rule_path.read_bytes()).hexdigest()
     pats = read_patterns(patterns)
     made = datetime.now(UTC)
+    datasets = dataset_graphs(store.graphs())
     texts = initiative_texts(store)
     todo = texts[texts["solution_types"].map(len) == 0]
     inferred = classify_initiatives(todo, rules=rules)
     store.replace_graphs({SCREENING_GRAPH: assignment_ntriples(inferred, keywords_sha256=digest,
-                                                               made=made),
+                                                               made=made, datasets=datasets),
                           PATTERNS_GRAPH: pattern_ntriples(pats)})
     return ScreenReport(len(texts), inferred["id"].nunique(), len(inferred), len(pats))
 
@@ -212,8 +216,9 @@ def screen(store: GraphStore, *, keywords: Path | str | None = None,
 def stale_screening(store: GraphStore) -> str | None:
     """Why the screening graph may miss initiatives or changes, or None.
 
-    The graph is a snapshot: a dataset ingested after :func:`screen` ran (or a graph
-    whose time is not recorded, from an earlier version) makes it stale, and
+    The graph is a snapshot: a dataset ingested after :func:`screen` ran, one it was
+    made from and that was dropped since (or a graph whose time is not recorded, from an
+    earlier version) makes it stale, and
     :func:`solution_types` still reads it (:func:`scgraph.datasets.stale_graphs`).
     """
     return stale_graphs(store).get(SCREENING_GRAPH)
