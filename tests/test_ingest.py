@@ -474,3 +474,71 @@ def test_a_problem_of_a_described_initiative_is_reported_once(tmp_path: Path,
         assert dataset_graph_iri("more") in st.graphs()
     assert [(p.file, p.record, p.field) for p in caught.value.problems] == [
         (str(broken), "T-HUB", "label")]
+
+
+def _places(folder: Path, rows: str) -> Path:
+    folder.mkdir()
+    (folder / "initiatives.csv").write_text(
+        "id,name,municipality,region,country,action_fields\n" + rows, encoding="utf-8")
+    return folder
+
+
+def test_a_municipality_name_lies_in_one_region(tmp_path: Path) -> None:
+    """A municipality is one node per name: two towns of one name in two regions (or
+    countries), in one dataset, two of a run, or one and the store, are refused at the
+    record that differs; a file that gives one place two regions fails the shapes."""
+    two = _places(tmp_path / "two", "N-1,App,Neustadt,Hessen,Germany,mobility\n"
+                                    "N-2,Bus,Neustadt,Bayern,Germany,energy\n"
+                                    "N-3,Map,Kassel,Hessen,Germany,energy\n")
+    with pytest.raises(InputError) as within:
+        validate_paths([two])
+    assert [(Path(p.file or "").name, p.line, p.record, p.field, p.value)
+            for p in within.value.problems] == [("initiatives.csv", 3, "N-2", "region", "Bayern")]
+    assert "'Hessen' at " in within.value.problems[0].message
+    hessen = _places(tmp_path / "hessen", "H-1,App,Neustadt,Hessen,Germany,mobility\n")
+    bayern = _places(tmp_path / "bayern", "B-1,Bus,Neustadt,Bayern,Germany,energy\n"
+                                          "B-2,Tram,Kassel,Hessen,Austria,energy\n")
+    with pytest.raises(InputError) as across:
+        validate_paths([hessen, bayern])
+    assert [(p.record, p.field) for p in across.value.problems] == [("B-1", "region")]
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([hessen], st)
+        ingest([_places(tmp_path / "kassel", "K-1,Hub,Kassel,Hessen,Germany,energy\n")], st)
+        before = st.export("nq")
+        with pytest.raises(InputError) as stored:
+            ingest([bayern], st)
+        assert st.export("nq") == before
+    assert sorted((p.record, p.field, p.value) for p in stored.value.problems) == [
+        ("B-1", "region", "Bayern"), ("B-2", "country", "Austria")]
+    assert "but 'Hessen' in dataset 'hessen' in the store" in stored.value.problems[0].message
+    place = "<https://w3id.org/scgraph/id/municipality/Neustadt>"
+    region = "<https://w3id.org/scgraph/ontology#inRegion>"
+    rdf = tmp_path / "places.nt"
+    rdf.write_text(
+        f"{place} <{PREFIXES['rdf']}type> <https://w3id.org/scgraph/ontology#Municipality> .\n"
+        f'{place} <{PREFIXES["rdfs"]}label> "Neustadt" .\n'
+        + "".join(f"{place} {region} <https://w3id.org/scgraph/id/region/{r}> .\n"
+                  f"<https://w3id.org/scgraph/id/region/{r}> <{PREFIXES['rdf']}type> "
+                  "<https://w3id.org/scgraph/ontology#Region> .\n" for r in ("Hessen", "Bayern")),
+        encoding="utf-8")
+    with pytest.raises(InputError) as in_file:
+        validate_paths([rdf])
+    assert [(p.file, p.record, p.field, p.value) for p in in_file.value.problems] == [
+        (str(rdf), "Neustadt", "region", "Bayern")]
+    assert f"but 'Hessen' in {rdf}" in in_file.value.problems[0].message
+    # and the shapes refuse it too, wherever it comes from
+    violations, _ = validation.shacl_check(rdf.read_bytes(), {})
+    assert [(p.record, p.field) for p in violations] == [("Neustadt", "inRegion")]
+    assert "at most one region" in violations[0].message
+    moved = tmp_path / "moved.nt"
+    elsewhere = f"{place} {region} <https://w3id.org/scgraph/id/region/Sachsen> ."
+    moved.write_text(f"{place} {region} <https://w3id.org/scgraph/id/region/Bayern> .\n"
+                     # the same words inside a text are no statement about the place
+                     f'<urn:x> <urn:note> "{elsewhere}" .\n', encoding="utf-8")
+    with EmbeddedStore(tmp_path / "t") as st:  # a file against the datasets in the store
+        ingest([hessen], st)
+        with pytest.raises(InputError) as against:
+            ingest([moved], st)
+    assert [(p.record, p.field, p.value) for p in against.value.problems] == [
+        ("Neustadt", "region", "Bayern")]
+    assert "but 'Hessen' in dataset 'hessen' in the store" in against.value.problems[0].message

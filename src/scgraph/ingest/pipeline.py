@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +30,8 @@ from scgraph.namespaces import (
     dataset_graph_iri,
     id_from_iri,
     initiative_iri,
+    municipality_iri,
+    region_iri,
 )
 from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
@@ -225,6 +227,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # the checked records are all that is used from here: let the raw ones go
         raw.initiatives, raw.relations, raw.side_effects = [], [], []
     _check_ids_unique_across(checked, store, replaced, problems, in_files)
+    _check_places_agree(checked, rdf_files, store, replaced, problems)
     _check_references_kept([(dataset_graph_iri(r.name), str(r.source)) for r in raws]
                            + [(g, rdf.report.source) for rdf in rdf_files for g in rdf.graphs],
                            store, replaced, run_iris, problems)
@@ -381,6 +384,82 @@ def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
         for ini in ds.initiatives:
             owner.setdefault(initiative_iri(ini.id),
                              (f"dataset {raw.name!r}", f" at {ini.loc.file}:{ini.loc.line}"))
+
+
+# not anchored with ^ (which would try every position of a large file): the matches
+# that do not start a line are left out after
+_PLACE_SAID = re.compile(rb"<" + re.escape(municipality_iri("").encode()) + rb"[^>\n]*> <"
+                         + re.escape(SC.encode()) + rb"(?:inRegion|country)> [^\n]*")
+
+
+def _places_said(documents: Iterable[bytes]) -> list[tuple[str, str, str]]:
+    """(municipality IRI, "region" or "country", region IRI or country) for each line of
+    these N-Triples that says where a municipality lies."""
+    lines = b"\n".join(m.group(0) for d in documents for m in _PLACE_SAID.finditer(d)
+                       if m.start() == 0 or d[m.start() - 1] == 10)  # 10: a newline
+    return [(t.subject.value, "region" if t.predicate.value.endswith("inRegion") else "country",
+             t.object.value) for t in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def _check_places_agree(checked: list[tuple[RawDataset, CheckedDataset]],
+                        rdf_files: list[_Prepared], store: GraphStore | None,
+                        replaced: set[str], problems: list[Problem]) -> None:
+    """A municipality is one node per name, so it lies in one region and one country in
+    every dataset of the run and in the datasets the store keeps: two towns of one name
+    would become one place in two regions (and every count by place would take their
+    initiatives twice)."""
+    # (municipality IRI, field) -> (region IRI or country, where it was said first)
+    first: dict[tuple[str, str], tuple[str, str]] = {}
+    in_files = {rdf.report.source: _places_said(content(part) for parts in rdf.graphs.values()
+                                                for part in parts) for rdf in rdf_files}
+    places = sorted({municipality_iri(i.municipality) for _, ds in checked
+                     for i in ds.initiatives if i.municipality and (i.region or i.country)}
+                    | {m for said in in_files.values() for m, _, _ in said})
+    kept = sorted(set(store.graphs()) - replaced - NOT_DATASETS) if store is not None else []
+    if store is not None and places and kept:
+        table = store.select(
+            f"SELECT DISTINCT ?m ?p ?v ?g WHERE {{ "
+            f"VALUES ?m {{ {' '.join(f'<{m}>' for m in places)} }} "
+            f"VALUES ?p {{ <{SC}inRegion> <{SC}country> }} "
+            f"VALUES ?g {{ {' '.join(f'<{g}>' for g in kept)} }} "
+            "GRAPH ?g { ?m ?p ?v } } ORDER BY ?g")
+        for m, pred, v, g in table.values():
+            first.setdefault((str(m), "region" if str(pred).endswith("inRegion") else "country"),
+                             (str(v), f"in dataset {dataset_name(str(g))!r} in the store"))
+
+    def agrees(place: str, field_: str, value: str, where: str) -> str | None:
+        """None, or the problem's message if ``place`` was given another ``field_``."""
+        known, first_where = first.setdefault((place, field_), (value, where))
+        if known == value:
+            return None
+        shown = (id_from_iri(value), id_from_iri(known)) if field_ == "region" else (value, known)
+        return (f"municipality {id_from_iri(place)!r} is given {field_} {shown[0]!r} here, "
+                f"but {shown[1]!r} {first_where}")
+
+    expected = ("one {} for each municipality name; towns of the same name told apart by "
+                "name (e.g. 'Neustadt (Hessen)')")
+    for _, ds in checked:
+        for ini in ds.initiatives:
+            if not ini.municipality:
+                continue
+            place = municipality_iri(ini.municipality)
+            for field_, value in (("region", ini.region and region_iri(ini.region)),
+                                  ("country", ini.country)):
+                message = value and agrees(place, field_, value,
+                                           f"at {ini.loc.file}:{ini.loc.line or '?'}")
+                if message:
+                    problems.append(Problem(field_, message, file=ini.loc.file,
+                                            line=ini.loc.line, record=ini.id,
+                                            expected=expected.format(field_),
+                                            value=ini.region if field_ == "region" else value))
+    for source, said in in_files.items():
+        for place, field_, value in said:
+            message = agrees(place, field_, value, f"in {source}")
+            if message:
+                problems.append(Problem(field_, message, file=source, record=id_from_iri(place),
+                                        expected=expected.format(field_),
+                                        value=id_from_iri(value) if field_ == "region"
+                                        else value))
 
 
 def _check_references_kept(sources: list[tuple[str, str]], store: GraphStore | None,
