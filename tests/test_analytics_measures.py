@@ -354,3 +354,31 @@ def test_betweenness_is_computed_once_per_load(monkeypatch: pytest.MonkeyPatch) 
     bridges(data)
     assert calls == ["networkx"]
     assert betweenness(data)["betweenness"].min() >= 0
+
+
+def test_a_relation_or_side_effect_two_datasets_state_is_one_row(tmp_path: Path,
+                                                                 small_path: Path) -> None:
+    """A dataset that states again a relation and a side effect of another (the same
+    nodes, in two graphs) adds no row: the tables are those of the first dataset and the
+    second's own initiative, and a relation stated in one and inferred in the other is
+    kept as stated."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "initiatives.csv").write_text("id,name,action_fields\nO-1,Grid,energy\n",
+                                           encoding="utf-8")
+    (other / "relations.csv").write_text(
+        "source_id,relation,target_id,confidence,evidence,source\n"
+        "T-APP,visualises_data_of,T-HUB,inferred,seen in the app,\n", encoding="utf-8")
+    (other / "side_effects.csv").write_text(
+        (small_path / "side_effects.csv").read_text(encoding="utf-8").splitlines()[0] + "\n"
+        "T-HUB,data_protection,risk,administration;participation,Linked data.,"
+        "Data protection impact assessment,\n", encoding="utf-8")
+    with EmbeddedStore() as st:
+        ingest([small_path], st)
+        small = load_graph_data(st, cache=False)
+        ingest([other], st)
+        both = load_graph_data(st, cache=False)
+    pd.testing.assert_frame_equal(both.relations, small.relations)
+    pd.testing.assert_frame_equal(both.side_effects, small.side_effects)
+    assert list(both.initiatives["id"]) == sorted([*small.initiatives["id"], "O-1"])
+    pd.testing.assert_frame_equal(MEASURES["field-matrix"](both), MEASURES["field-matrix"](small))

@@ -94,14 +94,27 @@ def test_golden_result_on_mpsc(q: NamedQuery, mpsc: EmbeddedStore) -> None:
 @pytest.fixture(scope="module")
 def several(tmp_path_factory: pytest.TempPathFactory, mpsc_path: Path,
             small_path: Path) -> Iterator[tuple[EmbeddedStore, EmbeddedStore]]:
-    """data/mpsc and the small dataset (they share the regions Hessen and Bayern), with
-    the graphs screen and reason make; and the RDF merge of all their graphs."""
+    """data/mpsc and the small dataset (they share the regions Hessen and Bayern), a
+    third that states again a relation and a side effect of the small one, with the
+    graphs screen and reason make; and the RDF merge of all their graphs."""
     from scgraph.ingest import ingest
     from scgraph.reasoning import materialize
     from scgraph.screening import screen
 
-    with EmbeddedStore(tmp_path_factory.mktemp("several") / "store") as st:
-        ingest([mpsc_path, small_path], st)
+    folder = tmp_path_factory.mktemp("several")
+    again = folder / "again"
+    again.mkdir()
+    (again / "initiatives.csv").write_text("id,name,action_fields\nA-1,Grid,energy\n",
+                                           encoding="utf-8")
+    (again / "relations.csv").write_text(
+        "source_id,relation,target_id,confidence\nT-APP,visualises_data_of,T-HUB,stated\n",
+        encoding="utf-8")
+    (again / "side_effects.csv").write_text(
+        "initiative_id,effect,polarity,affects_fields,mitigation\n"
+        "T-HUB,data_protection,risk,administration;participation,"
+        "Data protection impact assessment\n", encoding="utf-8")
+    with EmbeddedStore(folder / "store") as st:
+        ingest([mpsc_path, small_path, again], st)
         screen(st)
         materialize(st)
         merged = EmbeddedStore()

@@ -61,7 +61,11 @@ DEPENDENCY_RELATIONS: dict[str, bool] = {
 # concatenating the ids of each group. Record ids hold no spaces (docs/record-format.md).
 # What several datasets may say alike (a region's or a programme's label, an actor's name
 # and class) is read DISTINCT, on the few rows of the result: Oxigraph 0.5's union of the
-# graphs gives a triple once per graph that holds it (oxigraph#1919).
+# graphs gives a triple once per graph that holds it (oxigraph#1919). A relation or a side
+# effect that two datasets state (the same node in two graphs) comes once per combination
+# of its repeated triples: the pairs of a relation are concatenated DISTINCT (free at
+# 100,000 initiatives, where DISTINCT subqueries cost half the loading time again), and
+# the tables keep one row for each relation and side effect.
 _IDS = "{ SELECT ?i ?id WHERE { ?i dcterms:identifier ?id } }"
 
 _INITIATIVES = sparql_prefixes() + """
@@ -102,8 +106,8 @@ GROUP BY ?value
 """
 
 _RELATIONS = sparql_prefixes() + """
-SELECT ?t ?confidence (GROUP_CONCAT(CONCAT(?source_id, " ", ?target_id); SEPARATOR=" ")
-                       AS ?pairs)
+SELECT ?t ?confidence (GROUP_CONCAT(DISTINCT CONCAT(?source_id, " ", ?target_id);
+                                    SEPARATOR=" ") AS ?pairs)
 WHERE {
   { SELECT ?r WHERE { ?r a sc:Interaction } }
   { SELECT ?r ?t WHERE { ?r sc:relationType ?t } }
@@ -327,8 +331,17 @@ def _relations(results: _Results) -> pd.DataFrame:
                     for k in range(0, len(ids) - 1, 2))
     rel = pd.DataFrame(rows, columns=["source_id", "relation", "target_id", "confidence"],
                        dtype=object)
-    rel = rel.sort_values(["source_id", "relation", "target_id"], kind="stable")
+    key = ["source_id", "relation", "target_id"]
+    rel = rel.sort_values(key, kind="stable")
+    if rel.duplicated(key).any():  # stated in two datasets: one row, "stated" if either says so
+        rank = rel["confidence"].map(_CONFIDENCE_RANK).fillna(len(_CONFIDENCE_RANK))
+        rel = rel.assign(_rank=rank).sort_values([*key, "_rank"], kind="stable").drop_duplicates(
+            key).drop(columns="_rank")
     return rel.reset_index(drop=True)
+
+
+#: Which confidence a relation stated twice keeps: the first of these it has.
+_CONFIDENCE_RANK = {"stated": 0, "inferred": 1}
 
 
 def _actors(results: _Results) -> pd.DataFrame:
@@ -356,6 +369,10 @@ def _side_effects(results: _Results) -> pd.DataFrame:
                 index=False, name=None)]
     eff = pd.DataFrame(rows, columns=["effect_iri", "initiative_id", "effect", "polarity",
                                       "mitigation", "affects_fields"], dtype=object)
+    if eff["effect_iri"].duplicated().any():  # stated in two datasets: one row, mitigated
+        # if either gives a mitigation (the first, in text order, if they differ)
+        eff = eff.sort_values(["effect_iri", "mitigation"], kind="stable",
+                              na_position="last").drop_duplicates("effect_iri")
     eff.insert(0, "effect_id", eff.pop("effect_iri").map(
         lambda iri: "/".join(str(iri).rsplit("/", 2)[-2:])))
     return eff.sort_values("effect_id", kind="stable").reset_index(drop=True)
