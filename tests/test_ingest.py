@@ -542,3 +542,24 @@ def test_a_municipality_name_lies_in_one_region(tmp_path: Path) -> None:
     assert [(p.record, p.field, p.value) for p in against.value.problems] == [
         ("Neustadt", "region", "Bayern")]
     assert "but 'Hessen' in dataset 'hessen' in the store" in against.value.problems[0].message
+
+
+def test_what_an_rdf_file_says_is_read_from_the_start_of_its_lines() -> None:
+    """The subjects the scans of an RDF file's N-Triples find: on its first line and on
+    later ones, not inside a text, nor as an object."""
+    ini = "https://w3id.org/scgraph/id/initiative/"
+    place = "<https://w3id.org/scgraph/id/municipality/Kassel>"
+    typed = f"<{PREFIXES['rdf']}type> <https://w3id.org/scgraph/ontology#Initiative> ."
+    region = f"<https://w3id.org/scgraph/ontology#inRegion> <{ini}nowhere>"
+    doc = (f"<{ini}A> {typed}\n"
+           f'<urn:x> <urn:says> "<{ini}C> {typed}" .\n'
+           f'<urn:x> <urn:says> "{place} {region} ." .\n'
+           f"<urn:x> <urn:p> <{ini}D> .\n"
+           f"<{ini}B> {typed}\n"
+           f"{place} {region} .\n").encode()
+    assert pipeline._typed_initiatives({"g": [doc]}) == {f"{ini}A", f"{ini}B"}
+    assert pipeline._described_initiatives([doc]) == {f"{ini}A", f"{ini}B"}
+    assert pipeline._places_said([doc]) == [
+        (place[1:-1], "region", f"{ini}nowhere")]
+    assert pipeline._places_said([doc.splitlines(keepends=True)[-1]]) == [
+        (place[1:-1], "region", f"{ini}nowhere")]

@@ -302,7 +302,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
                                          if in_files.get(x) != rdf.report.source})
         folder = spool / f"rdf-{len(jobs)}"
         documents = [content(part) for parts in rdf.graphs.values() for part in parts]
-        described = context & _described_initiatives(documents)
+        described = context & _described_initiatives(documents) if context else set()
         if described:
             documents += described_elsewhere(described)
             union: dict[str, list[Part]] = {"": list(documents)}
@@ -328,25 +328,36 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
     return prepared + rdf_files, warnings, jobs
 
 
-_INITIATIVE_TYPED = re.compile(
-    rb"^<([^>]*)> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}Initiative> .".encode()) + rb"$",
-    re.MULTILINE)
+# Patterns over N-Triples lines `<s> <p> o .`: each starts with a newline (a pattern that
+# starts with text is searched for fast; one anchored with ^ tries every position of a
+# large file), and the first line of a document is looked at apart.
+_TYPED_INITIATIVE = re.compile(
+    rb"> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}Initiative> .".encode()) + rb"\n")
 _INITIATIVE_IRI = re.compile(rb"<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)>")
+_DESCRIBED = re.compile(rb"\n<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)> ")
 
 
-_DESCRIBED = re.compile(rb"^<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)> ",
-                       re.MULTILINE)
+def _line_starts(document: bytes, pattern: re.Pattern[bytes]) -> list[bytes]:
+    """The first group of ``pattern`` (which starts with a newline) at every line start,
+    in the order of the lines."""
+    first = pattern.match(b"\n" + document[:document.find(b"\n") + 1])
+    return ([first.group(1)] if first else []) + pattern.findall(document)
 
 
 def _described_initiatives(documents: list[bytes]) -> set[str]:
     """The initiative IRIs that are the subject of a line of these N-Triples."""
-    return {m.decode() for d in documents for m in set(_DESCRIBED.findall(d))}
+    return {m.decode() for d in documents for m in set(_line_starts(d, _DESCRIBED))}
 
 
 def _typed_initiatives(graphs: dict[str, list[Part]]) -> set[str]:
     """The IRIs that the graphs' N-Triples type ``sc:Initiative``."""
-    return {m.decode() for parts in graphs.values() for part in parts
-            for m in _INITIATIVE_TYPED.findall(content(part))}
+    found: set[str] = set()
+    for parts in graphs.values():
+        for part in parts:
+            d = content(part)
+            for m in _TYPED_INITIATIVE.finditer(d):  # the subject: from the line's start
+                found.add(d[d.rfind(b"\n", 0, m.start()) + 2:m.start()].decode())
+    return found
 
 
 def _initiative_iris(graphs: dict[str, list[Part]]) -> set[str]:
@@ -386,17 +397,14 @@ def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
                              (f"dataset {raw.name!r}", f" at {ini.loc.file}:{ini.loc.line}"))
 
 
-# not anchored with ^ (which would try every position of a large file): the matches
-# that do not start a line are left out after
-_PLACE_SAID = re.compile(rb"<" + re.escape(municipality_iri("").encode()) + rb"[^>\n]*> <"
-                         + re.escape(SC.encode()) + rb"(?:inRegion|country)> [^\n]*")
+_PLACE_SAID = re.compile(rb"\n(<" + re.escape(municipality_iri("").encode()) + rb"[^>\n]*> <"
+                         + re.escape(SC.encode()) + rb"(?:inRegion|country)> [^\n]*)")
 
 
 def _places_said(documents: Iterable[bytes]) -> list[tuple[str, str, str]]:
     """(municipality IRI, "region" or "country", region IRI or country) for each line of
     these N-Triples that says where a municipality lies."""
-    lines = b"\n".join(m.group(0) for d in documents for m in _PLACE_SAID.finditer(d)
-                       if m.start() == 0 or d[m.start() - 1] == 10)  # 10: a newline
+    lines = b"\n".join(line for d in documents for line in _line_starts(d, _PLACE_SAID))
     return [(t.subject.value, "region" if t.predicate.value.endswith("inRegion") else "country",
              t.object.value) for t in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
 
