@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from scgraph.errors import InputError, UsageError
-from scgraph.ingest import ingest, pipeline, validate_paths, validation
+from scgraph.ingest import ingest, pipeline, scan, validate_paths, validation
 from scgraph.namespaces import ONTOLOGY_GRAPH, PREFIXES, dataset_graph_iri
 from scgraph.ontology import shapes_file
 from scgraph.store import EmbeddedStore
@@ -557,9 +557,9 @@ def test_what_an_rdf_file_says_is_read_from_the_start_of_its_lines() -> None:
            f"<urn:x> <urn:p> <{ini}D> .\n"
            f"<{ini}B> {typed}\n"
            f"{place} {region} .\n").encode()
-    assert pipeline._typed_initiatives({"g": [doc]}) == {f"{ini}A", f"{ini}B"}
-    assert pipeline._described_initiatives([doc]) == {f"{ini}A", f"{ini}B"}
-    assert pipeline._places_said([doc]) == [
+    assert scan.typed_initiatives([doc]) == {f"{ini}A", f"{ini}B"}
+    assert scan.described_initiatives([doc]) == {f"{ini}A", f"{ini}B"}
+    assert scan.places_said([doc]) == [
         (place[1:-1], "region", f"{ini}nowhere")]
-    assert pipeline._places_said([doc.splitlines(keepends=True)[-1]]) == [
+    assert scan.places_said([doc.splitlines(keepends=True)[-1]]) == [
         (place[1:-1], "region", f"{ini}nowhere")]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,24 +13,27 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from scgraph.datasets import NOT_DATASETS, dataset_name, references
+from scgraph.datasets import NOT_DATASETS, dataset_name
 from scgraph.errors import InputError, Problem, StoreError, UsageError
+from scgraph.ingest.across import check_ids_unique, check_places_agree, check_references_kept
 from scgraph.ingest.batches import Batch, Part, content, plan_batches
 from scgraph.ingest.checks import CheckedDataset, check_dataset
 from scgraph.ingest.mapping import map_dataset, provenance_triples
 from scgraph.ingest.readers import read_dataset
 from scgraph.ingest.records import Location, RawDataset
+from scgraph.ingest.scan import (
+    described_initiatives,
+    initiative_iris,
+    typed_initiatives,
+)
 from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check, validation_checks
 from scgraph.memory import gc_paused, release_memory
 from scgraph.namespaces import (
     ONTOLOGY_GRAPH,
-    PREFIXES,
     SC,
     dataset_graph_iri,
     id_from_iri,
     initiative_iri,
-    municipality_iri,
-    region_iri,
 )
 from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
@@ -195,7 +197,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
     # initiatives defined in this run: by records, and typed in an RDF file
     in_files: dict[str, str] = {}
     for rdf in rdf_files:
-        for x in sorted(_typed_initiatives(rdf.graphs)):
+        for x in sorted(typed_initiatives(_documents(rdf.graphs))):
             if in_files.setdefault(x, rdf.report.source) != rdf.report.source:
                 problems.append(Problem(None, f"the initiative <{x}> is also defined by the "
                                         f"RDF file {in_files[x]}", file=rdf.report.source,
@@ -226,11 +228,12 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         checked.append((raw, check_dataset(raw, vocab, problems, warnings, known_elsewhere)))
         # the checked records are all that is used from here: let the raw ones go
         raw.initiatives, raw.relations, raw.side_effects = [], [], []
-    _check_ids_unique_across(checked, store, replaced, problems, in_files)
-    _check_places_agree(checked, rdf_files, store, replaced, problems)
-    _check_references_kept([(dataset_graph_iri(r.name), str(r.source)) for r in raws]
-                           + [(g, rdf.report.source) for rdf in rdf_files for g in rdf.graphs],
-                           store, replaced, run_iris, problems)
+    check_ids_unique(checked, store, replaced, problems, in_files)
+    check_places_agree(checked, {rdf.report.source: list(_documents(rdf.graphs))
+                                 for rdf in rdf_files}, store, replaced, problems)
+    check_references_kept([(dataset_graph_iri(r.name), str(r.source)) for r in raws]
+                          + [(g, rdf.report.source) for rdf in rdf_files for g in rdf.graphs],
+                          store, replaced, run_iris, problems)
     if problems:
         raise InputError(problems)
 
@@ -298,16 +301,15 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         # to that other graphs define are its context. What it says about such an
         # initiative is validated with the graphs that define it.
         say(f"checking {rdf.report.source}")
-        context = initiatives_elsewhere({x for x in _initiative_iris(rdf.graphs)
+        context = initiatives_elsewhere({x for x in initiative_iris(_documents(rdf.graphs))
                                          if in_files.get(x) != rdf.report.source})
         folder = spool / f"rdf-{len(jobs)}"
         documents = [content(part) for parts in rdf.graphs.values() for part in parts]
-        described = context & _described_initiatives(documents) if context else set()
+        described = context & described_initiatives(documents) if context else set()
         if described:
             documents += described_elsewhere(described)
-            union: dict[str, list[Part]] = {"": list(documents)}
-            context = initiatives_elsewhere(_initiative_iris(union)) \
-                - _typed_initiatives(union)
+            context = initiatives_elsewhere(initiative_iris(documents)) \
+                - typed_initiatives(documents)
         try:
             folder.mkdir()
             if sum(d.count(b"\n") for d in documents) <= BATCH_TRIPLES:
@@ -328,168 +330,9 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
     return prepared + rdf_files, warnings, jobs
 
 
-# Patterns over N-Triples lines `<s> <p> o .`: each starts with a newline (a pattern that
-# starts with text is searched for fast; one anchored with ^ tries every position of a
-# large file), and the first line of a document is looked at apart.
-_TYPED_INITIATIVE = re.compile(
-    rb"> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}Initiative> .".encode()) + rb"\n")
-_INITIATIVE_IRI = re.compile(rb"<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)>")
-_DESCRIBED = re.compile(rb"\n<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)> ")
-
-
-def _line_starts(document: bytes, pattern: re.Pattern[bytes]) -> list[bytes]:
-    """The first group of ``pattern`` (which starts with a newline) at every line start,
-    in the order of the lines."""
-    first = pattern.match(b"\n" + document[:document.find(b"\n") + 1])
-    return ([first.group(1)] if first else []) + pattern.findall(document)
-
-
-def _described_initiatives(documents: list[bytes]) -> set[str]:
-    """The initiative IRIs that are the subject of a line of these N-Triples."""
-    return {m.decode() for d in documents for m in set(_line_starts(d, _DESCRIBED))}
-
-
-def _typed_initiatives(graphs: dict[str, list[Part]]) -> set[str]:
-    """The IRIs that the graphs' N-Triples type ``sc:Initiative``."""
-    found: set[str] = set()
-    for parts in graphs.values():
-        for part in parts:
-            d = content(part)
-            for m in _TYPED_INITIATIVE.finditer(d):  # the subject: from the line's start
-                found.add(d[d.rfind(b"\n", 0, m.start()) + 2:m.start()].decode())
-    return found
-
-
-def _initiative_iris(graphs: dict[str, list[Part]]) -> set[str]:
-    """Every IRI in the initiatives' namespace that the graphs' N-Triples name."""
-    return {m.decode() for parts in graphs.values() for part in parts
-            for m in set(_INITIATIVE_IRI.findall(content(part)))}
-
-
-def _check_ids_unique_across(checked: list[tuple[RawDataset, CheckedDataset]],
-                             store: GraphStore | None, replaced: set[str],
-                             problems: list[Problem], in_files: dict[str, str]) -> None:
-    """An id defined by two datasets (of this run, an RDF file of this run (``in_files``:
-    initiative IRI -> file), or one already in the store) is an error."""
-    owner: dict[str, tuple[str, str]] = {iri: (f"the RDF file {f}", "")
-                                         for iri, f in in_files.items()}
-    if store is not None:
-        others = sorted(set(store.graphs()) - replaced - {ONTOLOGY_GRAPH})
-        if others and any(ds.initiatives for _, ds in checked):
-            graphs = " ".join(f"<{g}>" for g in others)
-            table = store.select(f"SELECT ?s ?g WHERE {{ VALUES ?g {{ {graphs} }} "
-                                 f"GRAPH ?g {{ ?s a <{SC}Initiative> }} }}")
-            for s_iri, g_iri in zip(table.column("s"), table.column("g"), strict=True):
-                if s_iri and g_iri:
-                    owner[s_iri] = (f"dataset <{g_iri}> in the store", "")
-    for raw, ds in checked:
-        for ini in ds.initiatives:
-            key = initiative_iri(ini.id)
-            if key in owner:
-                where, at = owner[key]
-                problems.append(Problem("id", f"{ini.id!r} is also defined by {where}{at}",
-                                        file=ini.loc.file, line=ini.loc.line, record=ini.id,
-                                        expected="an id that no other dataset uses (refer to "
-                                        "it from depends_on or relations instead)",
-                                        value=ini.id))
-        for ini in ds.initiatives:
-            owner.setdefault(initiative_iri(ini.id),
-                             (f"dataset {raw.name!r}", f" at {ini.loc.file}:{ini.loc.line}"))
-
-
-_PLACE_SAID = re.compile(rb"\n(<" + re.escape(municipality_iri("").encode()) + rb"[^>\n]*> <"
-                         + re.escape(SC.encode()) + rb"(?:inRegion|country)> [^\n]*)")
-
-
-def _places_said(documents: Iterable[bytes]) -> list[tuple[str, str, str]]:
-    """(municipality IRI, "region" or "country", region IRI or country) for each line of
-    these N-Triples that says where a municipality lies."""
-    lines = b"\n".join(line for d in documents for line in _line_starts(d, _PLACE_SAID))
-    return [(t.subject.value, "region" if t.predicate.value.endswith("inRegion") else "country",
-             t.object.value) for t in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
-
-
-def _check_places_agree(checked: list[tuple[RawDataset, CheckedDataset]],
-                        rdf_files: list[_Prepared], store: GraphStore | None,
-                        replaced: set[str], problems: list[Problem]) -> None:
-    """A municipality is one node per name, so it lies in one region and one country in
-    every dataset of the run and in the datasets the store keeps: two towns of one name
-    would become one place in two regions (and every count by place would take their
-    initiatives twice)."""
-    # (municipality IRI, field) -> (region IRI or country, where it was said first)
-    first: dict[tuple[str, str], tuple[str, str]] = {}
-    in_files = {rdf.report.source: _places_said(content(part) for parts in rdf.graphs.values()
-                                                for part in parts) for rdf in rdf_files}
-    places = sorted({municipality_iri(i.municipality) for _, ds in checked
-                     for i in ds.initiatives if i.municipality and (i.region or i.country)}
-                    | {m for said in in_files.values() for m, _, _ in said})
-    kept = sorted(set(store.graphs()) - replaced - NOT_DATASETS) if store is not None else []
-    if store is not None and places and kept:
-        table = store.select(
-            f"SELECT DISTINCT ?m ?p ?v ?g WHERE {{ "
-            f"VALUES ?m {{ {' '.join(f'<{m}>' for m in places)} }} "
-            f"VALUES ?p {{ <{SC}inRegion> <{SC}country> }} "
-            f"VALUES ?g {{ {' '.join(f'<{g}>' for g in kept)} }} "
-            "GRAPH ?g { ?m ?p ?v } } ORDER BY ?g")
-        for m, pred, v, g in table.values():
-            first.setdefault((str(m), "region" if str(pred).endswith("inRegion") else "country"),
-                             (str(v), f"in dataset {dataset_name(str(g))!r} in the store"))
-
-    def agrees(place: str, field_: str, value: str, where: str) -> str | None:
-        """None, or the problem's message if ``place`` was given another ``field_``."""
-        known, first_where = first.setdefault((place, field_), (value, where))
-        if known == value:
-            return None
-        shown = (id_from_iri(value), id_from_iri(known)) if field_ == "region" else (value, known)
-        return (f"municipality {id_from_iri(place)!r} is given {field_} {shown[0]!r} here, "
-                f"but {shown[1]!r} {first_where}")
-
-    expected = ("one {} for each municipality name; towns of the same name told apart by "
-                "name (e.g. 'Neustadt (Hessen)')")
-    for _, ds in checked:
-        for ini in ds.initiatives:
-            if not ini.municipality:
-                continue
-            place = municipality_iri(ini.municipality)
-            for field_, value in (("region", ini.region and region_iri(ini.region)),
-                                  ("country", ini.country)):
-                message = value and agrees(place, field_, value,
-                                           f"at {ini.loc.file}:{ini.loc.line or '?'}")
-                if message:
-                    problems.append(Problem(field_, message, file=ini.loc.file,
-                                            line=ini.loc.line, record=ini.id,
-                                            expected=expected.format(field_),
-                                            value=ini.region if field_ == "region" else value))
-    for source, said in in_files.items():
-        for place, field_, value in said:
-            message = agrees(place, field_, value, f"in {source}")
-            if message:
-                problems.append(Problem(field_, message, file=source, record=id_from_iri(place),
-                                        expected=expected.format(field_),
-                                        value=id_from_iri(value) if field_ == "region"
-                                        else value))
-
-
-def _check_references_kept(sources: list[tuple[str, str]], store: GraphStore | None,
-                           replaced: set[str], run_iris: set[str],
-                           problems: list[Problem]) -> None:
-    """A dataset ingested again (``sources``: its graph and where it comes from, a dataset
-    or an RDF file) must still define the initiatives that the datasets left in the store
-    refer to (``scgraph drop`` refuses to drop those, too)."""
-    if store is None:
-        return
-    present = store.graphs()
-    for graph, source in sources:
-        if graph not in present:
-            continue
-        for other, ident in references(store, [graph], present, besides=replaced):
-            if initiative_iri(ident) not in run_iris:
-                problems.append(Problem(
-                    "id", f"{ident!r} is no longer defined, but dataset "
-                    f"{dataset_name(other)!r} in the store refers to it", file=source,
-                    record=ident, expected="the initiative kept; or that dataset ingested "
-                    "again in the same run without the reference, or dropped first "
-                    f"(`scgraph drop {dataset_name(other)}`)", value=ident))
+def _documents(graphs: dict[str, list[Part]]) -> Iterator[bytes]:
+    """The N-Triples of each part of these graphs."""
+    return (content(part) for parts in graphs.values() for part in parts)
 
 
 def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,

@@ -1,0 +1,67 @@
+"""What N-Triples say of initiatives and places, found by searching their text.
+
+An RDF file given to ``ingest`` is kept as N-Triples lines ``<s> <p> o .`` (as Oxigraph
+writes them); parsing millions of lines again to find a few kinds of statement would take
+seconds, so these functions search the text. Each pattern starts with a newline: a
+pattern that starts with text is searched for fast, while one anchored with ``^`` tries
+every position of a large file (1.8-2.6 s against 0.2-0.8 s on the 2.37 million lines of
+100,000 initiatives). The first line of a document is looked at apart.
+
+>>> doc = (b"<https://w3id.org/scgraph/id/initiative/A> "
+...        b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+...        b"<https://w3id.org/scgraph/ontology#Initiative> .\\n")
+>>> typed_initiatives([doc])
+{'https://w3id.org/scgraph/id/initiative/A'}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from scgraph.namespaces import PREFIXES, SC, initiative_iri, municipality_iri
+
+__all__ = ["described_initiatives", "initiative_iris", "places_said", "typed_initiatives"]
+
+_TYPED_INITIATIVE = re.compile(
+    rb"> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}Initiative> .".encode()) + rb"\n")
+_INITIATIVE_IRI = re.compile(rb"<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)>")
+_DESCRIBED = re.compile(rb"\n<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)> ")
+_PLACE_SAID = re.compile(rb"\n(<" + re.escape(municipality_iri("").encode()) + rb"[^>\n]*> <"
+                         + re.escape(SC.encode()) + rb"(?:inRegion|country)> [^\n]*)")
+
+
+def _line_starts(document: bytes, pattern: re.Pattern[bytes]) -> list[bytes]:
+    """The first group of ``pattern`` (which starts with a newline) at every line start,
+    in the order of the lines."""
+    first = pattern.match(b"\n" + document[:document.find(b"\n") + 1])
+    return ([first.group(1)] if first else []) + pattern.findall(document)
+
+
+def typed_initiatives(documents: Iterable[bytes]) -> set[str]:
+    """The IRIs that these N-Triples type ``sc:Initiative``."""
+    found: set[str] = set()
+    for d in documents:
+        for m in _TYPED_INITIATIVE.finditer(d):  # the subject: from the line's start
+            found.add(d[d.rfind(b"\n", 0, m.start()) + 2:m.start()].decode())
+    return found
+
+
+def described_initiatives(documents: Iterable[bytes]) -> set[str]:
+    """The initiative IRIs that are the subject of a line of these N-Triples."""
+    return {m.decode() for d in documents for m in set(_line_starts(d, _DESCRIBED))}
+
+
+def initiative_iris(documents: Iterable[bytes]) -> set[str]:
+    """Every IRI in the initiatives' namespace that these N-Triples name."""
+    return {m.decode() for d in documents for m in set(_INITIATIVE_IRI.findall(d))}
+
+
+def places_said(documents: Iterable[bytes]) -> list[tuple[str, str, str]]:
+    """(municipality IRI, "region" or "country", region IRI or country) for each line of
+    these N-Triples that says where a municipality lies, in the order of the lines."""
+    lines = b"\n".join(line for d in documents for line in _line_starts(d, _PLACE_SAID))
+    return [(t.subject.value, "region" if t.predicate.value.endswith("inRegion") else "country",
+             t.object.value) for t in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
