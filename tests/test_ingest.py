@@ -563,3 +563,28 @@ def test_what_an_rdf_file_says_is_read_from_the_start_of_its_lines() -> None:
         (place[1:-1], "region", f"{ini}nowhere")]
     assert scan.places_said([doc.splitlines(keepends=True)[-1]]) == [
         (place[1:-1], "region", f"{ini}nowhere")]
+
+
+def test_an_initiative_has_one_municipality_and_one_programme(tmp_path: Path,
+                                                               small_path: Path) -> None:
+    """The tables of the analytics have one municipality and one programme for each
+    initiative (records have one column each): an RDF file that gives a stored
+    initiative a second one is refused."""
+    hub = "<https://w3id.org/scgraph/id/initiative/T-HUB>"
+    sc, ident = "https://w3id.org/scgraph/ontology#", "https://w3id.org/scgraph/id/"
+    rdf_type, label = f"<{PREFIXES['rdf']}type>", f"<{PREFIXES['rdfs']}label>"
+    second = tmp_path / "second.nt"
+    second.write_text(
+        f"{hub} <{sc}municipality> <{ident}municipality/Elsewhere> .\n"
+        f"<{ident}municipality/Elsewhere> {rdf_type} <{sc}Municipality> .\n"
+        f'<{ident}municipality/Elsewhere> {label} "Elsewhere" .\n'
+        f"{hub} <{sc}programme> <{ident}programme/Other> .\n"
+        f"<{ident}programme/Other> {rdf_type} <{sc}Programme> .\n"
+        f'<{ident}programme/Other> {label} "Other" .\n', encoding="utf-8")
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        with pytest.raises(InputError) as caught:
+            ingest([second], st)
+    assert sorted((p.record, p.field) for p in caught.value.problems) == [
+        ("T-HUB", "municipality"), ("T-HUB", "programme")]
+    assert all("at most one" in p.message for p in caught.value.problems)
