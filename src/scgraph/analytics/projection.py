@@ -373,8 +373,10 @@ def _side_effects(results: _Results) -> pd.DataFrame:
         # if either gives a mitigation (the first, in text order, if they differ)
         eff = eff.sort_values(["effect_iri", "mitigation"], kind="stable",
                               na_position="last").drop_duplicates("effect_iri")
+    # the IRI after side-effect/: initiative/number, or initiative/dataset/number for one
+    # stated by a dataset that does not define the initiative
     eff.insert(0, "effect_id", eff.pop("effect_iri").map(
-        lambda iri: "/".join(str(iri).rsplit("/", 2)[-2:])))
+        lambda iri: str(iri).rsplit("/side-effect/", 1)[-1]))
     return eff.sort_values("effect_id", kind="stable").reset_index(drop=True)
 
 

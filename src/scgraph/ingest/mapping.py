@@ -110,8 +110,13 @@ def _interaction(source: str, relation: str, target: str) -> str:
     return f"{DATA}interaction/{_segment(source)}/{relation}/{_segment(target)}"
 
 
-def _side_effect(initiative: str, ordinal: int) -> str:
-    return f"{DATA}side-effect/{_segment(initiative)}/{ordinal}"
+def _side_effect(initiative: str, ordinal: int, dataset: str | None = None) -> str:
+    """The IRI of a side effect: numbered per initiative within its dataset, and, for an
+    initiative that another dataset defines, under this dataset's name too (two datasets
+    that state side effects of one initiative must not number the same nodes)."""
+    if dataset is None:
+        return f"{DATA}side-effect/{_segment(initiative)}/{ordinal}"
+    return f"{DATA}side-effect/{_segment(initiative)}/{_segment(dataset)}/{ordinal}"
 
 
 def _p(name: str) -> str:
@@ -180,9 +185,12 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
     for rel in ds.relations:
         locations[_interaction(rel.source_id, rel.relation, rel.target_id)] = (
             rel.loc, f"{rel.source_id} {rel.relation} {rel.target_id}")
-    for eff in ds.side_effects:
-        locations[_side_effect(eff.initiative_id, eff.ordinal)] = (
-            eff.loc, f"{eff.initiative_id} {eff.effect}")
+    own = {ini.id for ini in ds.initiatives}
+    effects = [_side_effect(eff.initiative_id, eff.ordinal,
+                            None if eff.initiative_id in own else ds.name)
+               for eff in ds.side_effects]
+    for eff, node in zip(ds.side_effects, effects, strict=True):
+        locations[node] = (eff.loc, f"{eff.initiative_id} {eff.effect}")
     for ini in ds.initiatives:
         s = f"<{initiative_iri(ini.id)}>"
         kind = ini.kind or ("measure" if ini.id in parents else "project")
@@ -273,8 +281,8 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
         line(f"{k} <{SKOS}notation> {literal(kind)} .\n")
         line(f"{k} <{SKOS}prefLabel> {literal(kind.replace('_', ' '), lang='en')} .\n")
 
-    for eff in ds.side_effects:
-        n = f"<{_side_effect(eff.initiative_id, eff.ordinal)}>"
+    for eff, node in zip(ds.side_effects, effects, strict=True):
+        n = f"<{node}>"
         line(f"{n} {_TYPE} {_SIDE_EFFECT} .\n")
         line(f"{n} {_TYPE} {_SC['Risk'] if eff.polarity == 'risk' else _SC['Benefit']} .\n")
         line(f"{n} {_SC['sideEffectOf']} {iri(initiative_iri(eff.initiative_id))} .\n")
