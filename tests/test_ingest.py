@@ -32,6 +32,15 @@ def _count_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return planned
 
 
+def _refused(store: EmbeddedStore, paths: list[Path]) -> InputError:
+    """Ingest ``paths`` into ``store``, which must refuse them and stay as it was."""
+    before = store.export("nq")
+    with pytest.raises(InputError) as caught:
+        ingest(paths, store)
+    assert store.export("nq") == before
+    return caught.value
+
+
 def _data_triples(store: EmbeddedStore, graph: str) -> set[str]:
     """Triples of a dataset graph without the run's provenance (time, file hashes)."""
     nt = store.export("nt", graph=graph).decode()
@@ -124,13 +133,10 @@ def test_an_rdf_file_is_validated_and_refused_with_its_problems(tmp_path: Path,
         len(exported.splitlines()) - 1
     with EmbeddedStore(tmp_path / "b") as st:
         ingest([small_path], st)
-        before = st.export("nq")
-        with pytest.raises(InputError) as caught:
-            ingest([broken], st)
-        assert st.export("nq") == before
-    assert [(p.file, p.record, p.field) for p in caught.value.problems] == [
+        caught = _refused(st, [broken])
+    assert [(p.file, p.record, p.field) for p in caught.problems] == [
         (str(broken), "T-HUB", "label")]
-    assert "exactly one name" in caught.value.problems[0].message
+    assert "exactly one name" in caught.problems[0].message
 
 
 def test_an_rdf_file_may_refer_to_initiatives_of_other_datasets(tmp_path: Path,
@@ -327,13 +333,10 @@ def test_references_to_an_initiative_of_an_rdf_file_in_the_same_run(
             ingest([emptied, other], st)
         # and with other in the store, the file may not take away what other refers to
         ingest([other], st)
-        before = st.export("nq")
-        with pytest.raises(InputError) as caught:
-            ingest([emptied], st)
-        assert st.export("nq") == before
-    assert [(p.file, p.record) for p in caught.value.problems] == [(str(emptied), "T-HUB")]
+        caught = _refused(st, [emptied])
+    assert [(p.file, p.record) for p in caught.problems] == [(str(emptied), "T-HUB")]
     assert "no longer defined, but dataset 'other' in the store refers to it" in \
-        caught.value.problems[0].message
+        caught.problems[0].message
 
 
 def test_an_rdf_file_and_a_dataset_of_one_run_may_not_share_ids_or_graphs(
@@ -426,24 +429,18 @@ def test_an_rdf_file_that_describes_an_initiative_of_another_dataset_is_validate
     good.write_text(prefixes + f"{hub} sc:actionField scf:energy .\n", encoding="utf-8")
     with EmbeddedStore(tmp_path / "s") as st:
         ingest([small_path], st)
-        before = st.export("nq")
-        with pytest.raises(InputError) as caught:
-            ingest([bad], st)
-        assert st.export("nq") == before
-        # the same file with the dataset in the same run
-        with pytest.raises(InputError) as along:
-            ingest([small_path, bad], st)
-        assert st.export("nq") == before
+        caught = _refused(st, [bad])
+        along = _refused(st, [small_path, bad])  # with the dataset in the same run
         ingest([good], st)
         assert st.ask(f"ASK {{ GRAPH <{dataset_graph_iri('more')}> {{ {hub} "
                       "<https://w3id.org/scgraph/ontology#actionField> "
                       "<https://w3id.org/scgraph/field/energy> } }")
-    for problems in (caught.value.problems, along.value.problems):
+    for problems in (caught.problems, along.problems):
         assert sorted((p.file, p.record, p.field) for p in problems) == [
             (str(bad), "T-HUB", "actionField"), (str(bad), "T-HUB", "actionField"),
             (str(bad), "T-HUB", "label"), (str(bad), "T-HUB", "year"),
             (str(bad), "T-HUB", "year")]  # a second year, and not a year
-    assert sorted(p.message for p in caught.value.problems if p.field == "year") == [
+    assert sorted(p.message for p in caught.problems if p.field == "year") == [
         "An initiative has at most one year, written as a four-digit year (xsd:gYear).",
         "An initiative has at most one year, written as a four-digit year (xsd:gYear). "
         "(value: twenty)"]
@@ -504,13 +501,10 @@ def test_a_municipality_name_lies_in_one_region(tmp_path: Path) -> None:
     with EmbeddedStore(tmp_path / "s") as st:
         ingest([hessen], st)
         ingest([_places(tmp_path / "kassel", "K-1,Hub,Kassel,Hessen,Germany,energy\n")], st)
-        before = st.export("nq")
-        with pytest.raises(InputError) as stored:
-            ingest([bayern], st)
-        assert st.export("nq") == before
-    assert sorted((p.record, p.field, p.value) for p in stored.value.problems) == [
+        stored = _refused(st, [bayern])
+    assert sorted((p.record, p.field, p.value) for p in stored.problems) == [
         ("B-1", "region", "Bayern"), ("B-2", "country", "Austria")]
-    assert "but 'Hessen' in dataset 'hessen' in the store" in stored.value.problems[0].message
+    assert "but 'Hessen' in dataset 'hessen' in the store" in stored.problems[0].message
     place = "<https://w3id.org/scgraph/id/municipality/Neustadt>"
     region = "<https://w3id.org/scgraph/ontology#inRegion>"
     rdf = tmp_path / "places.nt"
@@ -537,11 +531,10 @@ def test_a_municipality_name_lies_in_one_region(tmp_path: Path) -> None:
                      f'<urn:x> <urn:note> "{elsewhere}" .\n', encoding="utf-8")
     with EmbeddedStore(tmp_path / "t") as st:  # a file against the datasets in the store
         ingest([hessen], st)
-        with pytest.raises(InputError) as against:
-            ingest([moved], st)
-    assert [(p.record, p.field, p.value) for p in against.value.problems] == [
+        against = _refused(st, [moved])
+    assert [(p.record, p.field, p.value) for p in against.problems] == [
         ("Neustadt", "region", "Bayern")]
-    assert "but 'Hessen' in dataset 'hessen' in the store" in against.value.problems[0].message
+    assert "but 'Hessen' in dataset 'hessen' in the store" in against.problems[0].message
 
 
 def test_what_an_rdf_file_says_is_read_from_the_start_of_its_lines() -> None:
@@ -583,8 +576,7 @@ def test_an_initiative_has_one_municipality_and_one_programme(tmp_path: Path,
         f'<{ident}programme/Other> {label} "Other" .\n', encoding="utf-8")
     with EmbeddedStore(tmp_path / "s") as st:
         ingest([small_path], st)
-        with pytest.raises(InputError) as caught:
-            ingest([second], st)
-    assert sorted((p.record, p.field) for p in caught.value.problems) == [
+        caught = _refused(st, [second])
+    assert sorted((p.record, p.field) for p in caught.problems) == [
         ("T-HUB", "municipality"), ("T-HUB", "programme")]
-    assert all("at most one" in p.message for p in caught.value.problems)
+    assert all("at most one" in p.message for p in caught.problems)
