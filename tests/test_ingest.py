@@ -417,7 +417,8 @@ def test_an_rdf_file_that_describes_an_initiative_of_another_dataset_is_validate
         tmp_path: Path, small_path: Path) -> None:
     """What an RDF file says about an initiative that a dataset in the store defines is
     checked together with that dataset's description of it: a second name, an unknown
-    action field and a year that is not one are refused; a valid addition is written."""
+    action field and a year that is not one are refused; a valid addition is written,
+    with no word of what the dataset holds of the nodes the file does not name."""
     hub = "<https://w3id.org/scgraph/id/initiative/T-HUB>"
     prefixes = (f"@prefix rdfs: <{PREFIXES['rdfs']}> .\n"
                 "@prefix sc: <https://w3id.org/scgraph/ontology#> .\n"
@@ -431,7 +432,16 @@ def test_an_rdf_file_that_describes_an_initiative_of_another_dataset_is_validate
         ingest([small_path], st)
         caught = _refused(st, [bad])
         along = _refused(st, [small_path, bad])  # with the dataset in the same run
-        ingest([good], st)
+        # what the dataset holds of other initiatives (T-LONE names no source) was
+        # reported when it was ingested, not again for this file
+        assert ingest([good], st).warnings == []
+        # a node the file names only as an object is reported too
+        dangling = tmp_path / "dangling.nt"
+        dangling.write_text(f"{hub} <https://w3id.org/scgraph/ontology#dependsOn> "
+                            "<https://w3id.org/scgraph/id/initiative/NOPE> .\n",
+                            encoding="utf-8")
+        assert [(p.record, p.message[:26]) for p in _refused(st, [dangling]).problems] == [
+            ("NOPE", "Both ends of a link betwee")]
         assert st.ask(f"ASK {{ GRAPH <{dataset_graph_iri('more')}> {{ {hub} "
                       "<https://w3id.org/scgraph/ontology#actionField> "
                       "<https://w3id.org/scgraph/field/energy> } }")

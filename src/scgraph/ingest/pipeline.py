@@ -24,6 +24,7 @@ from scgraph.ingest.records import Location, RawDataset
 from scgraph.ingest.scan import (
     described_initiatives,
     initiative_iris,
+    named_iris,
     typed_initiatives,
 )
 from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check, validation_checks
@@ -104,6 +105,10 @@ class _Validation:
     context: list[str]
     #: the file a problem without a record's location is reported in (an RDF file)
     source: str | None = None
+    #: the nodes whose problems are reported, if not all: an RDF file validated with the
+    #: datasets that define initiatives it describes reports what concerns the nodes it
+    #: names, not what those datasets hold of others (reported when they were ingested)
+    only: set[str] | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -132,7 +137,8 @@ def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
             progress(f"validating {job.name}")
         try:
             violations, shape_warnings = shacl_check(job.batches, job.locations,
-                                                     context=job.context, engine=shacl)
+                                                     context=job.context, engine=shacl,
+                                                     only=job.only)
         except OSError as exc:  # a batch's file, gone or unreadable
             raise StoreError(f"validating dataset {job.name!r}: a batch could not be read "
                              f"back ({exc}); nothing was written. Run the ingest again, and "
@@ -306,7 +312,9 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
         folder = spool / f"rdf-{len(jobs)}"
         documents = [content(part) for parts in rdf.graphs.values() for part in parts]
         described = context & described_initiatives(documents) if context else set()
+        only = None
         if described:
+            only = named_iris(documents)
             documents += described_elsewhere(described)
             context = initiatives_elsewhere(initiative_iris(documents)) \
                 - typed_initiatives(documents)
@@ -326,7 +334,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
                              "space, or set TMPDIR to a folder with room") from exc
         del documents
         jobs.append(_Validation(rdf.report.name, batches, {}, sorted(context),
-                                source=rdf.report.source))
+                                source=rdf.report.source, only=only))
     return prepared + rdf_files, warnings, jobs
 
 

@@ -23,12 +23,14 @@ import pyoxigraph as ox
 
 from scgraph.namespaces import PREFIXES, SC, initiative_iri, municipality_iri
 
-__all__ = ["described_initiatives", "initiative_iris", "places_said", "typed_initiatives"]
+__all__ = ["described_initiatives", "initiative_iris", "named_iris", "places_said",
+           "typed_initiatives"]
 
 _TYPED_INITIATIVE = re.compile(
     rb"> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}Initiative> .".encode()) + rb"\n")
 _INITIATIVE_IRI = re.compile(rb"<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)>")
 _DESCRIBED = re.compile(rb"\n<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)> ")
+_IRI = re.compile(rb"<([^>\s]*)>")
 _PLACE_SAID = re.compile(rb"\n(<" + re.escape(municipality_iri("").encode()) + rb"[^>\n]*> <"
                          + re.escape(SC.encode()) + rb"(?:inRegion|country)> [^\n]*)")
 
@@ -57,6 +59,12 @@ def described_initiatives(documents: Iterable[bytes]) -> set[str]:
 def initiative_iris(documents: Iterable[bytes]) -> set[str]:
     """Every IRI in the initiatives' namespace that these N-Triples name."""
     return {m.decode() for d in documents for m in set(_INITIATIVE_IRI.findall(d))}
+
+
+def named_iris(documents: Iterable[bytes]) -> set[str]:
+    """Every IRI that these N-Triples name (in a text too: a superset is enough for
+    what it is used for)."""
+    return {m.decode() for d in documents for m in set(_IRI.findall(d))}
 
 
 def places_said(documents: Iterable[bytes]) -> list[tuple[str, str, str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -188,11 +188,13 @@ def _with_python(batches: Sequence[Batch], extra: bytes) -> list[_Result]:
 def shacl_check(triples: Iterable[str] | bytes | Sequence[Batch],
                 locations: dict[str, tuple[Location, str]],
                 context: Iterable[str] = (), *, engine: str = "python",
+                only: Collection[str] | None = None,
                 ) -> tuple[list[Problem], list[Problem]]:
     """Validate N-Triples (lines, a document, or batches) against the shapes and ontology.
 
     ``context`` are IRIs of initiatives that other datasets define: they are typed
     in the data graph so that references to them check, and are not validated.
+    ``only``: if given, the nodes whose problems are reported (the others' are dropped).
     ``engine`` is ``"python"`` (the shapes compiled to Python functions, see
     :mod:`scgraph.ingest.shacl_python`), ``"sparql"`` (compiled to queries that Oxigraph
     runs) or ``"pyshacl"`` (the reference implementation; slow on large graphs); all
@@ -222,7 +224,8 @@ def shacl_check(triples: Iterable[str] | bytes | Sequence[Batch],
     violations: list[Problem] = []
     warnings: list[Problem] = []
     for r in results:
-        if r.focus in outside:
+        if r.focus in outside or (only is not None and r.focus is not None
+                                  and r.focus not in only):
             continue
         loc, rid = locations.get(r.focus, (None, None))
         text = r.message or "does not conform to the shapes"
