@@ -461,12 +461,10 @@ class _Compiler(ShapeReader):
 
     def shape_checks(self, shape: rdflib.term.Node, targets: Targets,
                      local_target: bool = True) -> Iterator[PythonCheck]:
-        self.check_known(shape)
-        if self.deactivated(shape):
+        heading = self.heading(shape)
+        if heading is None:
             return
-        severity = str(self.g.value(shape, SH.severity) or SH.Violation)
-        message = self.english(shape)
-        path = self.path(shape)
+        severity, message, path = heading
         pred = f"<{path}>" if path else ""
 
         def check(find: Find, component: rdflib.term.Node) -> PythonCheck:

@@ -221,12 +221,10 @@ class _Compiler(ShapeReader):
 
     def shape_checks(self, shape: rdflib.term.Node, target: str,
                      local_target: bool = True) -> Iterator[Check]:
-        self.check_known(shape)
-        if self.deactivated(shape):
+        heading = self.heading(shape)
+        if heading is None:
             return
-        severity = str(self.g.value(shape, SH.severity) or SH.Violation)
-        message = self.english(shape)
-        path = self.path(shape)
+        severity, message, path = heading
         name = str(shape)
 
         def check(query: str, component: rdflib.term.Node) -> Check:

@@ -81,6 +81,15 @@ class ShapeReader:
         """Whether the shape is ``sh:deactivated true``."""
         return self.g.value(shape, SH.deactivated) == rdflib.Literal(True)
 
+    def heading(self, shape: rdflib.term.Node) -> tuple[str, str | None, str | None] | None:
+        """The severity, English message and path of a shape whose constraints are to be
+        compiled (one with an unsupported term is refused); None if it is deactivated."""
+        self.check_known(shape)
+        if self.deactivated(shape):
+            return None
+        severity = str(self.g.value(shape, SH.severity) or SH.Violation)
+        return severity, self.english(shape), self.path(shape)
+
     def english(self, shape: rdflib.term.Node) -> str | None:
         """The shape's English ``sh:message``, else its first, else None."""
         messages = list(self.g.objects(shape, SH.message))
