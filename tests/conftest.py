@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import rdflib
 
 from scgraph.cli import main
 from scgraph.store import EmbeddedStore
@@ -77,3 +78,17 @@ def mpsc_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with EmbeddedStore(path) as st:
         ingest([DATA / "mpsc"], st)
     return path
+
+
+@pytest.fixture(scope="session")
+def local_target_shapes() -> rdflib.Graph:
+    """Shapes with a class target and a subjects-of target (found among the triples read
+    as a batch's own), an objects-of target (found in all), and a check that reads a
+    value's type: the same case for both SHACL compilers."""
+    return rdflib.Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:minCount 1 ] ;
+            sh:property [ sh:path <urn:link> ; sh:class <urn:D> ] .
+        <urn:T> sh:targetSubjectsOf <urn:r> ; sh:property [ sh:path <urn:q> ; sh:minCount 1 ] .
+        <urn:O> sh:targetObjectsOf <urn:r> ; sh:property [ sh:path <urn:q> ; sh:minCount 1 ] .
+        """)

@@ -152,7 +152,7 @@ def test_random_graphs_give_the_same_problems_in_both_engines(
 # -- the index and the checks -------------------------------------------------------
 
 
-def test_local_targets_come_from_own_triples_only() -> None:
+def test_local_targets_come_from_own_triples_only(local_target_shapes: rdflib.Graph) -> None:
     """Class and subject-of targets are found in documents read as own; what the checks
     read beyond their targets (a value's type), and objects-of targets, in all."""
     triples = Triples(subjects_of=["urn:r"], objects_of=["urn:r"])
@@ -160,13 +160,7 @@ def test_local_targets_come_from_own_triples_only() -> None:
                 "<urn:s> <urn:r> <urn:x> .\n")
     triples.add(f"<urn:b> {TYPE} <urn:C> .\n<urn:t> <urn:r> <urn:x> .\n"
                 f"<urn:v> {TYPE} <urn:D> .\n", own=False)
-    checks = compile_shapes(rdflib.Graph().parse(format="turtle", data="""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:minCount 1 ] ;
-            sh:property [ sh:path <urn:link> ; sh:class <urn:D> ] .
-        <urn:T> sh:targetSubjectsOf <urn:r> ; sh:property [ sh:path <urn:q> ; sh:minCount 1 ] .
-        <urn:O> sh:targetObjectsOf <urn:r> ; sh:property [ sh:path <urn:q> ; sh:minCount 1 ] .
-        """))
+    checks = compile_shapes(local_target_shapes)
     found = sorted((r.check.path, r.focus) for r in run_checks(triples, checks))
     assert found == [("urn:p", "<urn:a>"), ("urn:q", "<urn:s>"), ("urn:q", "<urn:x>")]
     skipped = run_checks(triples, checks, skip=lambda n: n == "<urn:a>",

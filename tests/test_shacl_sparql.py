@@ -132,7 +132,8 @@ def test_counts_match_pyshacl_for_every_bound() -> None:
     assert found == by_hand
 
 
-def test_run_checks_finds_local_targets_in_the_own_graph_only() -> None:
+def test_run_checks_finds_local_targets_in_the_own_graph_only(
+        local_target_shapes: rdflib.Graph) -> None:
     """With ``own``, a node is a class or subject-of target only by a triple of that graph;
     what the checks read beyond their targets (a value's type) comes from every graph."""
     import pyoxigraph as ox
@@ -148,13 +149,7 @@ def test_run_checks_finds_local_targets_in_the_own_graph_only() -> None:
     # other graphs: a second instance and subject, and the type of a's value
     store.bulk_load(f"<urn:b> {type_} <urn:C> .\n<urn:t> <urn:r> <urn:x> .\n"
                     f"<urn:v> {type_} <urn:D> .\n".encode(), format=ox.RdfFormat.N_TRIPLES)
-    checks = compile_shapes(rdflib.Graph().parse(format="turtle", data="""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        <urn:S> sh:targetClass <urn:C> ; sh:property [ sh:path <urn:p> ; sh:minCount 1 ] ;
-            sh:property [ sh:path <urn:link> ; sh:class <urn:D> ] .
-        <urn:T> sh:targetSubjectsOf <urn:r> ; sh:property [ sh:path <urn:q> ; sh:minCount 1 ] .
-        <urn:O> sh:targetObjectsOf <urn:r> ; sh:property [ sh:path <urn:q> ; sh:minCount 1 ] .
-        """))
+    checks = compile_shapes(local_target_shapes)
 
     def foci(**own: str) -> list[tuple[str, str]]:
         return sorted((str(r.path), str(r.focus.value)) for r in run_checks(store, checks, **own)
