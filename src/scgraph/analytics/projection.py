@@ -322,6 +322,10 @@ def _initiatives_joined(results: _Results) -> pd.DataFrame:
     return ini.sort_values("id", kind="stable").reset_index(drop=True)
 
 
+#: Which confidence a relation stated twice keeps: the first of these it has.
+_CONFIDENCE_RANK = {"stated": 0, "inferred": 1}
+
+
 def _relations(results: _Results) -> pd.DataFrame:
     rows: list[tuple[str, str, str, str | None]] = []
     for t, confidence, pairs in results("relations").itertuples(index=False, name=None):
@@ -339,9 +343,6 @@ def _relations(results: _Results) -> pd.DataFrame:
             key).drop(columns="_rank")
     return rel.reset_index(drop=True)
 
-
-#: Which confidence a relation stated twice keeps: the first of these it has.
-_CONFIDENCE_RANK = {"stated": 0, "inferred": 1}
 
 
 def _actors(results: _Results) -> pd.DataFrame:
