@@ -315,3 +315,26 @@ def test_a_file_named_before_kinds_is_removed(cache: Path, store_path: Path) -> 
     _load(store_path)
     assert not legacy.exists()
     assert len(_cached_files(cache)) == 1
+
+
+def test_a_file_is_kept_only_from_the_stores_own_folder(cache: Path, store_path: Path,
+                                                        tmp_path: Path) -> None:
+    from scgraph.analytics.cache import kept_frames, write_frames
+    from scgraph.cache_folder import keep_file, store_slot
+
+    frames = [pd.DataFrame({"a": [1, 2]})]
+    outside = tmp_path / "made.tmp"
+    write_frames(outside, frames)
+    with EmbeddedStore(store_path, read_only=True) as st:
+        assert not keep_file(st, "code", "kind", outside)
+        assert not outside.exists()
+        assert kept_frames(st, "code", 1, kind="kind") is None
+        slot = store_slot(st)
+        assert slot is not None
+        inside = slot / "made.tmp"
+        write_frames(inside, frames)
+        assert keep_file(st, "code", "kind", inside)
+        assert not inside.exists()
+        kept = kept_frames(st, "code", 1, kind="kind")
+    assert kept is not None
+    pd.testing.assert_frame_equal(kept[0], frames[0])

@@ -16,7 +16,8 @@ files even while it is queried, so its tables are seldom kept: the cache serves
 read-only openings (``scgraph analyze``, ``report``, ``viz``, and scripts that open a
 store with ``read_only=True``).
 
-The folder is ``$SCGRAPH_CACHE_DIR``, else ``$XDG_CACHE_HOME/scgraph`` (by default
+The folders and the file names are :mod:`scgraph.cache_folder`'s. The folder is
+``$SCGRAPH_CACHE_DIR``, else ``$XDG_CACHE_HOME/scgraph`` (by default
 ``~/.cache/scgraph``); ``SCGRAPH_CACHE_DIR=`` (empty) turns the cache off. The files are
 pickles: they are read only from a folder that belongs to the user and that no one
 else may write to. The cache is a help, never a requirement: a folder that cannot be
@@ -26,95 +27,20 @@ made or written, or a file that cannot be read back, means the store is queried.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
-import stat
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from scgraph import __version__
+from scgraph.cache_folder import CACHE_ENV, cache_dir, code_key, place, put
 from scgraph.store.base import GraphStore
-from scgraph.store.embedded import EmbeddedStore, StoreFiles, store_files
+from scgraph.store.embedded import store_files
 
-__all__ = ["CACHE_ENV", "cache_dir", "cached_frames", "code_key", "kept_frames"]
-
-#: Environment variable naming the cache folder; set empty, it turns the cache off.
-CACHE_ENV = "SCGRAPH_CACHE_DIR"
-
-_SUFFIX = ".pickle"
-#: A temporary file this old is not being written by anyone any more.
-_ABANDONED_SECONDS = 600.0
-
-
-def code_key(*files: str | Path) -> str:
-    """A name for the code (and data files) that make what is cached: the version and
-    the SHA-256 of each file."""
-    return " ".join([__version__, *(hashlib.sha256(Path(f).read_bytes()).hexdigest()
-                                    for f in files)])
-
-
-def cache_dir() -> Path | None:
-    """The cache folder, or None when ``SCGRAPH_CACHE_DIR`` is set empty."""
-    value = os.environ.get(CACHE_ENV)
-    if value is not None:
-        return Path(value) if value else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "scgraph"
-
-
-def _private(folder: Path) -> bool:
-    """True if ``folder`` is a real folder of this user that no one else may write to."""
-    try:
-        st = folder.lstat()
-    except OSError:
-        return False
-    return (stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
-            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
-
-
-#: In each store's subfolder: the store's folder, so that the subfolder of a store that is
-#: gone can be found and removed.
-_MARK = "store"
-
-
-def _slot(root: Path, store: Path) -> Path | None:
-    """This store's subfolder of the cache, made if missing; None if it is not safe."""
-    where = str(store.resolve())
-    slot = root / hashlib.sha256(where.encode()).hexdigest()[:16]
-    try:
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        slot.mkdir(mode=0o700, exist_ok=True)
-    except OSError:
-        return None
-    if not (_private(root) and _private(slot)):
-        return None
-    if not (slot / _MARK).is_file():
-        with contextlib.suppress(OSError):  # in one step: a reader never sees half a path
-            tmp = slot / f"{_MARK}.{os.getpid()}.tmp"
-            tmp.write_text(where, encoding="utf-8")
-            os.replace(tmp, slot / _MARK)
-    return slot
-
-
-def _prune(root: Path) -> None:
-    """Remove the subfolders of stores that are gone (moved or deleted)."""
-    for slot in root.iterdir():
-        try:
-            where = (slot / _MARK).read_text(encoding="utf-8")
-        except (OSError, UnicodeError):
-            continue  # not a store's subfolder, or not one this module marked
-        if Path(where).is_dir() or not _private(slot):
-            continue
-        with contextlib.suppress(OSError):
-            for old in slot.iterdir():
-                if old.suffix in (_SUFFIX, ".tmp") or old.name == _MARK:
-                    old.unlink()
-            slot.rmdir()
+__all__ = ["CACHE_ENV", "cache_dir", "cached_frames", "code_key", "kept_frames",
+           "write_frames"]
 
 
 def _read(path: Path, count: int) -> list[pd.DataFrame] | None:
@@ -129,52 +55,29 @@ def _read(path: Path, count: int) -> list[pd.DataFrame] | None:
     return frames
 
 
+def write_frames(path: Path, frames: Sequence[pd.DataFrame]) -> None:
+    """Write frames to ``path`` the way the cache keeps them
+    (:func:`scgraph.cache_folder.keep_file` can then keep the file)."""
+    with path.open("wb") as f:
+        pickle.dump(list(frames), f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _write(slot: Path, name: str, frames: Sequence[pd.DataFrame]) -> None:
     """Write the frames under ``name`` (``KIND.HASH.pickle``) in one step, and drop the
     older states of the store of the same kind."""
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(dir=slot, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(list(frames), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, slot / name)
+        os.close(fd)
+        write_frames(Path(tmp), frames)
+        put(slot, name, Path(tmp))
         tmp = None
-        stale = time.time() - _ABANDONED_SECONDS
-        kind = name.split(".", 1)[0]
-        for old in slot.iterdir():
-            # older states of the store (other kinds stay; HASH.pickle is from before
-            # there were kinds); a file a killed writer left half-written
-            parts = old.name.split(".")
-            if (old.name != name and old.suffix == _SUFFIX
-                    and (parts[0] == kind or len(parts) == 2)) or (
-                    old.suffix == ".tmp" and old.stat().st_mtime < stale):
-                old.unlink(missing_ok=True)
-        _prune(slot.parent)
     except OSError:
         pass  # no room, or no permission: the next load queries the store again
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-
-
-def _place(store: GraphStore, code: str, kind: str) -> tuple[Path, str, Path, StoreFiles] | None:
-    """The store's cache subfolder, the file name for ``code`` and ``kind``, the store's
-    folder and the files the name was made of; None where nothing is cached."""
-    if not kind or "." in kind:
-        raise ValueError(f"cache kind {kind!r}: a name without dots")
-    root = cache_dir()
-    if root is None or not isinstance(store, EmbeddedStore) or store.path is None:
-        return None
-    try:
-        before = store_files(store.path)
-    except OSError:
-        return None
-    slot = _slot(root, store.path)
-    if slot is None:
-        return None
-    name = f"{kind}.{hashlib.sha256(repr((before, code)).encode()).hexdigest()[:32]}{_SUFFIX}"
-    return slot, name, store.path, before
 
 
 def cached_frames(store: GraphStore, code: str, count: int,
@@ -187,10 +90,10 @@ def cached_frames(store: GraphStore, code: str, count: int,
     apart what is kept for the same store, one state of each. Only an on-disk
     :class:`~scgraph.store.EmbeddedStore` is cached.
     """
-    place = _place(store, code, kind)
-    if place is None:
+    where = place(store, code, kind)
+    if where is None:
         return list(load())
-    slot, name, path, before = place
+    slot, name, path, before = where
     frames = _read(slot / name, count)
     if frames is not None:
         return frames
@@ -205,5 +108,5 @@ def cached_frames(store: GraphStore, code: str, count: int,
 def kept_frames(store: GraphStore, code: str, count: int, *,
                 kind: str) -> list[pd.DataFrame] | None:
     """The frames :func:`cached_frames` would read for the same arguments, or None."""
-    place = _place(store, code, kind)
-    return None if place is None else _read(place[0] / place[1], count)
+    where = place(store, code, kind)
+    return None if where is None else _read(where[0] / where[1], count)
