@@ -156,6 +156,7 @@ def ingest_cmd(
                  graph_store=graph_store) as st, _progress(True) as say:
         report = ingest(paths, st, progress=say)  # type: ignore[arg-type]
         stale = _stale(st)
+    report.keep_tables()  # the store closed: its files are as analyses will find them
     _print_warnings(report.warnings)
     _print_report(report, "ingested")
     for why in stale:

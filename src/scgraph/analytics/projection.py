@@ -374,11 +374,15 @@ def _side_effects(results: _Results) -> pd.DataFrame:
         # if either gives a mitigation (the first, in text order, if they differ)
         eff = eff.sort_values(["effect_iri", "mitigation"], kind="stable",
                               na_position="last").drop_duplicates("effect_iri")
-    # the IRI after side-effect/: initiative/number, or initiative/dataset/number for one
-    # stated by a dataset that does not define the initiative
-    eff.insert(0, "effect_id", eff.pop("effect_iri").map(
-        lambda iri: str(iri).rsplit("/side-effect/", 1)[-1]))
+    eff.insert(0, "effect_id", _effect_ids(eff.pop("effect_iri")))
     return eff.sort_values("effect_id", kind="stable").reset_index(drop=True)
+
+
+def _effect_ids(iris: pd.Series) -> pd.Series:
+    """The side effects' ids: the IRI after side-effect/, initiative/number, or
+    initiative/dataset/number for one stated by a dataset that does not define the
+    initiative."""
+    return iris.map(lambda iri: str(iri).rsplit("/side-effect/", 1)[-1])
 
 
 def load_graph_data(store: GraphStore, *, cache: bool = True) -> GraphData:
@@ -398,13 +402,15 @@ def load_graph_data(store: GraphStore, *, cache: bool = True) -> GraphData:
         return [data.initiatives, data.relations, data.actors, data.side_effects]
 
     initiatives, relations, actors, side_effects = cached_frames(store, _CODE, 4, frames,
-                                                                 kind="graph-data")
+                                                                 kind=_KIND)
     return GraphData(initiatives, relations, actors, side_effects)
 
 
 #: What made the tables (this module and the reading of query results): a cached
 #: load is used only with the same code.
 _CODE = code_key(__file__, store_base.__file__)
+#: The name the tables are kept under in the cache folder.
+_KIND = "graph-data"
 
 
 def _load(store: GraphStore) -> GraphData:

@@ -33,7 +33,7 @@ from scgraph.namespaces import (
 )
 from scgraph.ontology import RELATION_PROPERTIES
 
-__all__ = ["Mapped", "iri", "literal", "map_dataset", "provenance_triples"]
+__all__ = ["Mapped", "iri", "literal", "map_dataset", "provenance_triples", "side_effect_iri"]
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
@@ -110,7 +110,7 @@ def _interaction(source: str, relation: str, target: str) -> str:
     return f"{DATA}interaction/{_segment(source)}/{relation}/{_segment(target)}"
 
 
-def _side_effect(initiative: str, ordinal: int, dataset: str | None = None) -> str:
+def side_effect_iri(initiative: str, ordinal: int, dataset: str | None = None) -> str:
     """The IRI of a side effect: numbered per initiative within its dataset, and, for an
     initiative that another dataset defines, under this dataset's name too (two datasets
     that state side effects of one initiative must not number the same nodes)."""
@@ -186,7 +186,7 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
         locations[_interaction(rel.source_id, rel.relation, rel.target_id)] = (
             rel.loc, f"{rel.source_id} {rel.relation} {rel.target_id}")
     own = {ini.id for ini in ds.initiatives}
-    effects = [_side_effect(eff.initiative_id, eff.ordinal,
+    effects = [side_effect_iri(eff.initiative_id, eff.ordinal,
                             None if eff.initiative_id in own else ds.name)
                for eff in ds.side_effects]
     for eff, node in zip(ds.side_effects, effects, strict=True):

@@ -27,6 +27,7 @@ from scgraph.ingest.scan import (
     named_iris,
     typed_initiatives,
 )
+from scgraph.ingest.tables import TablesWorker
 from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check, validation_checks
 from scgraph.memory import gc_paused, release_memory
 from scgraph.namespaces import (
@@ -87,6 +88,15 @@ class IngestReport:
     datasets: list[DatasetReport] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     written: bool = False
+    #: The analytics' tables made from the records, if the run made them
+    #: (:mod:`scgraph.ingest.tables`); see :meth:`keep_tables`.
+    tables: TablesWorker | None = field(default=None, repr=False, compare=False)
+
+    def keep_tables(self) -> bool:
+        """Keep the analytics' tables this run made in the cache folder, for the store's
+        files as they are now: call it once the store is closed (``scgraph ingest`` does).
+        False if the run made none."""
+        return self.tables is not None and self.tables.keep()
 
 
 @dataclass(slots=True)
@@ -115,8 +125,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: Called with the checked records of a run of one dataset of records (and no RDF file)
+#: and the graphs the run writes, once the records passed their checks.
+_OnChecked = Callable[[CheckedDataset, set[str]], None]
+
+
 def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
-             progress: Progress | None, spool: Path
+             progress: Progress | None, spool: Path, on_checked: _OnChecked | None = None,
              ) -> tuple[list[_Prepared], list[Problem], list[_Validation]]:
     """Read, check and map; raise InputError listing every problem found so far.
 
@@ -124,7 +139,7 @@ def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
     A dataset validated in batches leaves them as files in ``spool``.
     """
     with gc_paused():
-        return _prepare_all(paths, store, progress, spool)
+        return _prepare_all(paths, store, progress, spool, on_checked)
 
 
 def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
@@ -162,7 +177,7 @@ def _said(problem: Problem) -> tuple[str | None, str | None, str]:
 
 
 def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
-                 progress: Progress | None, spool: Path
+                 progress: Progress | None, spool: Path, on_checked: _OnChecked | None,
                  ) -> tuple[list[_Prepared], list[Problem], list[_Validation]]:
     say = progress or (lambda _msg: None)
     if not paths:
@@ -242,6 +257,8 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
                           store, replaced, run_iris, problems)
     if problems:
         raise InputError(problems)
+    if on_checked is not None and len(checked) == 1 and not rdf_files:
+        on_checked(checked[0][1], replaced)
 
     prepared: list[_Prepared] = []
     jobs: list[_Validation] = []
@@ -412,8 +429,30 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
 
 def _ingest(paths: Sequence[Path | str], store: GraphStore, progress: Progress | None,
             shacl: str, spool: Path) -> IngestReport:
+    workers: list[TablesWorker] = []
+
+    def start_tables(ds: CheckedDataset, replaced: set[str]) -> None:
+        if isinstance(store, EmbeddedStore):
+            worker = TablesWorker.start(ds, store, replaced)
+            if worker is not None:
+                workers.append(worker)
+
+    try:
+        report = _write(paths, store, progress, shacl, spool, start_tables)
+    except BaseException:
+        for worker in workers:
+            worker.discard()
+        raise
+    for worker in workers:
+        if worker.wait():
+            report.tables = worker
+    return report
+
+
+def _write(paths: Sequence[Path | str], store: GraphStore, progress: Progress | None,
+           shacl: str, spool: Path, on_checked: _OnChecked) -> IngestReport:
     say = progress or (lambda _msg: None)
-    prepared, warnings, jobs = _prepare(paths, store, progress, spool)
+    prepared, warnings, jobs = _prepare(paths, store, progress, spool, on_checked)
     graphs: dict[str, list[Part]] = {ONTOLOGY_GRAPH: [ontology_ntriples()]}
     for p in prepared:
         graphs.update(p.graphs)
