@@ -18,7 +18,11 @@ Steps for ``n`` synthetic initiatives (:mod:`benchmarks.generate`, seeded):
    ``scgraph_warm``, what a later ``scgraph report`` on the unchanged store costs);
    three rounds of the two (``--rounds``), each on a new cache folder: the run with the
    median total of each kind is reported (with the highest peak RSS of its kind),
-   every total kept in ``rounds``;
+   every total kept in ``rounds``; and, where the ingest made the tables from its
+   records and kept them (``ingest-cache`` in the work folder: ``make bench``'s ingest
+   step, or this module's setup, from 20,000 initiatives), three more processes, each on
+   a fresh copy of that cache: the first analysis after the ingest
+   (``analyze_report_after_ingest``, ``scgraph_after_ingest``);
 3. **baseline**, in another fresh process: rdflib in-memory graph loaded from the
    store's N-Triples export (named graphs merged), rdflib SPARQL for the field matrix
    and the isolated initiatives, plain networkx (``nx.ancestors`` per initiative) for the critical
@@ -32,7 +36,8 @@ latest run (17.7-25 s the day before, on a slower machine), about 2 s at 10k, so
 memory target is met and the time target is not: loading (Oxigraph evaluating the
 queries on disk, about 4 s on two threads), the report (about 2 s), bridges (about
 1.5 s) and the screening's table remain; the README says why. Warm (a second process,
-the cache kept): 4.3 s in the latest run (6.7-9.1 s the day before).
+the cache kept): 4.3 s in the latest run (6.7-9.1 s the day before). After the ingest
+that made the tables from its records (27 Nov): 4.2-4.5 s and 560 MiB, which meets it.
 
 Above 5,000 initiatives betweenness is *sampled* (networkit's estimate, 200 sources,
 seed 0; its ``method`` column says so), so the ``bridges`` table is an estimate there; every
@@ -64,7 +69,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from benchmarks.run import median_run
+from benchmarks.run import INGEST_CACHE, median_run
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "analytics.json"
@@ -263,13 +268,17 @@ def run(n: int, workdir: Path, *, baseline: bool = True,
         t = time.perf_counter()
         generate(n, data_dir)
         setup["generate_s"] = time.perf_counter() - t
+    prepared = workdir / INGEST_CACHE
     if not (store_dir / "CURRENT").is_file():
         # The generator's output is valid by construction; SHACL over 1.6 M triples
         # is the ingest benchmark's business, so setup skips it.
         t = time.perf_counter()
-        with EmbeddedStore(store_dir) as store, mock.patch(
-                "scgraph.ingest.pipeline.shacl_check", return_value=([], [])):
-            ingest([data_dir], store)
+        shutil.rmtree(prepared, ignore_errors=True)
+        with mock.patch.dict(os.environ, {"SCGRAPH_CACHE_DIR": str(prepared)}):
+            with EmbeddedStore(store_dir) as store, mock.patch(
+                    "scgraph.ingest.pipeline.shacl_check", return_value=([], [])):
+                report = ingest([data_dir], store)
+            report.keep_tables()
         setup["ingest_without_shacl_s"] = time.perf_counter() - t
     result: dict[str, Any] = {"n": n, "setup": setup,
                               "target": {"max_seconds": TARGET_SECONDS, "max_bytes": TARGET_BYTES}}
@@ -286,10 +295,23 @@ def run(n: int, workdir: Path, *, baseline: bool = True,
                                    str(workdir / "report"), cache))
         finally:
             shutil.rmtree(cache, ignore_errors=True)
+    # after ingest: the first process on the store as the ingest left it, reading the
+    # tables the ingest made from its records (from 20,000 initiatives), each round on a
+    # new copy of that cache folder
+    afters: list[dict[str, Any]] = []
+    for _round in range(rounds if list(prepared.glob("*/*.pickle")) else 0):
+        cache = tempfile.mkdtemp(prefix="scgraph-bench-cache-")
+        try:
+            shutil.copytree(prepared, cache, dirs_exist_ok=True)
+            afters.append(_in_child("--child", "scgraph", str(store_dir),
+                                    str(workdir / "report"), cache))
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
     ours, warm = (median_run(runs, time_key="total_s", peak_key="peak_rss_bytes")
                   for runs in (colds, warms))
     result["rounds"] = {"cold_total_s": [r["total_s"] for r in colds],
-                        "warm_total_s": [r["total_s"] for r in warms]}
+                        "warm_total_s": [r["total_s"] for r in warms],
+                        "after_ingest_total_s": [r["total_s"] for r in afters]}
     result["scgraph"] = ours
     result["scgraph_warm"] = {k: warm[k] for k in ("timings_s", "analytics_s", "report_s",
                                                    "total_s", "peak_rss_bytes")}
@@ -310,6 +332,18 @@ def run(n: int, workdir: Path, *, baseline: bool = True,
         "time_warm": warm["total_s"] <= TARGET_SECONDS,
         "memory": ours["peak_rss_bytes"] <= TARGET_BYTES,
     }
+    if afters:
+        after = median_run(afters, time_key="total_s", peak_key="peak_rss_bytes")
+        result["scgraph_after_ingest"] = {k: after[k] for k in (
+            "timings_s", "analytics_s", "report_s", "total_s", "peak_rss_bytes")}
+        result["analyze_report_after_ingest"] = {
+            "seconds": after["total_s"], "peak_rss_mb": after["peak_rss_bytes"] / 2**20,
+            "note": f"{median}every measure and the report in the first process after "
+                    "the ingest, which made the tables from the records (the cold run "
+                    f"above, on an empty cache: {ours['total_s']:.3g} s)"}
+        result["meets_target"] |= {
+            "time_after_ingest": after["total_s"] <= TARGET_SECONDS,
+            "memory_after_ingest": after["peak_rss_bytes"] <= TARGET_BYTES}
     if baseline:
         if not ntriples.is_file():
             with EmbeddedStore(store_dir, read_only=True) as store:

@@ -28,6 +28,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import json
@@ -53,16 +54,25 @@ HERE = Path(__file__).resolve().parent
 
 
 # -- the steps, each run in a worker subprocess -----------------------------------------
+#: Where the ingest step keeps the analytics' tables it makes (scgraph.ingest.tables), for
+#: bench_analytics to measure the first analysis after an ingest.
+INGEST_CACHE = "ingest-cache"
+
+
 def _ingest(n: int, work: Path) -> dict[str, Any]:
     from scgraph.ingest import ingest
     from scgraph.store import EmbeddedStore
 
     shutil.rmtree(work / "store", ignore_errors=True)
+    shutil.rmtree(work / INGEST_CACHE, ignore_errors=True)
+    os.environ["SCGRAPH_CACHE_DIR"] = str(work / INGEST_CACHE)
     start = time.perf_counter()
     with EmbeddedStore(work / "store") as store:
         report = ingest([work / "data"], store)
+    kept = report.keep_tables()  # as `scgraph ingest` does, once the store is closed
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "triples": sum(d.triples for d in report.datasets)}
+    return {"seconds": seconds, "triples": sum(d.triples for d in report.datasets),
+            "tables_kept": kept}
 
 
 def _export(n: int, work: Path) -> dict[str, Any]:
@@ -159,8 +169,40 @@ def _worker(step: str, n: int, work: Path, out: Path) -> None:
 
 
 # -- running workers --------------------------------------------------------------------
-def _spawn(step: str, n: int, work: Path, timeout: float | None) -> dict[str, Any]:
-    """Run one step in a subprocess: its result, wall time and peak RSS (MiB)."""
+def _pss_kib(pid: int) -> int:
+    """The proportional set size of a process and of its children (KiB); 0 if gone.
+
+    Pages a forked child shares with its parent count once in the sum.
+    """
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    stat = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+                    if int(stat[1]) == pid:
+                        pids.append(int(entry.name))
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+    return total
+
+
+#: Seconds between two samples of a step's memory with its children (``sample_memory``).
+_SAMPLE_SECONDS = 0.25
+
+
+def _spawn(step: str, n: int, work: Path, timeout: float | None, *,
+           sample_memory: bool = False) -> dict[str, Any]:
+    """Run one step in a subprocess: its result, wall time and peak RSS (MiB).
+
+    With ``sample_memory`` (Linux), also ``peak_pss_mb``: the highest sum of the
+    proportional set sizes of the step's process and its children, sampled every
+    quarter second (a worker forked by the step counts with what it does not share).
+    """
     out = work / f"{step}.json"
     out.unlink(missing_ok=True)
     env = dict(os.environ)
@@ -170,10 +212,14 @@ def _spawn(step: str, n: int, work: Path, timeout: float | None) -> dict[str, An
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.run", "--worker", step,
                              "--n", str(n), "--workdir", str(work), "--result", str(out)],
                             env=env)
+    peak_pss, sampled = 0, 0.0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
+        if sample_memory and time.perf_counter() - sampled >= _SAMPLE_SECONDS:
+            sampled = time.perf_counter()
+            peak_pss = max(peak_pss, _pss_kib(proc.pid))
         if timeout is not None and time.perf_counter() - start > timeout:
             proc.send_signal(signal.SIGKILL)
             _pid, status, usage = os.wait4(proc.pid, 0)
@@ -188,6 +234,8 @@ def _spawn(step: str, n: int, work: Path, timeout: float | None) -> dict[str, An
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     result["peak_rss_mb"] = usage.ru_maxrss / 1024
     result["wall_seconds"] = time.perf_counter() - start
+    if sample_memory:
+        result["peak_pss_mb"] = peak_pss / 1024
     return result
 
 
@@ -313,6 +361,8 @@ def median_run(runs: list[dict[str, Any]], *, time_key: str = "seconds",
 
 def _ingest_entry(n: int, work: Path, baseline_timeout: float | None,
                   log: Callable[[str], None]) -> dict[str, Any]:
+    from scgraph.ingest.tables import PREPARE_MIN_INITIATIVES
+
     repeats = INGEST_REPEATS if n <= 10_000 else 1
     runs: dict[str, list[dict[str, Any]]] = {}
     for r in range(repeats):
@@ -330,6 +380,14 @@ def _ingest_entry(n: int, work: Path, baseline_timeout: float | None,
             runs.setdefault("baseline", []).append(
                 _spawn("baseline_ingest", n, work, baseline_timeout))
     ingest, floor, floor_graph = (median_run(runs[k]) for k in ("ingest", "floor", "graph"))
+    tables = f"no analytics' tables made (not below {PREPARE_MIN_INITIATIVES:,} initiatives)"
+    if all(r["tables_kept"] for r in runs["ingest"]):
+        # the memory of the ingest with its worker, in a run of its own: sampling the
+        # processes' memory slows them
+        log(f"n={n}: ingest, its memory with the tables' worker")
+        pss = _spawn("ingest", n, work, None, sample_memory=True)["peak_pss_mb"]
+        tables = ("the analytics' tables made from the records by a forked worker and kept "
+                  f"(peak PSS of the ingest with its worker {pss:.0f} MiB, in a run of its own)")
     baselines = runs.get("baseline")
     baseline = None if not baselines else next(
         (b for b in baselines if b.get("timed_out")), None) or median_run(baselines)
@@ -339,7 +397,7 @@ def _ingest_entry(n: int, work: Path, baseline_timeout: float | None,
         note=f"{ingest['triples']} triples{median}; floor into one named graph (as scgraph "
              f"stores a dataset) {floor_graph['seconds']:.3g} s, "
              f"{ingest['seconds'] / floor_graph['seconds']:.2f}× that; floor peak RSS "
-             f"{floor['peak_rss_mb']:.0f} MiB")
+             f"{floor['peak_rss_mb']:.0f} MiB; {tables}")
 
 
 # -- results ----------------------------------------------------------------------------

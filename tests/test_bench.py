@@ -7,14 +7,23 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.run import OPTIONAL_STEPS, STEP_KEYS, median_run, run_suite  # noqa: E402
+from benchmarks.run import (  # noqa: E402
+    OPTIONAL_STEPS,
+    STEP_KEYS,
+    _pss_kib,
+    median_run,
+    run_suite,
+)
 
 from scgraph.namespaces import INFERRED_GRAPH  # noqa: E402
 from scgraph.store import EmbeddedStore  # noqa: E402
@@ -26,6 +35,24 @@ def test_the_median_run_carries_the_highest_peak() -> None:
             {"seconds": 2.0, "peak_rss_mb": 20.0, "k": "c"}]
     assert median_run(runs) == {"seconds": 2.0, "peak_rss_mb": 30.0, "k": "c"}
     assert median_run(runs[:1]) == runs[0]
+
+
+def test_the_memory_of_a_step_counts_its_children() -> None:
+    own = _pss_kib(os.getpid())
+    assert own > 0
+    child = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+                              "block = b'x' * (64 * 2**20)\n"  # written: 64 MiB resident
+                              "print(flush=True); time.sleep(60)"], stdout=subprocess.PIPE)
+    try:
+        assert child.stdout is not None
+        child.stdout.readline()
+        time.sleep(0.1)
+        assert _pss_kib(os.getpid()) - own >= 60 * 1024
+        assert _pss_kib(child.pid) >= 60 * 1024
+    finally:
+        child.kill()
+        child.wait()
+    assert _pss_kib(child.pid) == 0  # gone
 
 
 def test_the_analytics_median_run_carries_the_highest_peak() -> None:
