@@ -173,6 +173,25 @@ def test_a_failing_worker_is_logged_and_leaves_nothing(
         assert len(load_graph_data(st).initiatives) == report.datasets[0].initiatives
 
 
+def test_a_worker_not_done_in_time_is_stopped(
+        cache: Path, tmp_path: Path, mpsc_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    import time
+
+    import scgraph.analytics.prepared as prepared
+
+    monkeypatch.setattr(prepared, "write_tables", lambda *_a: time.sleep(60))
+    monkeypatch.setattr(tables, "WAIT_SECONDS", 0.5)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="scgraph.ingest.tables"):
+        report = _ingest([mpsc_path], tmp_path / "store")
+    assert time.monotonic() - started < 9  # not the 10 s of the default
+    assert report.written
+    assert report.tables is None
+    assert "not ready" in caplog.text
+    assert _left(cache) == []
+
+
 # --- any dataset: the tables made from the records are the ones the store gives ------------
 
 FIELDS = sorted(vocabulary().fields)

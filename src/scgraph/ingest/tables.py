@@ -23,6 +23,7 @@ import signal
 import sys
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from scgraph.ingest.checks import CheckedDataset
 from scgraph.namespaces import ONTOLOGY_GRAPH
 from scgraph.store.embedded import EmbeddedStore
 
-__all__ = ["PREPARE_MIN_INITIATIVES", "TablesWorker"]
+__all__ = ["PREPARE_MIN_INITIATIVES", "WAIT_SECONDS", "TablesWorker"]
 
 _log = logging.getLogger(__name__)
 
@@ -70,9 +71,16 @@ class TablesWorker:
         folder = store_slot(store)
         if folder is None:
             return None
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12 warns of a fork beside threads: the worker uses none of the
+            # store's, and writes nothing to the terminal (a lock another thread held at
+            # the fork is never released in the worker); a worker stuck all the same is
+            # stopped after WAIT_SECONDS
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
         if pid == 0:  # the worker: write the tables, and leave without cleaning up
             status = 1
+            warnings.simplefilter("ignore")  # a warning would write to the terminal
             gc.enable()  # paused while the ingest prepares; pandas makes cycles
             tag = f"prepared-{os.getpid()}"
             try:
@@ -94,11 +102,11 @@ class TablesWorker:
         folder = store_slot(self.store)
         return None if folder is None else folder / f"{what}.{self.tag}.tmp"
 
-    def wait(self, timeout: float = WAIT_SECONDS) -> bool:
-        """Wait (at most ``timeout`` seconds) for the worker; whether it wrote the tables.
-        A worker still running then is stopped."""
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait (at most ``timeout`` seconds, by default :data:`WAIT_SECONDS`) for the
+        worker; whether it wrote the tables. A worker still running then is stopped."""
         if self.done is None:
-            end = time.monotonic() + timeout
+            end = time.monotonic() + (WAIT_SECONDS if timeout is None else timeout)
             while True:
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
                 if pid:
