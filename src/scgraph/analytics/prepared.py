@@ -28,10 +28,6 @@ from scgraph.screening.classifier import classify_initiatives
 
 __all__ = ["graph_data_from_records", "solution_types_from_records", "write_tables"]
 
-#: Initiative kinds the analytics read (the classes sc:Programme, sc:Project, sc:Measure).
-_KINDS = ("programme", "project", "measure")
-
-
 def graph_data_from_records(ds: CheckedDataset) -> GraphData:
     """The tables :func:`~scgraph.analytics.load_graph_data` gives for a store holding
     only ``ds`` (as :func:`~scgraph.ingest.mapping.map_dataset` writes it)."""
@@ -56,7 +52,7 @@ def graph_data_from_records(ds: CheckedDataset) -> GraphData:
         kind = ini.kind or ("measure" if ini.id in parents else "project")
         place = municipality_iri(ini.municipality) if ini.municipality else None
         region = regions.get(place) if place else None
-        rows.append((ini.id, ini.name, kind if kind in _KINDS else None,
+        rows.append((ini.id, ini.name, kind,  # one of the checks' KINDS
                      labels[place] if place else None, labels[region] if region else None,
                      labels[programme_iri(ini.programme)] if ini.programme else None,
                      None if ini.year is None else str(ini.year),
