@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from scgraph.datasets import NOT_DATASETS, dataset_name, references
 from scgraph.errors import Problem
 from scgraph.ingest.checks import CheckedDataset
-from scgraph.ingest.records import RawDataset
+from scgraph.ingest.records import Location, RawDataset
 from scgraph.ingest.scan import places_said
 from scgraph.namespaces import (
     ONTOLOGY_GRAPH,
@@ -35,8 +35,9 @@ def check_ids_unique(checked: list[tuple[RawDataset, CheckedDataset]],
                      problems: list[Problem], in_files: dict[str, str]) -> None:
     """An id defined by two datasets (of this run, an RDF file of this run (``in_files``:
     initiative IRI -> file), or one already in the store) is an error."""
-    owner: dict[str, tuple[str, str]] = {iri: (f"the RDF file {f}", "")
-                                         for iri, f in in_files.items()}
+    # initiative IRI -> what defines it, and where (a record's location, said if needed)
+    owner: dict[str, tuple[str, Location | None]] = {iri: (f"the RDF file {f}", None)
+                                                     for iri, f in in_files.items()}
     if store is not None:
         others = sorted(set(store.graphs()) - replaced - {ONTOLOGY_GRAPH})
         if others and any(ds.initiatives for _, ds in checked):
@@ -45,20 +46,21 @@ def check_ids_unique(checked: list[tuple[RawDataset, CheckedDataset]],
                                  f"GRAPH ?g {{ ?s a <{SC}Initiative> }} }}")
             for s_iri, g_iri in zip(table.column("s"), table.column("g"), strict=True):
                 if s_iri and g_iri:
-                    owner[s_iri] = (f"dataset <{g_iri}> in the store", "")
+                    owner[s_iri] = (f"dataset <{g_iri}> in the store", None)
     for raw, ds in checked:
-        for ini in ds.initiatives:
-            key = initiative_iri(ini.id)
+        keys = [initiative_iri(ini.id) for ini in ds.initiatives]
+        for ini, key in zip(ds.initiatives, keys, strict=True) if owner else ():
             if key in owner:
-                where, at = owner[key]
+                where, loc = owner[key]
+                at = f" at {loc.file}:{loc.line}" if loc is not None else ""
                 problems.append(Problem("id", f"{ini.id!r} is also defined by {where}{at}",
                                         file=ini.loc.file, line=ini.loc.line, record=ini.id,
                                         expected="an id that no other dataset uses (refer to "
                                         "it from depends_on or relations instead)",
                                         value=ini.id))
-        for ini in ds.initiatives:
-            owner.setdefault(initiative_iri(ini.id),
-                             (f"dataset {raw.name!r}", f" at {ini.loc.file}:{ini.loc.line}"))
+        name = f"dataset {raw.name!r}"
+        for ini, key in zip(ds.initiatives, keys, strict=True):
+            owner.setdefault(key, (name, ini.loc))
 
 
 def check_places_agree(checked: list[tuple[RawDataset, CheckedDataset]],

@@ -180,19 +180,21 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
     fields = {f: iri(FIELD + f) for f in {f for i in ds.initiatives for f in i.action_fields}}
     # where each record's node came from, made before the lines: objects that live on
     # would otherwise sit among the lines and keep their memory once they are freed
+    iris: dict[str, str] = {}  # record id -> its initiative's IRI, made once
     for ini in ds.initiatives:
-        locations[initiative_iri(ini.id)] = (ini.loc, ini.id)
+        iris[ini.id] = node = initiative_iri(ini.id)
+        locations[node] = (ini.loc, ini.id)
     for rel in ds.relations:
         locations[_interaction(rel.source_id, rel.relation, rel.target_id)] = (
             rel.loc, f"{rel.source_id} {rel.relation} {rel.target_id}")
     own = {ini.id for ini in ds.initiatives}
     effects = [side_effect_iri(eff.initiative_id, eff.ordinal,
-                            None if eff.initiative_id in own else ds.name)
+                               None if eff.initiative_id in own else ds.name)
                for eff in ds.side_effects]
     for eff, node in zip(ds.side_effects, effects, strict=True):
         locations[node] = (eff.loc, f"{eff.initiative_id} {eff.effect}")
     for ini in ds.initiatives:
-        s = f"<{initiative_iri(ini.id)}>"
+        s = f"<{iris[ini.id]}>"
         kind = ini.kind or ("measure" if ini.id in parents else "project")
         line(f"{s} {_TYPE} {_INITIATIVE} .\n")
         line(f"{s} {_TYPE} {kinds.get(kind) or _p(kind.capitalize())} .\n")
@@ -261,7 +263,8 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
             line(f"{s} {_SC['solutionType']} <{PREFIXES['scs']}{_segment(st)}> .\n")
 
     for rel in ds.relations:
-        s, o = iri(initiative_iri(rel.source_id)), iri(initiative_iri(rel.target_id))
+        s = iri(iris.get(rel.source_id) or initiative_iri(rel.source_id))
+        o = iri(iris.get(rel.target_id) or initiative_iri(rel.target_id))
         line(f"{s} <{RELATION_PROPERTIES[rel.relation]}> {o} .\n")
         n = f"<{_interaction(rel.source_id, rel.relation, rel.target_id)}>"
         line(f"{n} {_TYPE} {_INTERACTION} .\n")
@@ -285,7 +288,8 @@ def map_dataset(ds: CheckedDataset) -> Mapped:
         n = f"<{node}>"
         line(f"{n} {_TYPE} {_SIDE_EFFECT} .\n")
         line(f"{n} {_TYPE} {_SC['Risk'] if eff.polarity == 'risk' else _SC['Benefit']} .\n")
-        line(f"{n} {_SC['sideEffectOf']} {iri(initiative_iri(eff.initiative_id))} .\n")
+        of = iris.get(eff.initiative_id) or initiative_iri(eff.initiative_id)
+        line(f"{n} {_SC['sideEffectOf']} {iri(of)} .\n")
         line(f"{n} {_SC['effectKind']} <{EFFECT}{eff.effect}> .\n")
         for f in dict.fromkeys(eff.affects_fields):
             line(f"{n} {_AFFECTS_FIELD} <{FIELD}{f}> .\n")
