@@ -3,6 +3,7 @@ what the store would give, kept only when the store holds nothing else."""
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -104,6 +105,12 @@ def test_a_dataset_ingested_again_keeps_them(cache: Path, tmp_path: Path,
     _assert_same(_from_cache(tmp_path / "store"), _from_store(tmp_path / "store"))
 
 
+def test_a_run_of_several_datasets_keeps_them(cache: Path, tmp_path: Path, mpsc_path: Path,
+                                             small_path: Path) -> None:
+    assert _ingest([small_path, mpsc_path], tmp_path / "store").tables is not None
+    _assert_same(_from_cache(tmp_path / "store"), _from_store(tmp_path / "store"))
+
+
 def test_none_are_kept_for_a_store_holding_more(cache: Path, tmp_path: Path, mpsc_path: Path,
                                                 small_path: Path) -> None:
     store = tmp_path / "store"
@@ -113,9 +120,8 @@ def test_none_are_kept_for_a_store_holding_more(cache: Path, tmp_path: Path, mps
         export.write_bytes(st.export("nq"))
     # a second dataset: the store holds two, and the tables are made from both by queries
     assert _ingest([mpsc_path], store).tables is None
-    assert _ingest([small_path, mpsc_path], tmp_path / "two").tables is None
     assert _ingest([mpsc_path, export], tmp_path / "with-rdf").tables is None
-    for path in (store, tmp_path / "two", tmp_path / "with-rdf"):
+    for path in (store, tmp_path / "with-rdf"):
         with EmbeddedStore(path, read_only=True) as st:
             assert len(load_graph_data(st).initiatives) > 0
     assert _left(cache) == []
@@ -240,7 +246,44 @@ def _documents(draw: st.DrawFn) -> dict[str, Any]:
             if region is not None and draw(st.booleans()):  # else said by another record
                 record["region"] = region
         initiatives.append({k: v for k, v in record.items() if v is not None})
-    return {"title": "random", "initiatives": initiatives}
+    stated = [(r["id"], x["relation"], x["target_id"], x["confidence"])
+              for r in initiatives for x in r["relations"]]
+    return {"title": "random", "initiatives": initiatives,
+            "second": draw(_second(ids, places, stated))}
+
+
+@st.composite
+def _second(draw: st.DrawFn, first: list[str], places: list[tuple[str, str | None]],
+            stated: list[tuple[str, str, str, str]]) -> dict[str, list[list[str]]]:
+    """A second dataset, as the rows of its CSV files: its initiatives, relations that may
+    join the first's initiatives (a part_of among them: a measure only in the dataset that
+    says so) or state the first's relations again (with the other confidence), and side
+    effects of either's initiatives."""
+    ids = [f"J-{k}" for k in range(draw(st.integers(1, 4)))]
+    rows = [[ident, draw(_TEXTS), ";".join(draw(st.lists(st.sampled_from(FIELDS), min_size=1,
+                                                         max_size=2, unique=True))),
+             *(draw(st.sampled_from(places)) if draw(st.booleans()) else ("", None))]
+            for ident in ids]
+    every = first + ids
+    relations = [[a, r, b, c] for a, r, b, c in draw(st.lists(st.tuples(
+        st.sampled_from(every), st.sampled_from(sorted(RELATION_PROPERTIES)),
+        st.sampled_from(every), st.sampled_from(["stated", "inferred"])),
+        max_size=4, unique_by=lambda x: x[:3])) if a != b]
+    again = draw(st.lists(st.sampled_from(stated), max_size=2, unique=True)) if stated else []
+    relations += [[a, r, b, "inferred" if c == "stated" else "stated"] for a, r, b, c in again
+                  if (a, r, b) not in {(x, y, z) for x, y, z, _c in relations}]
+    part = draw(st.tuples(st.sampled_from(first), st.sampled_from(ids)))
+    if not any(x[0] == part[0] and x[2] == part[1] for x in relations):
+        relations.append([part[0], "part_of", part[1], "stated"])
+    effects = [[i, e, p, m] for i, e, p, m in draw(st.lists(st.tuples(
+        st.sampled_from(every), st.sampled_from(EFFECTS), st.sampled_from(["risk", "benefit"]),
+        st.sampled_from(["", "a plan"])), max_size=3))]
+    return {"initiatives.csv": [["id", "name", "action_fields", "municipality", "region"],
+                                *[[*r[:4], r[4] or ""] for r in rows]],
+            "relations.csv": [["source_id", "relation", "target_id", "confidence"],
+                              *relations],
+            "side_effects.csv": [["initiative_id", "effect", "polarity", "mitigation"],
+                                 *effects]}
 
 
 @pytest.fixture(scope="module")
@@ -253,19 +296,27 @@ def random_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @given(doc=_documents())
 def test_tables_made_from_any_records_are_the_stores(doc: dict[str, Any],
                                                      random_folder: Path) -> None:
+    second = doc.pop("second")
     path = random_folder / "random.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    problems: list[Problem] = []
-    ds = check_dataset(read_dataset(path, problems, []), vocabulary(), problems, [])
-    try:
-        with EmbeddedStore() as st:
-            ingest([path], st)
-            expected = load_graph_data(st, cache=False)
-            expected_types = stored_solution_types(st, initiatives=expected.initiatives)
-    except InputError:
-        reject()  # refused (say, a cycle of parts): nothing is prepared for it either
-    assert not problems
-    made = graph_data_from_records(ds)
-    _assert_same((made, solution_types_from_records(ds, made.initiatives)),
-                 (expected, expected_types))
+    folder = random_folder / "second"
+    folder.mkdir(exist_ok=True)
+    for name, rows in second.items():
+        with (folder / name).open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(rows)
+    for paths in ([path], [path, folder]):
+        try:
+            with EmbeddedStore() as st:
+                ingest(paths, st)
+                expected = load_graph_data(st, cache=False)
+                expected_types = stored_solution_types(st, initiatives=expected.initiatives)
+        except InputError:
+            reject()  # refused (say, a cycle of parts): nothing is prepared for it either
+        problems: list[Problem] = []
+        datasets = [check_dataset(read_dataset(p, problems, []), vocabulary(), problems, [],
+                                  lambda ids: ids) for p in paths]
+        assert not problems
+        made = graph_data_from_records(datasets)
+        _assert_same((made, solution_types_from_records(datasets, made.initiatives)),
+                     (expected, expected_types))
 

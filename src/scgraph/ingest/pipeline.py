@@ -125,9 +125,9 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-#: Called with the checked records of a run of one dataset of records (and no RDF file)
-#: and the graphs the run writes, once the records passed their checks.
-_OnChecked = Callable[[CheckedDataset, set[str]], None]
+#: Called with the checked datasets of a run of records (and no RDF file) and the graphs
+#: the run writes, once the records passed their checks.
+_OnChecked = Callable[[list[CheckedDataset], set[str]], None]
 
 
 def _prepare(paths: Sequence[Path | str], store: GraphStore | None,
@@ -257,8 +257,8 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
                           store, replaced, run_iris, problems)
     if problems:
         raise InputError(problems)
-    if on_checked is not None and len(checked) == 1 and not rdf_files:
-        on_checked(checked[0][1], replaced)
+    if on_checked is not None and checked and not rdf_files:
+        on_checked([ds for _raw, ds in checked], replaced)
 
     prepared: list[_Prepared] = []
     jobs: list[_Validation] = []
@@ -431,9 +431,9 @@ def _ingest(paths: Sequence[Path | str], store: GraphStore, progress: Progress |
             shacl: str, spool: Path) -> IngestReport:
     workers: list[TablesWorker] = []
 
-    def start_tables(ds: CheckedDataset, replaced: set[str]) -> None:
+    def start_tables(datasets: list[CheckedDataset], replaced: set[str]) -> None:
         if isinstance(store, EmbeddedStore):
-            worker = TablesWorker.start(ds, store, replaced)
+            worker = TablesWorker.start(datasets, store, replaced)
             if worker is not None:
                 workers.append(worker)
 

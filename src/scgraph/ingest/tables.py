@@ -1,7 +1,7 @@
 """The analytics' tables of an ingest, made from its checked records while it goes on.
 
-An ingest of one dataset of records into a store that holds nothing else makes, in a
-forked worker, the tables that the analytics would otherwise query from the store
+An ingest of datasets of records (no RDF file) into a store that holds nothing else
+makes, in a forked worker, the tables that the analytics would otherwise query from the store
 (:mod:`scgraph.analytics.prepared`); the worker runs while the ingest maps the records
 and cuts their batches, on a core that is idle then. Once the store is closed,
 :meth:`TablesWorker.keep` puts them in the cache folder for the store's files
@@ -60,12 +60,12 @@ class TablesWorker:
         return f"prepared-{self.pid}"
 
     @classmethod
-    def start(cls, ds: CheckedDataset, store: EmbeddedStore, replaced: set[str]
+    def start(cls, datasets: list[CheckedDataset], store: EmbeddedStore, replaced: set[str]
               ) -> TablesWorker | None:
-        """Start a worker for ``ds`` if the store, once written, holds only ``ds`` (and
+        """Start a worker for ``datasets`` if the store, once written, holds only them (and
         the ontology): ``replaced`` are the graphs the ingest writes. None if not."""
         if (not sys.platform.startswith("linux") or store.path is None
-                or len(ds.initiatives) < PREPARE_MIN_INITIATIVES
+                or sum(len(ds.initiatives) for ds in datasets) < PREPARE_MIN_INITIATIVES
                 or not set(store.graphs()) <= replaced | {ONTOLOGY_GRAPH}):
             return None
         folder = store_slot(store)
@@ -87,7 +87,7 @@ class TablesWorker:
                 # the analytics (pandas) are imported here, not on the ingest's way
                 from scgraph.analytics.prepared import write_tables
 
-                codes = write_tables(ds, folder, tag)
+                codes = write_tables(datasets, folder, tag)
                 (folder / f"codes.{tag}.tmp").write_text(json.dumps(codes), encoding="utf-8")
                 status = 0
             except BaseException:
