@@ -20,11 +20,12 @@ import pandas as pd
 from scgraph.analytics import projection
 from scgraph.analytics.cache import write_frames
 from scgraph.analytics.projection import (
-    _CONFIDENCE_RANK,
     _INITIATIVE_COLUMNS,
     GraphData,
+    _actors_table,
     _effect_ids,
     _none,
+    _relations_table,
 )
 from scgraph.analytics.screening import _TYPES_CODE, _TYPES_KIND
 from scgraph.ingest.actors import actor_classes
@@ -78,20 +79,9 @@ def graph_data_from_records(datasets: Sequence[CheckedDataset]) -> GraphData:
     table = _none(table[table["fields"].map(len) > 0])
     table = table.sort_values("id", kind="stable").reset_index(drop=True)
 
-    relations = pd.DataFrame(
-        [(r.source_id, r.relation, r.target_id, r.confidence)
-         for ds in datasets for r in ds.relations],
-        columns=["source_id", "relation", "target_id", "confidence"], dtype=object)
-    key = ["source_id", "relation", "target_id"]
-    # a relation two datasets state is one row, "stated" if either says so
-    rank = relations["confidence"].map(_CONFIDENCE_RANK).fillna(len(_CONFIDENCE_RANK))
-    relations = relations.assign(_rank=rank).sort_values([*key, "_rank"], kind="stable")
-    relations = relations.drop_duplicates(key).drop(columns="_rank")
-
-    actors = pd.DataFrame(actor_rows, columns=["initiative_id", "actor", "actor_class"],
-                          dtype=object)
-    actors = actors.sort_values(["initiative_id", "actor"], kind="stable").drop_duplicates(
-        ["initiative_id", "actor"])
+    relations = _relations_table((r.source_id, r.relation, r.target_id, r.confidence)
+                                 for ds in datasets for r in ds.relations)
+    actors = _actors_table(actor_rows)
 
     effects = pd.DataFrame(
         [(side_effect_iri(e.initiative_id, e.ordinal, None if e.initiative_id in own
@@ -104,8 +94,7 @@ def graph_data_from_records(datasets: Sequence[CheckedDataset]) -> GraphData:
                  "affects_fields"], dtype=object)
     effects.insert(0, "effect_id", _effect_ids(effects.pop("effect_iri")))
     effects = effects.sort_values("effect_id", kind="stable")
-    return GraphData(table, relations.reset_index(drop=True),
-                     actors.reset_index(drop=True), effects.reset_index(drop=True))
+    return GraphData(table, relations, actors, effects.reset_index(drop=True))
 
 
 def solution_types_from_records(datasets: Sequence[CheckedDataset],

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -333,6 +333,12 @@ def _relations(results: _Results) -> pd.DataFrame:
         ids = str(pairs or "").split()
         rows.extend((ids[k], relation, ids[k + 1], confidence)
                     for k in range(0, len(ids) - 1, 2))
+    return _relations_table(rows)
+
+
+def _relations_table(rows: Iterable[tuple[str, str, str, str | None]]) -> pd.DataFrame:
+    """The relations table of (source_id, relation, target_id, confidence) rows, one row
+    per relation, sorted."""
     rel = pd.DataFrame(rows, columns=["source_id", "relation", "target_id", "confidence"],
                        dtype=object)
     key = ["source_id", "relation", "target_id"]
@@ -351,9 +357,15 @@ def _actors(results: _Results) -> pd.DataFrame:
         local = _after(c, SC)
         if local:
             classes.setdefault(str(a), local)
-    rows = [(ident, actor, classes.get(str(a), "Actor"))
-            for a, actor, ids in results("actors").itertuples(index=False, name=None)
-            for ident in str(ids or "").split()]
+    return _actors_table((ident, actor, classes.get(str(a), "Actor"))
+                         for a, actor, ids in results("actors").itertuples(index=False,
+                                                                           name=None)
+                         for ident in str(ids or "").split())
+
+
+def _actors_table(rows: Iterable[tuple[str, str, str]]) -> pd.DataFrame:
+    """The actors table of (initiative_id, actor, actor_class) rows, one row per initiative
+    and actor, sorted."""
     act = pd.DataFrame(rows, columns=["initiative_id", "actor", "actor_class"], dtype=object)
     act = act.sort_values(["initiative_id", "actor"], kind="stable").drop_duplicates(
         ["initiative_id", "actor"])
