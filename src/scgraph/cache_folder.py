@@ -21,13 +21,12 @@ from scgraph import __version__
 from scgraph.store.base import GraphStore
 from scgraph.store.embedded import EmbeddedStore, StoreFiles, store_files
 
-__all__ = ["CACHE_ENV", "SUFFIX", "cache_dir", "code_key", "keep_file", "place", "put",
-           "store_slot"]
+__all__ = ["CACHE_ENV", "cache_dir", "code_key", "keep_file", "place", "put", "store_slot"]
 
 #: Environment variable naming the cache folder; set empty, it turns the cache off.
 CACHE_ENV = "SCGRAPH_CACHE_DIR"
 #: The suffix of a kept file.
-SUFFIX = ".pickle"
+_SUFFIX = ".pickle"
 #: A temporary file this old is not being written by anyone any more.
 _ABANDONED_SECONDS = 600.0
 
@@ -93,7 +92,7 @@ def _prune(root: Path) -> None:
             continue
         with contextlib.suppress(OSError):
             for old in slot.iterdir():
-                if old.suffix in (SUFFIX, ".tmp") or old.name == _MARK:
+                if old.suffix in (_SUFFIX, ".tmp") or old.name == _MARK:
                     old.unlink()
             slot.rmdir()
 
@@ -109,7 +108,7 @@ def put(slot: Path, name: str, tmp: Path) -> None:
             # older states of the store (other kinds stay; HASH.pickle is from before
             # there were kinds); a file a killed writer left half-written
             parts = old.name.split(".")
-            if (old.name != name and old.suffix == SUFFIX
+            if (old.name != name and old.suffix == _SUFFIX
                     and (parts[0] == kind or len(parts) == 2)) or (
                     old.suffix == ".tmp" and old.stat().st_mtime < stale):
                 old.unlink(missing_ok=True)
@@ -121,17 +120,14 @@ def place(store: GraphStore, code: str, kind: str) -> tuple[Path, str, Path, Sto
     folder and the files the name was made of; None where nothing is cached."""
     if not kind or "." in kind:
         raise ValueError(f"cache kind {kind!r}: a name without dots")
-    root = cache_dir()
-    if root is None or not isinstance(store, EmbeddedStore) or store.path is None:
+    slot = store_slot(store)
+    if slot is None or not isinstance(store, EmbeddedStore) or store.path is None:
         return None
     try:
         before = store_files(store.path)
     except OSError:
         return None
-    slot = _slot(root, store.path)
-    if slot is None:
-        return None
-    name = f"{kind}.{hashlib.sha256(repr((before, code)).encode()).hexdigest()[:32]}{SUFFIX}"
+    name = f"{kind}.{hashlib.sha256(repr((before, code)).encode()).hexdigest()[:32]}{_SUFFIX}"
     return slot, name, store.path, before
 
 
