@@ -50,6 +50,8 @@ class TablesWorker:
 
     pid: int
     store: EmbeddedStore
+    #: The store's subfolder of the cache, where the worker writes.
+    folder: Path
     #: The running worker's result: None while it runs, then whether it wrote the tables.
     done: bool | None = None
 
@@ -96,11 +98,10 @@ class TablesWorker:
                                                              encoding="utf-8")
             finally:
                 os._exit(status)
-        return cls(pid, store)
+        return cls(pid, store, folder)
 
-    def _file(self, what: str) -> Path | None:
-        folder = store_slot(self.store)
-        return None if folder is None else folder / f"{what}.{self.tag}.tmp"
+    def _file(self, what: str) -> Path:
+        return self.folder / f"{what}.{self.tag}.tmp"
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait (at most ``timeout`` seconds, by default :data:`WAIT_SECONDS`) for the
@@ -118,13 +119,10 @@ class TablesWorker:
                                  "the first analysis queries the store")
                     break
                 time.sleep(0.02)
-            error = self._file("error")
-            if not self.done and error is not None:
+            if not self.done:
                 with contextlib.suppress(OSError):
                     _log.warning("the analytics' tables were not prepared:\n%s",
-                                 error.read_text(encoding="utf-8"))
-                    error.unlink()
-            if not self.done:
+                                 self._file("error").read_text(encoding="utf-8"))
                 self.discard()
         return bool(self.done)
 
@@ -137,9 +135,8 @@ class TablesWorker:
 
     def _codes(self) -> dict[str, str]:
         """Kind -> the code that reads it, as the worker wrote them; empty if it did not."""
-        path = self._file("codes")
         try:
-            codes = json.loads(path.read_text(encoding="utf-8")) if path else {}
+            codes = json.loads(self._file("codes").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
         return {str(k): str(v) for k, v in codes.items()} if isinstance(codes, dict) else {}
@@ -148,8 +145,7 @@ class TablesWorker:
         """Stop the worker if it runs, and remove what it wrote."""
         if self.done is None:
             self._stop()
-        folder = store_slot(self.store)
-        for path in folder.glob(f"*.{self.tag}.tmp") if folder is not None else ():
+        for path in self.folder.glob(f"*.{self.tag}.tmp"):
             path.unlink(missing_ok=True)
 
     def keep(self) -> bool:
@@ -158,7 +154,7 @@ class TablesWorker:
         if not self.wait():
             return False
         codes = self._codes()
-        kept = [keep_file(self.store, code, kind, path) for kind, code in codes.items()
-                if (path := self._file(kind)) is not None]
+        kept = [keep_file(self.store, code, kind, self._file(kind))
+                for kind, code in codes.items()]
         self.discard()  # the file of codes
         return bool(kept) and all(kept)
