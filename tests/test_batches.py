@@ -161,9 +161,9 @@ def test_ingest_in_batches_stores_what_ingest_at_once_stores(
     spooled: list[int] = []
     real_load = EmbeddedStore._bulk_load
 
-    def load(self: EmbeddedStore, data: bytes, graph: str) -> None:
+    def load(self: EmbeddedStore, data: bytes, graph: str, *, lenient: bool = False) -> None:
         spooled.append(len(list(spool.glob("*/*/*.nt"))))
-        real_load(self, data, graph)
+        real_load(self, data, graph, lenient=lenient)
 
     monkeypatch.setattr(EmbeddedStore, "_bulk_load", load)
     with EmbeddedStore(tmp_path / "batched") as st:

@@ -6,18 +6,28 @@ import csv
 import io
 import json
 import tempfile
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scgraph.errors import ScgraphError
 from scgraph.ingest import ingest, validate_paths
-from scgraph.ingest.readers import COLUMNS
-from scgraph.namespaces import id_from_iri, sparql_prefixes
+from scgraph.ingest.checks import check_dataset
+from scgraph.ingest.mapping import map_dataset, provenance_triples
+from scgraph.ingest.readers import COLUMNS, read_dataset
+from scgraph.namespaces import (
+    dataset_graph_iri,
+    id_from_iri,
+    is_url,
+    sparql_prefixes,
+    url_problem,
+)
 from scgraph.ontology import vocabulary
 from scgraph.store import EmbeddedStore
 
@@ -179,3 +189,50 @@ def test_records_round_trip_through_rdf(records: list[dict[str, Any]]) -> None:
                       key=lambda r: r["id"])
     assert back == expected
 
+
+
+# --- every IRI written is one the store accepts ---------------------------------------------
+
+_FREE_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1,
+                     max_size=16).map(str.strip).filter(bool)
+_URLS = st.builds(lambda scheme, parts: scheme + "".join(parts),
+                  st.sampled_from(["http://", "https://"]), st.lists(
+                      st.sampled_from([*"ab09%:[]#?/@.~é!$'()*+,;= ", "%20", "%zz", "%C3%A9"]),
+                      max_size=12))
+
+
+@SETTINGS
+@given(ident=st.text(_ID_CHARS, min_size=1, max_size=12), municipality=_FREE_TEXT,
+       region=_FREE_TEXT, programme=_FREE_TEXT,
+       actors=st.lists(_FREE_TEXT, min_size=1, max_size=3), source=_URLS | _FREE_TEXT)
+def test_every_iri_of_accepted_records_is_valid(ident: str, municipality: str, region: str,
+                                                programme: str, actors: list[str],
+                                                source: str) -> None:
+    """The store loads ingested data without checking its IRIs again: whatever the
+    checks accept must map to IRIs that a strict N-Triples parser accepts, and a
+    source that is a valid URL is not refused."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "ds"
+        folder.mkdir()
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["id", "name", "municipality", "region", "programme", "action_fields",
+                    "actors", "source"])
+        w.writerow([ident, "Name", municipality.replace(";", ","), region, programme,
+                    FIELDS[0], ";".join(a.replace(";", ",") for a in actors),
+                    source.replace("|", "/")])
+        (folder / "initiatives.csv").write_text(buf.getvalue(), "utf-8", newline="")
+        problems: list[Any] = []
+        warnings: list[Any] = []
+        raw = read_dataset(folder, problems, warnings)
+        checked = check_dataset(raw, vocabulary(), problems, warnings)
+    url = source.replace("|", "/").strip()
+    if is_url(url) and url_problem(url) is None:
+        assert not [p for p in problems if p.field == "source"]
+    if problems:
+        return
+    lines = map_dataset(checked).triples + provenance_triples(
+        dataset_graph_iri("ds"), name="ds", metadata={"sources": [url]},
+        files=[("initiatives.csv", "0" * 64)], when=datetime(2026, 1, 1, tzinfo=UTC))
+    parsed = list(ox.parse("".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES))
+    assert len(parsed) == len(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +185,9 @@ def test_a_large_rdf_file_is_written_and_validated_in_parts(
     loads: list[tuple[str, int]] = []
     real_load = EmbeddedStore._bulk_load
 
-    def load(self: EmbeddedStore, data: bytes, graph: str) -> None:
+    def load(self: EmbeddedStore, data: bytes, graph: str, *, lenient: bool = False) -> None:
         loads.append((graph, data.count(b"\n")))
-        real_load(self, data, graph)
+        real_load(self, data, graph, lenient=lenient)
 
     monkeypatch.setattr(EmbeddedStore, "_bulk_load", load)
     planned = _count_batches(monkeypatch)
@@ -590,3 +591,45 @@ def test_an_initiative_has_one_municipality_and_one_programme(tmp_path: Path,
     assert sorted((p.record, p.field) for p in caught.problems) == [
         ("T-HUB", "municipality"), ("T-HUB", "programme")]
     assert all("at most one" in p.message for p in caught.problems)
+
+
+def test_a_source_url_that_is_no_valid_iri_is_refused_where_it_is_written(
+        tmp_path: Path, small_path: Path) -> None:
+    """A source that is an http(s) URL becomes an IRI; one that the store cannot hold
+    (a broken %-escape, a bad port) is refused at its record and field, in a dataset's
+    metadata too, and the store keeps what it had."""
+    folder = tmp_path / "small"
+    shutil.copytree(small_path, folder)
+    ini = folder / "initiatives.csv"
+    ini.write_text(ini.read_text(encoding="utf-8").replace(
+        "https://example.org/app", "https://example.org/a%zz", 1), encoding="utf-8")
+    rel = folder / "relations.csv"
+    rows = rel.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    assert header[-1] == "source"
+    rows[1] = ",".join([*rows[1].split(",")[:len(header) - 1], "http://example.org:port/x"])
+    rel.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    meta = folder / "dataset.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace(
+        "  - Made up for the tests", "  - Made up for the tests\n  - https://[bad/"),
+        encoding="utf-8")
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        caught = _refused(st, [folder])
+    found = sorted((Path(str(p.file)).name, p.line, p.record, p.field, p.value)
+                   for p in caught.problems)
+    assert found == [
+        ("dataset.yaml", None, None, "sources", "https://[bad/"),
+        ("initiatives.csv", 3, "T-APP", "source", "https://example.org/a%zz"),
+        ("relations.csv", 2, None, "source", "http://example.org:port/x"),
+    ], found
+    assert all("is not a valid URL" in p.message for p in caught.problems)
+    # a source with a space is no URL: it is kept as text, as before
+    ini.write_text(ini.read_text(encoding="utf-8").replace(
+        "https://example.org/a%zz", "https://example.org/a b"), encoding="utf-8")
+    rel.write_text((small_path / "relations.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    meta.write_text((small_path / "dataset.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    with EmbeddedStore() as st:
+        ingest([folder], st)
+        sources = st.select(f"SELECT ?o WHERE {{ ?s <{PREFIXES['dcterms']}source> ?o }}").values()
+    assert [r for r in sources if "a b" in str(r[0])] == [("https://example.org/a b",)]

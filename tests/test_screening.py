@@ -105,7 +105,7 @@ def _pattern_folder(tmp_path: Path, mapping: str, extra_pattern: str = "") -> Pa
 def test_bad_pattern_files_are_located(tmp_path: Path) -> None:
     folder = _pattern_folder(
         tmp_path, "P-1,city_app;jetpack,\nP-9,drone,\n",
-        "P-2,drones,teleportation,maybe,space,,\n")
+        "P-2,drones,teleportation,maybe,space,,https://example.org/%zz\n")
     with pytest.raises(InputError) as info:
         read_patterns(folder)
     got = [(Path(p.file or "").name, p.line, p.field, p.value) for p in info.value.problems]
@@ -114,6 +114,7 @@ def test_bad_pattern_files_are_located(tmp_path: Path) -> None:
         ("side_effect_patterns.csv", 3, "effect", "teleportation"),
         ("side_effect_patterns.csv", 3, "polarity", "maybe"),
         ("side_effect_patterns.csv", 3, "affects_fields", "space"),
+        ("side_effect_patterns.csv", 3, "source", "https://example.org/%zz"),
         ("side_effect_patterns.csv", 3, "id", "P-2"),
         ("pattern_solution_types.csv", None, "pattern_id", "P-9"),
     ]

@@ -28,10 +28,12 @@ __all__ = [
     "dataset_graph_iri",
     "id_from_iri",
     "initiative_iri",
+    "is_url",
     "municipality_iri",
     "programme_iri",
     "region_iri",
     "sparql_prefixes",
+    "url_problem",
 ]
 
 BASE = "https://w3id.org/scgraph/"
@@ -80,6 +82,31 @@ def sparql_prefixes() -> str:
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
+_URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+def is_url(value: str) -> bool:
+    """Whether a source is a plain http(s) URL, which the graph holds as an IRI.
+
+    >>> is_url("https://www.kfw.de/x"), is_url("Stadt Ulm, Bericht 2021")
+    (True, False)
+    """
+    return _URL.fullmatch(value) is not None
+
+
+def url_problem(value: str) -> str | None:
+    """Why the URL ``value`` is not a valid IRI, or None if it is one.
+
+    >>> url_problem("https://example.org/a%zz")
+    "Invalid IRI percent encoding '%zz'"
+    """
+    import pyoxigraph as ox  # only sources that are URLs need it
+
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 @functools.lru_cache(maxsize=1 << 16)

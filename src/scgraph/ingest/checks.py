@@ -6,7 +6,7 @@ Every problem is collected with its location; nothing here raises on bad data.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -19,6 +19,7 @@ from scgraph.ingest.records import (
     Relation,
     SideEffect,
 )
+from scgraph.namespaces import is_url, url_problem
 from scgraph.ontology import RELATION_PROPERTIES, Vocabulary
 
 __all__ = ["CheckedDataset", "check_dataset"]
@@ -32,6 +33,23 @@ _YEAR = re.compile(r"\d{4}")
 _MAX_EUR = Decimal("1e15")
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; tab, LF and CR are allowed
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: What a source that is an http(s) URL must be.
+VALID_URL = "a URL with its special characters percent-encoded (such as %20), or plain text"
+
+
+def bad_urls(sources: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(source, why) for each source that is an http(s) URL but not a valid IRI.
+
+    Such a source would be written as an IRI that the store refuses.
+
+    >>> list(bad_urls(["https://example.org/a b", "https://example.org/%zz"]))
+    [('https://example.org/%zz', "Invalid IRI percent encoding '%zz'")]
+    """
+    for src in sources:
+        if is_url(src):
+            why = url_problem(src)
+            if why is not None:
+                yield src, why
 
 
 def _short(value: str, limit: int = 60) -> str:
@@ -180,6 +198,12 @@ def check_dataset(ds: RawDataset, vocab: Vocabulary, problems: list[Problem],
     """
     c = _Checker(ds, problems, warnings, vocab)
     out = CheckedDataset(ds.name)
+    sources = ds.metadata.get("sources") or []
+    for src, why in bad_urls(str(s) for s in (sources if isinstance(sources, list)
+                                              else [sources])):
+        problems.append(Problem("sources", f"{_short(src)} is not a valid URL: {why}",
+                                file=str(ds.metadata_file or ds.source), expected=VALID_URL,
+                                value=src))
     first_line: dict[str, Location] = {}
     for rec in ds.initiatives:
         ini = _check_initiative(c, rec)
@@ -401,7 +425,11 @@ def _sources(c: _Checker, rec: RawRecord, rid: str | None) -> list[str]:
     value = c.text(rec, "source", rid)
     if value is None:
         return []
-    return [s.strip() for s in value.split(" | ") if s.strip()]
+    sources = [s.strip() for s in value.split(" | ") if s.strip()]
+    for src, why in bad_urls(sources):
+        c.problem(rec, "source", f"{_short(src)} is not a valid URL: {why}", record=rid,
+                  expected=VALID_URL, value=src)
+    return sources
 
 
 def _check_relation(c: _Checker, rec: RawRecord) -> Relation | None:

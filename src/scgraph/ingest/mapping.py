@@ -27,6 +27,7 @@ from scgraph.namespaces import (
     SC,
     actor_iri,
     initiative_iri,
+    is_url,
     municipality_iri,
     programme_iri,
     region_iri,
@@ -41,7 +42,6 @@ XSD = PREFIXES["xsd"]
 DCT = PREFIXES["dcterms"]
 SKOS = PREFIXES["skos"]
 PROV = PREFIXES["prov"]
-_URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NEEDS_ESCAPE = re.compile('[\x00-\x1f\x7f"\\\\]')
 
@@ -74,8 +74,9 @@ def literal(value: str, datatype: str | None = None, lang: str | None = None) ->
 
 
 def _source(value: str) -> str:
-    """A source: an IRI if it is a plain http(s) URL, else a literal."""
-    return iri(value) if _URL.fullmatch(value) else literal(value)
+    """A source: an IRI if it is a plain http(s) URL (checked to be a valid IRI), else a
+    literal."""
+    return iri(value) if is_url(value) else literal(value)
 
 
 def _decimal(amount: Decimal) -> str:

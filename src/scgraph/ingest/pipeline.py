@@ -479,8 +479,9 @@ def _write(paths: Sequence[Path | str], store: GraphStore, progress: Progress | 
 
         try:
             # each part is read from its file (if it has one) only when it is loaded
+            # every IRI was made from checked records or written by Oxigraph's parser
             store.replace_graphs({g: map(content, parts) for g, parts in graphs.items()},
-                                 before_commit=gate)
+                                 before_commit=gate, valid_iris=True)
         except StoreError:
             gate()  # bad input explains more than a failed write: report it first
             raise

@@ -105,6 +105,7 @@ def _read_folder(folder: Path, problems: list[Problem], warnings: list[Problem])
         if mpath.is_file():
             ds.files.append(mpath)
             ds.metadata = _read_metadata(mpath, problems)
+            ds.metadata_file = mpath
             break
     return ds
 
@@ -380,6 +381,7 @@ def _read_document(path: Path, problems: list[Problem], warnings: list[Problem])
     for key in ("title", "licence", "license", "sources", "name", "description"):
         if key in doc:
             ds.metadata[key.replace("license", "licence")] = doc[key]
+            ds.metadata_file = path
     if isinstance(ds.metadata.get("sources"), str):
         ds.metadata["sources"] = [ds.metadata["sources"]]
     known = {"initiatives", "title", "licence", "license", "sources", "name", "description",

@@ -64,6 +64,8 @@ class RawDataset:
     source: Path
     files: list[Path] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: The file ``metadata`` was read from, if any.
+    metadata_file: Path | None = None
     initiatives: list[RawRecord] = field(default_factory=list)
     relations: list[RawRecord] = field(default_factory=list)
     side_effects: list[RawRecord] = field(default_factory=list)

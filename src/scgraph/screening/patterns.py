@@ -9,7 +9,6 @@ solution tends to cause, with its source) and ``pattern_solution_types.csv``
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from scgraph.errors import InputError, Problem
+from scgraph.ingest.checks import VALID_URL, bad_urls
 from scgraph.ingest.mapping import Mapped, iri, literal
 from scgraph.namespaces import (
     DATA,
@@ -27,6 +27,7 @@ from scgraph.namespaces import (
     SC,
     SOLUTION,
     id_from_iri,
+    is_url,
     sparql_prefixes,
 )
 from scgraph.ontology import vocabulary
@@ -48,7 +49,6 @@ __all__ = [
 PATTERNS_FILE = "side_effect_patterns.csv"
 MAPPING_FILE = "pattern_solution_types.csv"
 _POLARITIES = ("risk", "benefit")
-_URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
 
 def patterns_dir() -> Path:
@@ -155,12 +155,14 @@ def read_patterns(folder: Path | str | None = None) -> list[Pattern]:
                         "one of " + ", ".join(vocab.fields))
             else:
                 fields.append(key)
+        sources = tuple(s.strip() for s in (row.get("source") or "").split(" | ") if s.strip())
+        for src, why in bad_urls(sources):
+            problem("source", f"{src!r} is not a valid URL: {why}", src, VALID_URL)
         if pid not in mapping:
             problem("id", f"pattern {pid!r} is not in {MAPPING_FILE}", pid,
                     f"a row for it in {MAPPING_FILE} (empty solution_types if none applies)")
             continue
         keys, note = mapping.pop(pid)
-        sources = tuple(s.strip() for s in (row.get("source") or "").split(" | ") if s.strip())
         patterns.append(Pattern(pid, (row.get("trigger") or "").strip(), tuple(effects),
                                 polarity, tuple(fields),
                                 (row.get("mitigation") or "").strip() or None, sources,
@@ -207,7 +209,7 @@ def pattern_ntriples(patterns: list[Pattern]) -> bytes:
         if p.note:
             m.add(s, PREFIXES["skos"] + "editorialNote", literal(p.note, lang="en"))
         for src in p.sources:
-            m.add(s, dct + "source", iri(src) if _URL.fullmatch(src) else literal(src))
+            m.add(s, dct + "source", iri(src) if is_url(src) else literal(src))
     return "".join(m.triples).encode()
 
 
