@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +249,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 _MAX_ALIASES = 100
+# a \uD800-\uDFFF escape: half of a UTF-16 surrogate pair, which JSON decodes to a
+# string that cannot be written as UTF-8 unless its other half follows
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 #: YAML documents nested deeper than this are refused (records need about 5 levels).
 MAX_NESTING = 64
 
@@ -310,11 +315,42 @@ def _json_object(problems: list[Problem], path: Path) -> Any:
     return hook
 
 
+def _lone_surrogates(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """(where, text) for each string (key or value) in a JSON value holding half of a
+    surrogate pair."""
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                yield where, value
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _lone_surrogates(item, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{where}.{key}" if where else str(key)
+            yield from _lone_surrogates(key, inner)
+            yield from _lone_surrogates(item, inner)
+
+
 def _load_json(text: str, path: Path, problems: list[Problem]) -> Any:
     try:
         # numbers stay text: no overflow to inf, no limit on digits; checks parse them
-        return json.loads(text, parse_int=str, parse_float=str, parse_constant=str,
-                          object_pairs_hook=_json_object(problems, path))
+        doc = json.loads(text, parse_int=str, parse_float=str, parse_constant=str,
+                         object_pairs_hook=_json_object(problems, path))
+        escape = _SURROGATE_ESCAPE.search(text)
+        if escape is None:  # the common case: no string to look at
+            return doc
+        bad = next(_lone_surrogates(doc), None)
+        if bad is None:  # only complete pairs
+            return doc
+        problems.append(Problem(
+            None, f"{bad[0] or 'the document'}: {bad[1][:60]!r} holds half of a UTF-16 "
+            "surrogate pair (an escape from \\uD800 to \\uDFFF without its other half), "
+            "which is no character", file=str(path),
+            line=text.count("\n", 0, escape.start()) + 1,
+            expected="the character itself, or both escapes of its pair"))
     except json.JSONDecodeError as exc:
         problems.append(Problem(None, f"malformed JSON: {exc.msg}", file=str(path),
                                 line=exc.lineno, expected="valid JSON"))
