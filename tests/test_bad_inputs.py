@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -188,7 +189,14 @@ def _symlink_loop_in(name: str) -> Callable[[Path, str], list[Path]]:
     return setup
 
 
+def _name_not_utf8(tmp: Path, case: str) -> list[Path]:
+    folder = tmp / os.fsdecode(b"city-\xff")  # a name written in Latin-1, say
+    shutil.copytree(FIXTURES / "small", folder)
+    return [folder]
+
+
 SETUPS: dict[str, Callable[[Path, str], list[Path]]] = {
+    "name_not_utf8": _name_not_utf8,
     "huge_cell_200k": _huge_cell(200_000),
     "huge_cell_2m": _huge_cell(2_000_000),
     "symlink_loop_dataset": _symlink_loop_dataset,

@@ -189,6 +189,15 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
     rdf_files: list[_Prepared] = []
     names: dict[str, str] = {}
     for p in map(Path, paths):
+        try:
+            name = p.resolve().name
+        except (OSError, RuntimeError):  # a link loop: read_dataset explains
+            name = p.name
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8, kept by surrogateescape
+            raise UsageError(f"{str(p)!r}: the name is not valid UTF-8, and a dataset is named "
+                             "after its folder or file; rename it") from None
         suffix = p.suffix.lower()
         if p.is_file() and suffix in RDF_SUFFIXES:
             say(f"reading {p}")
