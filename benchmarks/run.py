@@ -383,7 +383,8 @@ def _ingest_entry(n: int, work: Path, baseline_timeout: float | None,
         runs.setdefault("graph", []).append(_spawn("floor_graph_ingest", n, work, None))
         stopped = any(b.get("timed_out") for b in runs.get("baseline", []))
         if baseline_timeout is not None and not stopped and r < baseline_repeats:
-            log(f"n={n}: baseline ingest (rdflib + pySHACL){round_}")
+            log(f"n={n}: baseline ingest (rdflib + pySHACL)"
+                + (round_ if baseline_repeats > 1 else ""))
             runs.setdefault("baseline", []).append(
                 _spawn("baseline_ingest", n, work, baseline_timeout))
     ingest, floor, floor_graph = (median_run(runs[k]) for k in ("ingest", "floor", "graph"))

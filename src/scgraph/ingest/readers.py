@@ -339,14 +339,17 @@ def _load_json(text: str, path: Path, problems: list[Problem]) -> Any:
         # numbers stay text: no overflow to inf, no limit on digits; checks parse them
         doc = json.loads(text, parse_int=str, parse_float=str, parse_constant=str,
                          object_pairs_hook=_json_object(problems, path))
-        escape = _SURROGATE_ESCAPE.search(text)
-        if escape is None:  # the common case: no string to look at
+        if _SURROGATE_ESCAPE.search(text) is None:  # the common case: nothing to look at
             return doc
         bad = next(_lone_surrogates(doc), None)
         if bad is None:  # only complete pairs
             return doc
+        where, value = bad
+        half = next(f"{ord(c):04x}" for c in value if "\ud800" <= c <= "\udfff")
+        escape = next(m for m in _SURROGATE_ESCAPE.finditer(text)
+                      if m.group().lower().endswith(half))
         problems.append(Problem(
-            None, f"{bad[0] or 'the document'}: {bad[1][:60]!r} holds half of a UTF-16 "
+            None, f"{where or 'the document'}: {value[:60]!r} holds half of a UTF-16 "
             "surrogate pair (an escape from \\uD800 to \\uDFFF without its other half), "
             "which is no character", file=str(path),
             line=text.count("\n", 0, escape.start()) + 1,
