@@ -96,20 +96,23 @@ class _Checker:
 
     def text(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
         value = rec.text(key)
-        if not value:
-            return None
-        if _CONTROL.search(value):
+        return self._printable(rec, key, value, rid) if value else None
+
+    def _printable(self, rec: RawRecord, key: str, value: str, rid: str | None) -> str | None:
+        # isprintable() is false for every control character, and quick
+        if not value.isprintable() and _CONTROL.search(value):
             self.problem(rec, key, "contains control characters", record=rid,
                          expected="printable text")
             return None
         return value
 
     def required(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
-        if not rec.text(key):
+        value = rec.text(key)
+        if not value:
             self.problem(rec, key, "required value is missing", record=rid,
                          expected="a non-empty value")
             return None
-        return self.text(rec, key, rid)
+        return self._printable(rec, key, value, rid)
 
     def ident(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
         value = self.required(rec, key, rid)
@@ -120,9 +123,10 @@ class _Checker:
             return None
         return value
 
-    def fields(self, rec: RawRecord, key: str, rid: str | None) -> list[str]:
+    def fields(self, rec: RawRecord, key: str, rid: str | None,
+               items: list[str] | None = None) -> list[str]:
         keys: list[str] = []
-        for item in rec.items(key):
+        for item in rec.items(key) if items is None else items:
             k = self.vocab.field_key(item)
             if k is None:
                 self.problem(rec, key, f"{item!r} is not a known action field", record=rid,
@@ -384,8 +388,9 @@ def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:
     n_before = len(c.problems)
     ident = c.ident(rec, "id", rid)
     name = c.required(rec, "name", rid)
-    fields = c.fields(rec, "action_fields", rid)
-    if not rec.items("action_fields"):
+    given = rec.items("action_fields")
+    fields = c.fields(rec, "action_fields", rid, given)
+    if not given:
         c.problem(rec, "action_fields", "required value is missing", record=rid,
                   expected="one or more action fields, ';'-separated, e.g. mobility;energy")
     year = c.year(rec, rid)

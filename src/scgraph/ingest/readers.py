@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -191,6 +192,13 @@ def _parse_csv(path: Path, text: str, kind: RecordKind, problems: list[Problem],
         if col not in COLUMNS[fname]:
             warnings.append(Problem(col, "unknown column is ignored", file=str(path), line=1,
                                     expected="one of " + ", ".join(COLUMNS[fname])))
+    where = str(path)
+    width = len(header)
+    known = COLUMNS[fname]
+    kept = [i for i, h in enumerate(header) if h in known]
+    names = [header[i] for i in kept]
+    # the values in one C call (the required columns are at least two, so a tuple)
+    pick = operator.itemgetter(*kept)
     prev_end = 1
     while True:
         start = prev_end + 1
@@ -210,23 +218,23 @@ def _parse_csv(path: Path, text: str, kind: RecordKind, problems: list[Problem],
                                     'quotes", and a quote inside written as ""'))
             break
         prev_end = reader.line_num
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():  # an empty or blank row
             continue
-        loc = Location(str(path), start)
-        if len(row) != len(header):
+        if len(row) != width:
             problems.append(Problem(None, f"row has {len(row)} cells, the header has "
-                                    f"{len(header)}", file=str(path), line=start,
+                                    f"{width}", file=where, line=start,
                                     expected="one cell per column (quote cells that contain "
                                     "commas)"))
             continue
-        too_long = [h for h, v in zip(header, row, strict=True) if len(v) > _MAX_CELL]
-        if too_long:
-            for h in too_long:
-                problems.append(Problem(h, "cell is longer than 1,000,000 characters",
-                                        file=str(path), line=start, expected="a shorter value"))
+        if max(map(len, row)) > _MAX_CELL:
+            for h, v in zip(header, row, strict=True):
+                if len(v) > _MAX_CELL:
+                    problems.append(Problem(h, "cell is longer than 1,000,000 characters",
+                                            file=where, line=start,
+                                            expected="a shorter value"))
             continue
-        values = {h: v for h, v in zip(header, row, strict=True) if h in COLUMNS[fname]}
-        records.append(RawRecord(kind, values, loc))
+        values = dict(zip(names, pick(row), strict=True))
+        records.append(RawRecord(kind, values, Location(where, start)))
     return records
 
 
