@@ -33,6 +33,10 @@ _YEAR = re.compile(r"\d{4}")
 _MAX_EUR = Decimal("1e15")
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; tab, LF and CR are allowed
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Fields that take several values: ';'-separated in CSV (source: ' | '), or a list in a
+#: YAML or JSON document.
+LIST_FIELDS = ("action_fields", "actors", "depends_on", "solution_types", "affects_fields",
+               "source")
 #: What a source that is an http(s) URL must be.
 VALID_URL = "a URL with its special characters percent-encoded (such as %20), or plain text"
 
@@ -96,15 +100,7 @@ class _Checker:
 
     def text(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
         value = rec.text(key)
-        return self._printable(rec, key, value, rid) if value else None
-
-    def _printable(self, rec: RawRecord, key: str, value: str, rid: str | None) -> str | None:
-        # isprintable() is false for every control character, and quick
-        if not value.isprintable() and _CONTROL.search(value):
-            self.problem(rec, key, "contains control characters", record=rid,
-                         expected="printable text")
-            return None
-        return value
+        return self._single(rec, key, value, rid) if value else None
 
     def required(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
         value = rec.text(key)
@@ -112,7 +108,25 @@ class _Checker:
             self.problem(rec, key, "required value is missing", record=rid,
                          expected="a non-empty value")
             return None
-        return self._printable(rec, key, value, rid)
+        return self._single(rec, key, value, rid)
+
+    def _single(self, rec: RawRecord, key: str, value: str, rid: str | None) -> str | None:
+        # rec.text() joins a list (from a YAML or JSON document) with ';'
+        if ";" in value and type(items := rec.values.get(key)) is list and len(items) > 1:
+            self.problem(rec, key, f"{len(items)} values where one is expected", record=rid,
+                         expected="one value (lists are for " + ", ".join(LIST_FIELDS) + ")",
+                         value=value)
+            return None
+        return self.printable(rec, key, value, rid)
+
+    def printable(self, rec: RawRecord, key: str, value: str, rid: str | None) -> str | None:
+        """``value``, or None (with a problem) if it holds control characters."""
+        # isprintable() is false for every control character, and quick
+        if not value.isprintable() and _CONTROL.search(value):
+            self.problem(rec, key, "contains control characters", record=rid,
+                         expected="printable text")
+            return None
+        return value
 
     def ident(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
         value = self.required(rec, key, rid)
@@ -427,10 +441,13 @@ def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:
 
 
 def _sources(c: _Checker, rec: RawRecord, rid: str | None) -> list[str]:
-    value = c.text(rec, "source", rid)
-    if value is None:
-        return []
-    sources = [s.strip() for s in value.split(" | ") if s.strip()]
+    given = rec.values.get("source")
+    if type(given) is list:  # a document's list: each item one or more sources
+        texts = [c.printable(rec, "source", t.strip(), rid) for t in map(str, given)
+                 if t.strip()]
+    else:
+        texts = [c.text(rec, "source", rid)]
+    sources = [s.strip() for t in texts if t is not None for s in t.split(" | ") if s.strip()]
     for src, why in bad_urls(sources):
         c.problem(rec, "source", f"{_short(src)} is not a valid URL: {why}", record=rid,
                   expected=VALID_URL, value=src)
