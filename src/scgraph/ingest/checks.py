@@ -100,7 +100,13 @@ class _Checker:
 
     def text(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
         value = rec.text(key)
-        return self._single(rec, key, value, rid) if value else None
+        if not value:
+            return None
+        # a control character makes isprintable() false, a list joined by rec.text() holds
+        # ';': the common value has neither and needs no closer look
+        if not value.isprintable() or ";" in value:
+            return self._single(rec, key, value, rid)
+        return value
 
     def required(self, rec: RawRecord, key: str, rid: str | None) -> str | None:
         value = rec.text(key)
@@ -108,11 +114,13 @@ class _Checker:
             self.problem(rec, key, "required value is missing", record=rid,
                          expected="a non-empty value")
             return None
-        return self._single(rec, key, value, rid)
+        if not value.isprintable() or ";" in value:
+            return self._single(rec, key, value, rid)
+        return value
 
     def _single(self, rec: RawRecord, key: str, value: str, rid: str | None) -> str | None:
         # rec.text() joins a list (from a YAML or JSON document) with ';'
-        if ";" in value and type(items := rec.values.get(key)) is list and len(items) > 1:
+        if type(items := rec.values.get(key)) is list and len(items) > 1:
             self.problem(rec, key, f"{len(items)} values where one is expected", record=rid,
                          expected="one value (lists are for " + ", ".join(LIST_FIELDS) + ")",
                          value=value)
@@ -121,8 +129,7 @@ class _Checker:
 
     def printable(self, rec: RawRecord, key: str, value: str, rid: str | None) -> str | None:
         """``value``, or None (with a problem) if it holds control characters."""
-        # isprintable() is false for every control character, and quick
-        if not value.isprintable() and _CONTROL.search(value):
+        if _CONTROL.search(value):
             self.problem(rec, key, "contains control characters", record=rid,
                          expected="printable text")
             return None
