@@ -633,3 +633,36 @@ def test_a_source_url_that_is_no_valid_iri_is_refused_where_it_is_written(
         ingest([folder], st)
         sources = st.select(f"SELECT ?o WHERE {{ ?s <{PREFIXES['dcterms']}source> ?o }}").values()
     assert [r for r in sources if "a b" in str(r[0])] == [("https://example.org/a b",)]
+
+
+def test_an_initiative_is_one_of_programme_project_or_measure(tmp_path: Path,
+                                                               small_path: Path) -> None:
+    """Records give an initiative one kind; an RDF file that gives a second one (to its
+    own initiative, or to one another dataset defines) is refused, since the analytics
+    give an initiative one row per kind."""
+    sc, ident = "https://w3id.org/scgraph/ontology#", "https://w3id.org/scgraph/id/"
+    rdf_type, label = f"<{PREFIXES['rdf']}type>", f"<{PREFIXES['rdfs']}label>"
+    hub = f"<{ident}initiative/T-HUB>"
+    second = tmp_path / "second.nt"
+    second.write_text(f"{hub} {rdf_type} <{sc}Measure> .\n", encoding="utf-8")
+    own = tmp_path / "own.nt"
+    new = f"<{ident}initiative/F-NEW>"
+    own.write_text("".join(f"{new} {p} {o} .\n" for p, o in [
+        (rdf_type, f"<{sc}Initiative>"), (rdf_type, f"<{sc}Project>"),
+        (rdf_type, f"<{sc}Programme>"), (label, '"New"'),
+        (f"<{PREFIXES['dcterms']}identifier>", '"F-NEW"'),
+        (f"<{sc}actionField>", "<https://w3id.org/scgraph/field/energy>"),
+        (f"<{PREFIXES['dcterms']}source>", "<https://example.org/new>")]),
+        encoding="utf-8")
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        caught = _refused(st, [second])
+        assert [(p.record, p.field, Path(str(p.file)).name, p.message) for p in
+                caught.problems] == [("T-HUB", "kind", "second.nt", "an initiative is one of "
+                                      "programme, project or measure, not measure and project")]
+        caught = _refused(st, [own])
+        assert [(p.record, p.field) for p in caught.problems] == [("F-NEW", "kind")]
+        assert "not programme and project" in caught.problems[0].message
+        # one kind, the same as the records': accepted
+        second.write_text(f"{hub} {rdf_type} <{sc}Project> .\n", encoding="utf-8")
+        ingest([second], st)

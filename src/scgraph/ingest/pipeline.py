@@ -24,6 +24,7 @@ from scgraph.ingest.records import Location, RawDataset
 from scgraph.ingest.scan import (
     described_initiatives,
     initiative_iris,
+    kinds_said,
     named_iris,
     typed_initiatives,
 )
@@ -119,6 +120,8 @@ class _Validation:
     #: datasets that define initiatives it describes reports what concerns the nodes it
     #: names, not what those datasets hold of others (reported when they were ingested)
     only: set[str] | None = None
+    #: problems found before the SHACL check, reported with its violations
+    found: list[Problem] = field(default_factory=list)
 
 
 def _sha256(path: Path) -> str:
@@ -166,7 +169,7 @@ def _validate(jobs: list[_Validation], shacl: str, warnings: list[Problem],
             shape_warnings = [dataclasses.replace(p, file=p.file or job.source)
                               for p in shape_warnings if _said(p) not in seen]
         seen.update(map(_said, violations + shape_warnings))
-        problems.extend(violations)
+        problems.extend(job.found + violations)
         warnings.extend(shape_warnings)
     return problems
 
@@ -358,9 +361,16 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
             raise StoreError(f"{folder}: cannot keep the batches of {rdf.report.source} "
                              f"there ({exc.strerror or exc}); nothing was written. Free some "
                              "space, or set TMPDIR to a folder with room") from exc
+        found = [Problem("kind", "an initiative is one of programme, project or measure, "
+                         f"not {' and '.join(sorted(k.lower() for k in kinds))}",
+                         file=rdf.report.source, record=id_from_iri(x),
+                         expected="one rdf:type among sc:Programme, sc:Project, sc:Measure "
+                         "(the ontology makes them disjoint)")
+                 for x, kinds in sorted(kinds_said(documents).items())
+                 if len(kinds) > 1 and (only is None or x in only)]
         del documents
         jobs.append(_Validation(rdf.report.name, batches, {}, sorted(context),
-                                source=rdf.report.source, only=only))
+                                source=rdf.report.source, only=only, found=found))
     return prepared + rdf_files, warnings, jobs
 
 

@@ -23,14 +23,21 @@ import pyoxigraph as ox
 
 from scgraph.namespaces import PREFIXES, SC, initiative_iri, municipality_iri
 
-__all__ = ["described_initiatives", "initiative_iris", "named_iris", "places_said",
-           "typed_initiatives"]
+__all__ = ["described_initiatives", "initiative_iris", "kinds_said", "named_iris",
+           "places_said", "typed_initiatives"]
+
+#: The kinds of initiative; the ontology makes them disjoint.
+_KINDS = ("Programme", "Project", "Measure")
 
 _TYPED_INITIATIVE = re.compile(
     rb"> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}Initiative> .".encode()) + rb"\n")
 _INITIATIVE_IRI = re.compile(rb"<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)>")
 _DESCRIBED = re.compile(rb"\n<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)> ")
 _IRI = re.compile(rb"<([^>\s]*)>")
+_KIND_SAID = re.compile(rb"\n(<" + re.escape(initiative_iri("").encode()) + rb"[^>\n]*> <"
+                        + re.escape(PREFIXES["rdf"].encode()) + rb"type> <"
+                        + re.escape(SC.encode()) + rb"(?:" + "|".join(_KINDS).encode()
+                        + rb")>) \.")
 _PLACE_SAID = re.compile(rb"\n(<" + re.escape(municipality_iri("").encode()) + rb"[^>\n]*> <"
                          + re.escape(SC.encode()) + rb"(?:inRegion|country)> [^\n]*)")
 
@@ -73,3 +80,20 @@ def places_said(documents: Iterable[bytes]) -> list[tuple[str, str, str]]:
     lines = b"\n".join(line for d in documents for line in _line_starts(d, _PLACE_SAID))
     return [(t.subject.value, "region" if t.predicate.value.endswith("inRegion") else "country",
              t.object.value) for t in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def kinds_said(documents: Iterable[bytes]) -> dict[str, set[str]]:
+    """The kinds (``Programme``, ``Project``, ``Measure``) these N-Triples give each
+    initiative they give one.
+
+    >>> kinds_said([b"<https://w3id.org/scgraph/id/initiative/A> "
+    ...             b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+    ...             b"<https://w3id.org/scgraph/ontology#Measure> .\\n"])
+    {'https://w3id.org/scgraph/id/initiative/A': {'Measure'}}
+    """
+    found: dict[str, set[str]] = {}
+    for d in documents:
+        for line in _line_starts(d, _KIND_SAID):
+            subject, _type, kind = line.decode().split(" ")
+            found.setdefault(subject[1:-1], set()).add(kind[len(SC) + 1:-1])
+    return found
