@@ -181,6 +181,34 @@ def test_stale_graphs_name_the_datasets_ingested_after_them(
         assert "small" not in stale[SCREENING_GRAPH]  # ingested before: not named
 
 
+def test_an_rdf_file_ingested_after_the_made_graphs_makes_them_stale(
+        tmp_path: Path, small_path: Path) -> None:
+    """A dataset from an RDF file records no time of ingest: a made graph that was not
+    made from it is named stale all the same."""
+    from scgraph.datasets import stale_graphs
+    from scgraph.namespaces import SCREENING_GRAPH
+    from scgraph.reasoning import materialize
+    from scgraph.screening import screen
+
+    extra = tmp_path / "extra.nt"
+    extra.write_text("<https://w3id.org/scgraph/id/initiative/T-HUB> "
+                     "<https://w3id.org/scgraph/ontology#actionField> "
+                     "<https://w3id.org/scgraph/field/energy> .\n", encoding="utf-8")
+    with EmbeddedStore() as st:
+        ingest([small_path], st)
+        materialize(st)
+        screen(st)
+        assert stale_graphs(st) == {}
+        ingest([extra], st)
+        stale = stale_graphs(st)
+        assert sorted(stale) == sorted([INFERRED_GRAPH, SCREENING_GRAPH])
+        assert "was made before dataset extra came into the store" in stale[INFERRED_GRAPH]
+        assert "small" not in stale[INFERRED_GRAPH]
+        materialize(st)
+        screen(st)
+        assert stale_graphs(st) == {}  # both made from it now
+
+
 def test_stale_graphs_name_the_datasets_dropped_since(tmp_path: Path, small_path: Path,
                                                       mpsc_path: Path) -> None:
     """Each made graph says which datasets it was made from; one dropped since makes it

@@ -163,12 +163,14 @@ def _refuse_references(rows: list[tuple[str, str]], graphs: list[str]) -> None:
 
 def stale_graphs(store: GraphStore) -> dict[str, str]:
     """Why each graph made from the datasets (:data:`DERIVED_GRAPHS`) may not match the
-    datasets now, by graph: a dataset ingested after it, a dataset it was made from that
-    is no longer in the store (dropped), or no record of when it was made (an earlier
-    version of scgraph made it). Up-to-date graphs are left out."""
+    datasets now, by graph: a dataset ingested after it, a dataset in the store it was not
+    made from (one from an RDF file, which records no time of ingest), a dataset it was
+    made from that is no longer in the store (dropped), or no record of when it was made
+    (an earlier version of scgraph made it). Up-to-date graphs are left out."""
     # asked of each graph: listing the graphs scans a remote store's every quad
     made_graphs = [g for g in DERIVED_GRAPHS if store.ask(f"ASK {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")]
     ingested = store.select(_INGESTED).values() if made_graphs else []
+    present = dataset_graphs(store.graphs()) if made_graphs else []
     out: dict[str, str] = {}
     for graph in made_graphs:
         label, holds, pattern, from_pattern = _MADE[graph]
@@ -181,14 +183,23 @@ def stale_graphs(store: GraphStore) -> dict[str, str]:
                           f"of scgraph made it); {again}")
             continue
         reasons = []
-        later = [f"{name} ({when})" for name, when in ingested
-                 if when and datetime.fromisoformat(when) > datetime.fromisoformat(made[0])]
+        later = {name: when for name, when in ingested
+                 if when and datetime.fromisoformat(when) > datetime.fromisoformat(made[0])}
         if later:
-            reasons.append(f"is older than dataset {', '.join(later)}: {holds} miss what "
-                           "came since")
-        used = sorted({u for (u,) in store.select(
+            reasons.append(f"is older than dataset "
+                           f"{', '.join(f'{n} ({w})' for n, w in later.items())}: {holds} "
+                           "miss what came since")
+        said = {u for (u,) in store.select(
             f"{sparql_prefixes()} SELECT ?used WHERE {{ GRAPH <{graph}> {{ {from_pattern} }} }}"
-        ).values() if u and dataset_graphs([u])})
+        ).values() if u}
+        used = dataset_graphs(said)
+        # a dataset it was not made from came since (an RDF file, which records no time of
+        # its own, say); a graph that names nothing it used is older than that record
+        unseen = [dataset_name(g) for g in present
+                  if said and g not in used and dataset_name(g) not in later]
+        if unseen:
+            reasons.append(f"was made before dataset {', '.join(unseen)} came into the "
+                           f"store: {holds} miss what it holds")
         gone = [dataset_name(u) for u in used
                 if not store.ask(f"ASK {{ GRAPH <{u}> {{ ?s ?p ?o }} }}")]
         if gone:
