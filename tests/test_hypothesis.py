@@ -190,7 +190,6 @@ def test_records_round_trip_through_rdf(records: list[dict[str, Any]]) -> None:
     assert back == expected
 
 
-
 # --- every IRI written is one the store accepts ---------------------------------------------
 
 _FREE_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1,

@@ -167,7 +167,8 @@ def stale_graphs(store: GraphStore) -> dict[str, str]:
     made from (one from an RDF file, which records no time of ingest), a dataset it was
     made from that is no longer in the store (dropped), or no record of when it was made
     (an earlier version of scgraph made it). Up-to-date graphs are left out."""
-    # asked of each graph: listing the graphs scans a remote store's every quad
+    # asked of each graph: listing the graphs scans a remote store's every quad, which is
+    # done only if a made graph is there to compare with the datasets
     made_graphs = [g for g in DERIVED_GRAPHS if store.ask(f"ASK {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")]
     ingested = store.select(_INGESTED).values() if made_graphs else []
     present = dataset_graphs(store.graphs()) if made_graphs else []
