@@ -36,6 +36,7 @@ from scgraph.screening.classifier import classify_initiatives
 
 __all__ = ["graph_data_from_records", "solution_types_from_records", "write_tables"]
 
+
 def graph_data_from_records(datasets: Sequence[CheckedDataset]) -> GraphData:
     """The tables :func:`~scgraph.analytics.load_graph_data` gives for a store holding
     only ``datasets``, each in its graph (as :func:`~scgraph.ingest.mapping.map_dataset`

@@ -428,7 +428,6 @@ def _read_document(path: Path, problems: list[Problem], warnings: list[Problem])
     for key in ("title", "licence", "license", "sources", "name", "description"):
         if key in doc:
             ds.metadata[key.replace("license", "licence")] = doc[key]
-            ds.metadata_file = path
     if isinstance(ds.metadata.get("sources"), str):
         ds.metadata["sources"] = [ds.metadata["sources"]]
     known = {"initiatives", "title", "licence", "license", "sources", "name", "description",

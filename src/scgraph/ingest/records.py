@@ -64,7 +64,7 @@ class RawDataset:
     source: Path
     files: list[Path] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
-    #: The file ``metadata`` was read from, if any.
+    #: A folder's metadata file (``dataset.yaml``...); a document holds its own metadata.
     metadata_file: Path | None = None
     initiatives: list[RawRecord] = field(default_factory=list)
     relations: list[RawRecord] = field(default_factory=list)

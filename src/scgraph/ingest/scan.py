@@ -21,13 +21,14 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from scgraph.ingest.checks import KINDS
 from scgraph.namespaces import PREFIXES, SC, initiative_iri, municipality_iri
 
 __all__ = ["described_initiatives", "initiative_iris", "kinds_said", "named_iris",
            "places_said", "typed_initiatives"]
 
-#: The kinds of initiative; the ontology makes them disjoint.
-_KINDS = ("Programme", "Project", "Measure")
+#: The classes of the kinds of initiative; the ontology makes them disjoint.
+_KINDS = tuple(k.capitalize() for k in KINDS)
 
 _TYPED_INITIATIVE = re.compile(
     rb"> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}Initiative> .".encode()) + rb"\n")

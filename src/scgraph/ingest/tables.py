@@ -44,6 +44,12 @@ PREPARE_MIN_INITIATIVES = 20_000
 WAIT_SECONDS = 10.0
 
 
+def _tag(pid: int) -> str:
+    """What names the files of the worker ``pid``: ``KIND.TAG.tmp``, ``codes.TAG.tmp``,
+    ``error.TAG.tmp`` in the store's subfolder of the cache."""
+    return f"prepared-{pid}"
+
+
 @dataclass
 class TablesWorker:
     """A forked worker making the analytics' tables of an ingest's records."""
@@ -57,9 +63,8 @@ class TablesWorker:
 
     @property
     def tag(self) -> str:
-        """What names the worker's files: ``KIND.TAG.tmp``, ``codes.TAG.tmp``,
-        ``error.TAG.tmp`` in the store's subfolder of the cache."""
-        return f"prepared-{self.pid}"
+        """What names the worker's files (:func:`_tag`)."""
+        return _tag(self.pid)
 
     @classmethod
     def start(cls, datasets: list[CheckedDataset], store: EmbeddedStore, replaced: set[str]
@@ -84,7 +89,7 @@ class TablesWorker:
             status = 1
             warnings.simplefilter("ignore")  # a warning would write to the terminal
             gc.enable()  # paused while the ingest prepares; pandas makes cycles
-            tag = f"prepared-{os.getpid()}"
+            tag = _tag(os.getpid())
             try:
                 # the analytics (pandas) are imported here, not on the ingest's way
                 from scgraph.analytics.prepared import write_tables
