@@ -37,7 +37,7 @@ memory target is met and the time target is not: loading (Oxigraph evaluating th
 queries on disk, about 4 s on two threads), the report (about 2 s), bridges (about
 1.5 s) and the screening's table remain; the README says why. Warm (a second process,
 the cache kept): 4.3 s in the latest run (6.7-9.1 s the day before). After the ingest
-that made the tables from its records (27 Nov): 4.2-4.5 s and 560 MiB, which meets it.
+that made the tables from its records (27 Nov): 4.1-4.5 s and 560 MiB, which meets it.
 
 Above 5,000 initiatives betweenness is *sampled* (networkit's estimate, 200 sources,
 seed 0; its ``method`` column says so), so the ``bridges`` table is an estimate there; every
