@@ -140,6 +140,27 @@ def test_an_rdf_file_is_validated_and_refused_with_its_problems(tmp_path: Path,
     assert "exactly one name" in caught.problems[0].message
 
 
+def test_an_ill_typed_year_in_an_rdf_file_is_refused(tmp_path: Path, small_path: Path) -> None:
+    """Records are checked for a four-digit year before they are mapped; an RDF file's
+    ``"abc"^^xsd:gYear`` is refused by the shapes (sh:datatype), not stored."""
+    with EmbeddedStore(tmp_path / "a") as st:
+        ingest([small_path], st)
+        exported = st.export("nq", graph=dataset_graph_iri("small")).decode()
+    year = '"2021"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+    hub = "<https://w3id.org/scgraph/id/initiative/T-HUB> "
+    lines = [x.replace(year, year.replace("2021", "20x1")) if x.startswith(hub) else x
+             for x in exported.splitlines()]
+    broken = tmp_path / "broken.nq"
+    broken.write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+    assert "20x1" in broken.read_text(encoding="utf-8")
+    with EmbeddedStore(tmp_path / "b") as st:
+        caught = _refused(st, [broken])
+        assert dataset_graph_iri("small") not in st.graphs()
+    assert [(p.file, p.record, p.field) for p in caught.problems] == [
+        (str(broken), "T-HUB", "year")]
+    assert "(value: 20x1)" in caught.problems[0].message
+
+
 def test_an_rdf_file_may_refer_to_initiatives_of_other_datasets(tmp_path: Path,
                                                                 small_path: Path,
                                                                 mpsc_path: Path) -> None:

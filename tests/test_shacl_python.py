@@ -104,7 +104,7 @@ VALUES = {
     f"{SC}actionField": [f"<{FIELD}mobility>", f"<{FIELD}energy>", f"<{FIELD}nowhere>",
                          '"mobility"', f"<{SC}a0>"],
     f"{SC}year": [f'"2021"^^<{XSD}gYear>', f'"2022"^^<{XSD}gYear>',
-                  f'"2021"^^<{XSD}integer>', '"2021"'],
+                  f'"2021"^^<{XSD}integer>', '"2021"', f'"20x1"^^<{XSD}gYear>'],
     f"{SC}fundingFederalEur": DECIMALS,
     f"{SC}fundingTotalEur": DECIMALS,
     f"{SC}solutionType": [f"<{SC}x0>", '"platform"'],

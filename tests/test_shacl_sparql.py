@@ -55,6 +55,30 @@ def test_broken_graph_gives_the_same_problems_as_pyshacl(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ["sparql", "python"])
+def test_ill_typed_literals_are_refused_where_pyshacl_lets_them_pass(engine: str) -> None:
+    """SHACL's sh:datatype refuses a literal whose text is not of its datatype. pySHACL
+    (through rdflib) checks that for xsd:decimal but not for xsd:gYear."""
+    initiative = "<https://w3id.org/scgraph/id/initiative/A>"
+    data = "".join(f"{initiative} {p} {o} .\n" for p, o in [
+        ("<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
+         "<https://w3id.org/scgraph/ontology#Project>"),
+        ("<http://www.w3.org/2000/01/rdf-schema#label>", '"A"'),
+        ("<http://purl.org/dc/terms/identifier>", '"A"'),
+        ("<http://purl.org/dc/terms/source>", '"a report"'),
+        ("<https://w3id.org/scgraph/ontology#actionField>",
+         "<https://w3id.org/scgraph/field/energy>"),
+        ("<https://w3id.org/scgraph/ontology#year>",
+         '"MMXX"^^<http://www.w3.org/2001/XMLSchema#gYear>'),
+        ("<https://w3id.org/scgraph/ontology#fundingTotalEur>",
+         '"lots"^^<http://www.w3.org/2001/XMLSchema#decimal>')]).encode()
+    ref, _ = shacl_check(data, {}, engine="pyshacl")
+    found, _ = shacl_check(data, {}, engine=engine)
+    assert {(p.field, p.message.rsplit("(value: ", 1)[-1]) for p in found} == {
+        ("year", "MMXX)"), ("fundingTotalEur", "lots)")}
+    assert {p.field for p in ref} == {"fundingTotalEur"}
+
+
+@pytest.mark.parametrize("engine", ["sparql", "python"])
 @pytest.mark.parametrize("fixture", ["small", "small.json", "small.yaml"])
 def test_fixtures_give_the_same_warnings_as_pyshacl(fixture: str, engine: str) -> None:
     path = Path(__file__).resolve().parent / "fixtures" / fixture

@@ -29,9 +29,12 @@ COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">
 #: Constraints that read more than the focus node's own triples of the path (sh:class on
 #: a value reads the value's types; the others evaluate shapes on other nodes).
 BEYOND_FOCUS = {SH["class"], SH.node, SH["not"], SH["and"], SH["or"], SH.xone}
-#: Datatypes whose lexical form is checked, as Oxigraph's cast from text checks it.
+#: Datatypes whose lexical form is checked, as Oxigraph's cast from text checks it (SHACL's
+#: sh:datatype refuses an ill-typed literal such as ``"abc"^^xsd:gYear``).
 CASTS = {f"{_XSD}{t}" for t in ("decimal", "integer", "double", "float", "boolean",
-                                 "dateTime", "date", "time")}
+                                 "dateTime", "date", "time", "gYear", "gYearMonth",
+                                 "gMonthDay", "gMonth", "gDay", "duration",
+                                 "dayTimeDuration", "yearMonthDuration")}
 _KNOWN = DESCRIPTIVE | set(COMPARISONS) | {
     SH["class"], SH.datatype, SH.nodeKind, SH["in"], SH.hasValue, SH.minCount,
     SH.maxCount, SH.node, SH["not"], SH["and"], SH["or"], SH.xone}
