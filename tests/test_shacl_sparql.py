@@ -76,6 +76,8 @@ def test_ill_typed_literals_are_refused_where_pyshacl_lets_them_pass(engine: str
     assert {(p.field, p.message.rsplit("(value: ", 1)[-1]) for p in found} == {
         ("year", "MMXX)"), ("fundingTotalEur", "lots)")}
     assert {p.field for p in ref} == {"fundingTotalEur"}
+    # sh:datatype and sh:minInclusive both refuse "lots", with the property shape's message
+    assert [p.field for p in found].count("fundingTotalEur") == 1
 
 
 @pytest.mark.parametrize("engine", ["sparql", "python"])

@@ -237,4 +237,7 @@ def shacl_check(triples: Iterable[str] | bytes | Sequence[Batch],
         (violations if r.violation else warnings).append(problem)
     key = lambda p: (p.file or "", p.line or 0, p.field or "", p.message,  # noqa: E731
                      p.record or "")
-    return sorted(violations, key=key), sorted(warnings, key=key)
+    # two constraints of one property shape share its message ("lots" is neither a decimal
+    # nor >= 0): the same problem is said once
+    return (sorted(dict.fromkeys(violations), key=key),
+            sorted(dict.fromkeys(warnings), key=key))
