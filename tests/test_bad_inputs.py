@@ -224,7 +224,7 @@ def test_corpus_manifest_lists_every_case_once() -> None:
     assert used == on_disk
     formats = {"csv" if c["id"].startswith(("csv", "dup", "symlink")) else c["id"][:4]
                for c in MANIFEST}
-    assert formats == {"csv", "yaml", "json"}
+    assert formats == {"csv", "yaml", "json", "rdf-"}
 
 
 @pytest.mark.parametrize("case", MANIFEST, ids=[c["id"] for c in MANIFEST])

@@ -403,17 +403,32 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
     """
     graph = dataset_graph_iri(path.stem)
     by_graph: dict[str, list[str]] = {}
+    ontology = False
     try:
         for q in ox.parse(path=str(path), format=fmt):  # read as parsed, not held as quads
             g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else graph
             if g != ONTOLOGY_GRAPH:
                 by_graph.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
+            else:
+                ontology = True
     except SyntaxError as exc:
-        problems.append(Problem(None, f"invalid RDF: {exc.msg}", file=str(path),
-                                line=exc.lineno, expected="a file in the format its name says"))
+        if "remote context" in exc.msg:  # Oxigraph loads none unless given a loader
+            problems.append(Problem(None, "the JSON-LD names a remote @context, which ingest "
+                                    "does not fetch", file=str(path), line=exc.lineno,
+                                    expected="the context written into the file"))
+        else:
+            problems.append(Problem(None, f"invalid RDF: {exc.msg}", file=str(path),
+                                    line=exc.lineno,
+                                    expected="a file in the format its name says"))
         return None
     except OSError as exc:
         problems.append(Problem(None, f"cannot be read: {exc.strerror or exc}", file=str(path)))
+        return None
+    if not by_graph:  # nothing would be written, or replaced
+        problems.append(Problem(
+            None, "the file holds only the ontology's graph, which ingest leaves out (every "
+            "ingest writes this scgraph's ontology)" if ontology else "the file holds no triples",
+            file=str(path), expected="RDF with the triples to ingest"))
         return None
     report = DatasetReport(path.stem, graph, str(path), graphs=sorted(by_graph),
                            triples=sum(map(len, by_graph.values())))
