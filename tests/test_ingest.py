@@ -140,6 +140,19 @@ def test_an_rdf_file_is_validated_and_refused_with_its_problems(tmp_path: Path,
     assert "exactly one name" in caught.problems[0].message
 
 
+def test_an_export_ingested_again_counts_what_the_records_did(tmp_path: Path,
+                                                              mpsc_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "a") as st:
+        first = ingest([mpsc_path], st).datasets[0]
+        exported = tmp_path / "mpsc.nq"
+        exported.write_bytes(st.export("nq"))
+    with EmbeddedStore(tmp_path / "b") as st:
+        again = ingest([exported], st).datasets[0]
+    assert min(first.initiatives, first.relations, first.side_effects) > 40
+    assert (again.initiatives, again.relations, again.side_effects, again.triples) == (
+        first.initiatives, first.relations, first.side_effects, first.triples)
+
+
 def test_an_ill_typed_year_in_an_rdf_file_is_refused(tmp_path: Path, small_path: Path) -> None:
     """Records are checked for a four-digit year before they are mapped; an RDF file's
     ``"abc"^^xsd:gYear`` is refused by the shapes (sh:datatype), not stored."""

@@ -26,6 +26,7 @@ from scgraph.ingest.scan import (
     initiative_iris,
     kinds_said,
     named_iris,
+    typed,
     typed_initiatives,
 )
 from scgraph.ingest.tables import TablesWorker
@@ -441,6 +442,11 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
         parts[g] = ["".join(lines[i:i + step]).encode() for i in range(0, len(lines), step)]
         del lines
     release_memory()
+    # counted as records are: the nodes typed so (data types each node explicitly)
+    found = typed((p for ps in parts.values() for p in ps if isinstance(p, bytes)),
+                  "Initiative", "Interaction", "SideEffect")
+    report.initiatives, report.relations, report.side_effects = (
+        len(found["Initiative"]), len(found["Interaction"]), len(found["SideEffect"]))
     return _Prepared(report, parts)
 
 

@@ -25,13 +25,13 @@ from scgraph.ingest.checks import KINDS
 from scgraph.namespaces import PREFIXES, SC, initiative_iri, municipality_iri
 
 __all__ = ["described_initiatives", "initiative_iris", "kinds_said", "named_iris",
-           "places_said", "typed_initiatives"]
+           "places_said", "typed", "typed_initiatives"]
 
 #: The classes of the kinds of initiative; the ontology makes them disjoint.
 _KINDS = tuple(k.capitalize() for k in KINDS)
 
-_TYPED_INITIATIVE = re.compile(
-    rb"> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}Initiative> .".encode()) + rb"\n")
+_TYPED = re.compile(rb"> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}".encode())
+                    + rb"(\w+)> \.\n")
 _INITIATIVE_IRI = re.compile(rb"<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)>")
 _DESCRIBED = re.compile(rb"\n<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)> ")
 _IRI = re.compile(rb"<([^>\s]*)>")
@@ -50,13 +50,21 @@ def _line_starts(document: bytes, pattern: re.Pattern[bytes]) -> list[bytes]:
     return ([first.group(1)] if first else []) + pattern.findall(document)
 
 
+def typed(documents: Iterable[bytes], *classes: str) -> dict[str, set[str]]:
+    """For each of these classes of scgraph's ontology (``"Initiative"``, say), the IRIs
+    that these N-Triples type with it."""
+    found: dict[str, set[str]] = {c: set() for c in classes}
+    for d in documents:
+        for m in _TYPED.finditer(d):
+            nodes = found.get(m.group(1).decode())
+            if nodes is not None:  # the subject: from the line's start
+                nodes.add(d[d.rfind(b"\n", 0, m.start()) + 2:m.start()].decode())
+    return found
+
+
 def typed_initiatives(documents: Iterable[bytes]) -> set[str]:
     """The IRIs that these N-Triples type ``sc:Initiative``."""
-    found: set[str] = set()
-    for d in documents:
-        for m in _TYPED_INITIATIVE.finditer(d):  # the subject: from the line's start
-            found.add(d[d.rfind(b"\n", 0, m.start()) + 2:m.start()].decode())
-    return found
+    return typed(documents, "Initiative")["Initiative"]
 
 
 def described_initiatives(documents: Iterable[bytes]) -> set[str]:
