@@ -44,6 +44,20 @@ def test_missing_store_is_a_clear_error(cli, tmp_path: Path) -> None:
     assert "scgraph ingest" in result.err
 
 
+def test_a_file_or_another_folder_given_as_store_is_said_to_hold_none(
+        cli, tmp_path: Path, small_path: Path) -> None:
+    """Not "run ingest first": ingest refuses such a path too."""
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    for command in (["stats"], ["ingest", small_path]):
+        file = cli(*command, "--store", tmp_path / "notes.txt")
+        folder = cli(*command, "--store", tmp_path)
+        assert (file.code, folder.code) == (2, 2)
+        assert "notes.txt: is a file" in file.err
+        assert "holds no store" in folder.err
+        assert "no store here yet" not in file.err + folder.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
 @pytest.mark.parametrize("command", [["screen"], ["reason", "--materialize"],
                                      ["reason", "--drop"], ["reason", "--check"],
                                      ["drop", "small"]])

@@ -132,7 +132,13 @@ def _substitutions(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Ter
 
 
 def no_store(path: Path) -> StoreError:
-    """The error for a folder that holds no store, where one must be."""
+    """The error for a path that holds no store, where one must be."""
+    if path.exists() and not path.is_dir():
+        return StoreError(f"{path}: is a file, not a store; --store names the folder that "
+                          "`scgraph ingest --store` wrote")
+    if path.is_dir() and any(path.iterdir()):
+        return StoreError(f"{path}: the folder holds no store; --store names the folder "
+                          "that `scgraph ingest --store` wrote")
     return StoreError(f"{path}: no store here yet; run `scgraph ingest --store {path} "
                       "DATASET` first")
 
