@@ -219,6 +219,14 @@ def test_header_problems_are_reported(tmp_path: Path) -> None:
     assert any("unknown type 'colour'" in p for p in q.problems)
 
 
+def test_an_update_file_is_refused_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "wipe.rq"
+    path.write_text("PREFIX sc: <https://w3id.org/scgraph/ontology#>\n"
+                    "# SELECT in a comment\nDELETE WHERE { ?i a sc:Initiative }\n")
+    with pytest.raises(QueryError, match=r"wipe\.rq: is a SPARQL update; `scgraph query` runs"):
+        load_query(path)
+
+
 def test_queries_dir_is_the_repository_folder() -> None:
     assert {p.stem for p in queries_dir().glob("*.rq")} == set(NAMES)
 

@@ -156,6 +156,10 @@ def test_errors_name_the_problem(server: SparqlServer) -> None:
                  "-H", "Accept: image/png")[0] == 406
     assert _curl(server.url + "nothing")[0] == 404
     assert _curl(url)[0] == 400
+    # no query form and no update keyword: a mistyped query, not a refused update
+    status, body = _curl(url, "--data-urlencode", "query=SELEC ?s { ?s ?p ?o }")
+    assert status == 400
+    assert "not a SPARQL query" in body
 
 
 def test_query_page(server: SparqlServer) -> None:

@@ -40,7 +40,7 @@ import pyoxigraph as ox
 from scgraph.errors import QueryError
 from scgraph.namespaces import FIELD, initiative_iri, municipality_iri
 from scgraph.ontology import queries_dir, vocabulary
-from scgraph.sparql import inject_values
+from scgraph.sparql import QUERY_FORMS, inject_values, is_update
 from scgraph.store.base import GraphStore, Table, Term
 
 __all__ = [
@@ -196,6 +196,9 @@ def load_query(name_or_file: str | Path, directory: Path | None = None) -> Named
         except OSError as exc:
             raise QueryError(f"{candidate}: cannot read the query: "
                              f"{exc.strerror or exc}") from exc
+        if is_update(text):
+            raise QueryError(f"{candidate}: is a SPARQL update; `scgraph query` runs queries "
+                             f"({', '.join(QUERY_FORMS)}) and changes nothing")
         return parse_query(text, name=candidate.stem, path=candidate)
     path = (directory or queries_dir()) / f"{name_or_file}.rq"
     if not path.is_file():

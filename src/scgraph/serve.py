@@ -26,7 +26,7 @@ from scgraph import __version__
 from scgraph.errors import ScgraphError, UsageError
 from scgraph.namespaces import PREFIXES
 from scgraph.results import MEDIA_TYPES, serialize_boolean, serialize_table
-from scgraph.sparql import has_keyword, query_form
+from scgraph.sparql import QUERY_FORMS, has_keyword, is_update, query_form
 from scgraph.store.base import GraphStore, Table, term_value
 
 __all__ = ["ENDPOINT_PATHS", "RDF_MEDIA_TYPES", "SparqlServer", "is_loopback", "make_server"]
@@ -213,8 +213,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _run(self, sparql: str) -> tuple[str, Table | bool | list[ox.Triple]]:
         form = query_form(sparql)
         if form == "UPDATE":
-            raise _Refused(HTTPStatus.FORBIDDEN,
-                           "this endpoint is read-only; updates (and LOAD) are refused")
+            if is_update(sparql):
+                raise _Refused(HTTPStatus.FORBIDDEN,
+                               "this endpoint is read-only; updates (and LOAD) are refused")
+            raise _Refused(HTTPStatus.BAD_REQUEST, "not a SPARQL query: it has none of "
+                           + ", ".join(QUERY_FORMS))
         if not self.server.allow_service and has_keyword(sparql, "SERVICE"):
             raise _Refused(HTTPStatus.FORBIDDEN, "SERVICE (federated queries) is disabled; "
                            "start the server with --allow-service to enable it")

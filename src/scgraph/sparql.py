@@ -15,7 +15,8 @@ import pyoxigraph as ox
 
 from scgraph.errors import QueryError
 
-__all__ = ["QUERY_FORMS", "Token", "has_keyword", "inject_values", "query_form", "tokens"]
+__all__ = ["QUERY_FORMS", "Token", "has_keyword", "inject_values", "is_update", "query_form",
+           "tokens"]
 
 #: The four query forms; anything else is an update (or not SPARQL).
 QUERY_FORMS = ("ASK", "CONSTRUCT", "DESCRIBE", "SELECT")
@@ -77,6 +78,17 @@ def query_form(sparql: str) -> str:
         if word in _UPDATE_WORDS:
             return "UPDATE"
     return "UPDATE"
+
+
+def is_update(sparql: str) -> bool:
+    """Whether ``sparql`` reads as an update: an update keyword comes before any query form.
+
+    Text with neither (``SELEC ...``) is no update, and no query either.
+
+    >>> is_update("PREFIX s: <http://s#> DELETE WHERE { ?s ?p ?o }"), is_update("SELEC ?s")
+    (True, False)
+    """
+    return query_form(sparql) == "UPDATE" and any(w in _UPDATE_WORDS for w in _words(sparql))
 
 
 def has_keyword(sparql: str, keyword: str) -> bool:
