@@ -19,6 +19,7 @@ from scgraph.ingest.across import check_ids_unique, check_places_agree, check_re
 from scgraph.ingest.batches import Batch, Part, content, plan_batches
 from scgraph.ingest.checks import CheckedDataset, check_dataset
 from scgraph.ingest.mapping import map_dataset, provenance_triples
+from scgraph.ingest.ontology_copy import without_ontology
 from scgraph.ingest.readers import read_dataset
 from scgraph.ingest.records import Location, RawDataset
 from scgraph.ingest.scan import (
@@ -399,8 +400,10 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
 
     Triples outside a named graph form a dataset named after the file. The file's
     ontology graph is left out: every ingest writes the ontology of this scgraph (an
-    export of an earlier version would otherwise bring its older ontology back). The
-    union of the other graphs is validated against the shapes, as a dataset is.
+    export of an earlier version would otherwise bring its older ontology back). So are
+    the ontology's own triples in the other graphs (an N-Triples or Turtle export merges
+    them in; see :mod:`scgraph.ingest.ontology_copy`). The union of the other graphs is
+    validated against the shapes, as a dataset is.
     """
     graph = dataset_graph_iri(path.stem)
     by_graph: dict[str, list[str]] = {}
@@ -425,10 +428,15 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
     except OSError as exc:
         problems.append(Problem(None, f"cannot be read: {exc.strerror or exc}", file=str(path)))
         return None
+    for g in list(by_graph):
+        by_graph[g] = without_ontology(by_graph[g])
+        if not by_graph[g]:
+            del by_graph[g]
+            ontology = True
     if not by_graph:  # nothing would be written, or replaced
         problems.append(Problem(
-            None, "the file holds only the ontology's graph, which ingest leaves out (every "
-            "ingest writes this scgraph's ontology)" if ontology else "the file holds no triples",
+            None, "the file holds only the ontology, which ingest leaves out (every ingest "
+            "writes this scgraph's ontology)" if ontology else "the file holds no triples",
             file=str(path), expected="RDF with the triples to ingest"))
         return None
     report = DatasetReport(path.stem, graph, str(path), graphs=sorted(by_graph),
