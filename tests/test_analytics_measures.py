@@ -425,3 +425,17 @@ def test_a_dataset_cut_in_two_gives_the_golden_results(mpsc_split: GraphData,
     measure = MEASURES.get(name) or EXTRA[name]
     expected = (GOLDEN / f"{name}.csv").read_text(encoding="utf-8")
     assert _csv(measure(mpsc_split)) == expected
+
+
+def test_every_measure_of_a_store_without_initiatives_is_an_empty_table(
+        tmp_path: Path, mpsc_store: EmbeddedStore) -> None:
+    """A store whose datasets define no initiative gives each measure's columns, no rows
+    (integration once selected no columns at all: a list mask of no initiatives)."""
+    other = tmp_path / "other.nt"
+    other.write_text("<urn:a> <urn:p> <urn:b> .\n", encoding="utf-8")
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([other], st)
+        for name, measure in MEASURES.items():
+            table = measure(st)
+            assert table.empty, name
+            assert list(table.columns) == list(measure(mpsc_store).columns), name

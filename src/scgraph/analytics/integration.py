@@ -17,6 +17,7 @@ are linked but all its dependencies stay inside one field.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from scgraph.analytics._source import as_graph_data, shared
@@ -72,7 +73,9 @@ def integration(source: GraphStore | GraphData,
             crossing[a] = crossing.get(a, 0) + 1
     frames = []
     for level in levels:
-        sub = ini[[isinstance(v, str) and bool(v) for v in ini[level].tolist()]]
+        # a mask, not a list: no initiatives would give [], which selects no columns
+        sub = ini[np.array([isinstance(v, str) and bool(v) for v in ini[level].tolist()],
+                           dtype=bool)]
         ids = sub["id"].tolist()
         per = pd.DataFrame({"group": sub[level], "lonely": [i in lonely for i in ids],
                             "deps": [deps.get(i, 0) for i in ids],
