@@ -57,7 +57,8 @@ def test_broken_graph_gives_the_same_problems_as_pyshacl(engine: str) -> None:
 @pytest.mark.parametrize("engine", ["sparql", "python"])
 def test_ill_typed_literals_are_refused_where_pyshacl_lets_them_pass(engine: str) -> None:
     """SHACL's sh:datatype refuses a literal whose text is not of its datatype. pySHACL
-    (through rdflib) checks that for xsd:decimal but not for xsd:gYear."""
+    asks rdflib, which knows xsd:gYear's lexical space only once owlrl's closure has run
+    in the process (it registers converters); it finds no more than these engines."""
     initiative = "<https://w3id.org/scgraph/id/initiative/A>"
     data = "".join(f"{initiative} {p} {o} .\n" for p, o in [
         ("<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
@@ -75,7 +76,8 @@ def test_ill_typed_literals_are_refused_where_pyshacl_lets_them_pass(engine: str
     found, _ = shacl_check(data, {}, engine=engine)
     assert {(p.field, p.message.rsplit("(value: ", 1)[-1]) for p in found} == {
         ("year", "MMXX)"), ("fundingTotalEur", "lots)")}
-    assert {p.field for p in ref} == {"fundingTotalEur"}
+    assert {p.field for p in ref} <= {"fundingTotalEur", "year"}
+    assert "fundingTotalEur" in {p.field for p in ref}
     # sh:datatype and sh:minInclusive both refuse "lots", with the property shape's message
     assert [p.field for p in found].count("fundingTotalEur") == 1
 

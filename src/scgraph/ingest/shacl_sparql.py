@@ -8,7 +8,8 @@ it, and :func:`run_checks` runs them on a store holding the data and the
 ontology. The results are the ones pySHACL reports (a test compares both on
 the fixtures); pySHACL remains the reference implementation. Where rdflib does not
 know a datatype's lexical space, pySHACL lets an ill-typed literal pass
-(``"abc"^^xsd:gYear``); these checks refuse it (:data:`~scgraph.ingest.shapes.CASTS`).
+(``"abc"^^xsd:gYear``, unless owlrl has registered it); these checks refuse it
+(:data:`~scgraph.ingest.shapes.CASTS`).
 
 Supported: targets ``sh:targetClass``, ``sh:targetNode``, ``sh:targetSubjectsOf``,
 ``sh:targetObjectsOf``; property shapes whose ``sh:path`` is one IRI; constraints
