@@ -176,6 +176,12 @@ def _parse_csv(path: Path, text: str, kind: RecordKind, problems: list[Problem],
         problems.append(Problem(None, f"malformed CSV header: {exc}", file=str(path), line=1,
                                 expected="comma-separated column names"))
         return []
+    cased = [h for h in header if h not in COLUMNS[fname] and h.lower() in COLUMNS[fname]]
+    if cased:  # ignored as unknown, a "Year" column would lose every year
+        problems.append(Problem(", ".join(cased), "column names are lower case",
+                                file=str(path), line=1,
+                                expected=", ".join(h.lower() for h in cased)))
+        return []
     missing = [c for c in REQUIRED_COLUMNS[fname] if c not in header]
     if missing:
         problems.append(Problem(", ".join(missing),
@@ -484,8 +490,13 @@ def _scalars(item: dict[str, Any], path: Path, where: str, line: int | None,
     values: dict[str, Any] = {}
     for key, value in item.items():
         if key not in columns:
-            warnings.append(Problem(str(key), "unknown field is ignored", file=str(path),
-                                    line=line, record=where))
+            if str(key).lower() in columns:  # as for CSV columns: not a lost field
+                problems.append(Problem(str(key), "field names are lower case",
+                                        file=str(path), line=line, record=where,
+                                        expected=str(key).lower()))
+            else:
+                warnings.append(Problem(str(key), "unknown field is ignored", file=str(path),
+                                        line=line, record=where))
             continue
         if value is None:
             continue
