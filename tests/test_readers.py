@@ -91,3 +91,55 @@ def test_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
     _, problems, _ = _read(bomb)
     assert len(problems) == 1
     assert "aliases" in problems[0].message
+
+
+INITIATIVES = "id,name,action_fields\nA,One,energy\n"
+
+
+def _metadata(tmp_path: Path, name: str, text: str) -> tuple[object, list[Problem],
+                                                              list[Problem]]:
+    (tmp_path / "initiatives.csv").write_text(INITIATIVES, encoding="utf-8")
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return _read(tmp_path)
+
+
+def test_metadata_values_are_texts_and_sources_a_list(tmp_path: Path) -> None:
+    """A list where one text is meant was written as Python's text of the list; a mapping
+    of sources gave its keys (and a line number) as sources."""
+    cases = {
+        "title: [a, b]\n": ("title", "unsupported value of type list"),
+        "description: {a: b}\n": ("description", "unsupported value of type dict"),
+        "sources: {a: b}\n": ("sources", "unsupported value of type dict"),
+        "sources: [a, [b]]\n": ("sources", "unsupported value of type list"),
+        "Title: X\n": ("Title", "keys are lower case"),
+    }
+    for text, (key, message) in cases.items():
+        _ds, problems, _ = _metadata(tmp_path, "dataset.yaml", text)
+        assert [(p.field, p.message, p.line) for p in problems] == [(key, message, 1)], text
+    ds, problems, warnings = _metadata(
+        tmp_path, "dataset.yaml",
+        "title: T\nlicence: [{name: CC-BY-4.0, path: https://x.org/l}, MIT]\n"
+        "sources: [https://e.org/a, {path: https://e.org/b}, 2021 report]\ncolour: red\n")
+    assert problems == []
+    assert ds.metadata == {"title": "T", "licence": "CC-BY-4.0; MIT",  # type: ignore[attr-defined]
+                           "sources": ["https://e.org/a", "https://e.org/b", "2021 report"]}
+    assert [(w.field, w.message) for w in warnings] == [("colour", "unknown key is ignored")]
+
+
+def test_a_data_packages_own_keys_are_not_warned_about(tmp_path: Path) -> None:
+    ds, problems, warnings = _metadata(
+        tmp_path, "datapackage.json",
+        '{"name": "p", "profile": "data-package", "resources": [], '
+        '"licenses": [{"name": "ODbL-1.0"}], "sources": [{"title": "Census"}]}')
+    assert (problems, warnings) == ([], [])
+    assert ds.metadata == {"name": "p", "licence": "ODbL-1.0",  # type: ignore[attr-defined]
+                           "sources": ["Census"]}
+
+
+def test_a_documents_metadata_is_checked_as_a_folders(tmp_path: Path) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text("title: [a, b]\nSources: x\ninitiatives:\n"
+                    "  - {id: A, name: One, action_fields: energy}\n", encoding="utf-8")
+    _ds, problems, _ = _read(path)
+    assert sorted((p.field, p.message) for p in problems) == [
+        ("Sources", "keys are lower case"), ("title", "unsupported value of type list")]

@@ -107,7 +107,7 @@ def _read_folder(folder: Path, problems: list[Problem], warnings: list[Problem])
         mpath = folder / meta
         if mpath.is_file():
             ds.files.append(mpath)
-            ds.metadata = _read_metadata(mpath, problems)
+            ds.metadata = _read_metadata(mpath, problems, warnings)
             ds.metadata_file = mpath
             break
     return ds
@@ -377,35 +377,72 @@ def _load_json(text: str, path: Path, problems: list[Problem]) -> Any:
     return None
 
 
-def _read_metadata(path: Path, problems: list[Problem]) -> dict[str, Any]:
+def _read_metadata(path: Path, problems: list[Problem],
+                   warnings: list[Problem]) -> dict[str, Any]:
     text = _read_bytes(path, problems)
     if text is None:
         return {}
-    doc = _load_json(text, path, problems) if path.suffix == ".json" else \
-        _load_yaml(text, path, problems)
+    frictionless = path.suffix == ".json"
+    doc = _load_json(text, path, problems) if frictionless else _load_yaml(text, path, problems)
     if doc is None:
         return {}
     if not isinstance(doc, dict):
         problems.append(Problem(None, "dataset metadata is not a mapping", file=str(path),
                                 expected="keys such as title, licence, sources"))
         return {}
-    doc.pop("__line__", None)
-    meta: dict[str, Any] = {}
-    meta["title"] = doc.get("title")
-    meta["licence"] = doc.get("licence") or doc.get("license")
-    if isinstance(meta["licence"], list):  # Frictionless: licenses: [{name, path}]
-        meta["licence"] = "; ".join(str(x.get("name") or x.get("path") or x)
-                                    if isinstance(x, dict) else str(x)
-                                    for x in meta["licence"])
-    if isinstance(meta["licence"], dict):
-        meta["licence"] = meta["licence"].get("name") or meta["licence"].get("path")
-    sources = doc.get("sources") or []
-    if isinstance(sources, str):
-        sources = [sources]
-    meta["sources"] = [str(s.get("path") or s.get("title") or "") if isinstance(s, dict)
-                       else str(s) for s in sources if s]
-    meta["name"] = doc.get("name")
-    meta["description"] = doc.get("description")
+    # a Frictionless data package has keys of its own (resources, profile, ...)
+    return _metadata(doc, path, problems, None if frictionless else warnings)
+
+
+#: A dataset's metadata keys (``license`` and Frictionless' ``licenses`` are ``licence``).
+_METADATA_KEYS = ("title", "licence", "license", "licenses", "sources", "name", "description")
+
+
+def _metadata(doc: dict[str, Any], path: Path, problems: list[Problem],
+              warnings: list[Problem] | None, others: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The metadata of a mapping (dataset.yaml, datapackage.json, or a dataset document's
+    top level), each value checked to be what it stands for: one text, or sources as a
+    list. ``warnings``: where unknown keys (other than ``others``) are said, if at all."""
+    line = doc.get("__line__")
+
+    def problem(key: str, value: object, expected: str) -> None:
+        problems.append(Problem(key, f"unsupported value of type {type(value).__name__}",
+                                file=str(path), line=line, expected=expected))
+
+    def one(key: str, value: object) -> str | None:
+        if value is None or (isinstance(value, str | int | float)
+                             and not isinstance(value, bool)):
+            return None if value is None else str(value)
+        if isinstance(value, dict) and isinstance(value.get("name") or value.get("path"), str):
+            return str(value.get("name") or value.get("path"))  # a Frictionless licence
+        problem(key, value, "one text")
+        return None
+
+    meta: dict[str, Any] = {k: one(k, doc.get(k)) for k in ("title", "name", "description")}
+    for key in ("licence", "license", "licenses"):
+        if key in doc:
+            value = doc[key]
+            items = value if isinstance(value, list) else [value]
+            meta["licence"] = "; ".join(x for x in (one(key, v) for v in items) if x)
+            break
+    sources = doc.get("sources")
+    if isinstance(sources, dict | bool):
+        problem("sources", sources, "a source, or a list of sources (texts or URLs)")
+        sources = None
+    listed = sources if isinstance(sources, list) else [] if sources is None else [sources]
+    # a Frictionless source is a mapping with a path or a title
+    meta["sources"] = [x for x in (
+        one("sources", s.get("path") or s.get("title") or s) if isinstance(s, dict) else
+        one("sources", s) for s in listed) if x]
+    for key in doc:
+        if key in _METADATA_KEYS or key in others or key == "__line__":
+            continue
+        if str(key).lower() in _METADATA_KEYS:  # as for fields: not lost
+            problems.append(Problem(str(key), "keys are lower case", file=str(path),
+                                    line=line, expected=str(key).lower()))
+        elif warnings is not None:
+            warnings.append(Problem(str(key), "unknown key is ignored", file=str(path),
+                                    expected="one of " + ", ".join(_METADATA_KEYS)))
     return {k: v for k, v in meta.items() if v}
 
 
@@ -431,16 +468,7 @@ def _read_document(path: Path, problems: list[Problem], warnings: list[Problem])
                                 file=str(path), line=1,
                                 expected="a mapping with a list under 'initiatives'"))
         return ds
-    for key in ("title", "licence", "license", "sources", "name", "description"):
-        if key in doc:
-            ds.metadata[key.replace("license", "licence")] = doc[key]
-    if isinstance(ds.metadata.get("sources"), str):
-        ds.metadata["sources"] = [ds.metadata["sources"]]
-    known = {"initiatives", "title", "licence", "license", "sources", "name", "description",
-             "__line__"}
-    for key in doc:
-        if key not in known:
-            warnings.append(Problem(str(key), "unknown key is ignored", file=str(path)))
+    ds.metadata = _metadata(doc, path, problems, warnings, others=("initiatives",))
     if not doc["initiatives"]:
         problems.append(Problem("initiatives", "the list of initiatives is empty",
                                 file=str(path), line=doc.get("__line__"),
