@@ -155,6 +155,20 @@ def test_bad_rule_file_is_located(tmp_path: Path) -> None:
     assert "'(unclosed' is not a regular expression" in text
     assert "'jetpack' is not a known solution type" in text
     assert "has no 'match' patterns" in text
+    assert "4 problems in the keyword rules" in text
+
+
+@pytest.mark.parametrize(("text", "field", "message"), [
+    ("version: 1\ntypes: {}\n", "types", "no mapping of solution types to rules"),
+    ("version: 2\ntypes:\n  city_app:\n    match: [app]\n", "version", "unknown version 2"),
+])
+def test_a_rule_file_without_rules_or_of_another_version_is_refused(
+        tmp_path: Path, text: str, field: str, message: str) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        keyword_rules(path)
+    assert [(p.field, p.message) for p in info.value.problems] == [(field, message)]
 
 
 def test_labels_name_known_types_and_enough_records() -> None:

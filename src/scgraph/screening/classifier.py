@@ -176,9 +176,12 @@ def _read_rules(path: Path) -> tuple[KeywordRule, ...]:
                                   expected="a YAML file like scgraph/screening/keywords.yaml")]
                          ) from exc
     types = data.get("types") if isinstance(data, dict) else None
-    if not isinstance(types, dict):
+    if not isinstance(types, dict) or not types:
         raise InputError([Problem("types", "no mapping of solution types to rules", file=where,
-                                  expected="a top-level 'types:' mapping")])
+                                  expected="a top-level 'types:' mapping with a rule or more")])
+    if data.get("version", 1) != 1:
+        raise InputError([Problem("version", f"unknown version {data['version']!r}",
+                                  file=where, expected="version: 1")])
     known = vocabulary().solution_types
     problems: list[Problem] = []
     rules = []
@@ -196,7 +199,9 @@ def _read_rules(path: Path) -> tuple[KeywordRule, ...]:
         ignore = _patterns(body.get("ignore"), where, f"types.{key}.ignore", problems)
         rules.append(KeywordRule(str(key), match, ignore))
     if problems:
-        raise InputError(problems, f"{len(problems)} problem(s) in the keyword rules {where}")
+        n = len(problems)
+        raise InputError(problems, f"{n} problem{'s' if n != 1 else ''} in the keyword rules "
+                         f"{where}; nothing was written")
     return tuple(rules)
 
 
