@@ -8,6 +8,7 @@ dataset; the whole measure on ``data/mpsc`` against a golden file.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -118,6 +119,40 @@ def test_bad_pattern_files_are_located(tmp_path: Path) -> None:
         ("side_effect_patterns.csv", 3, "id", "P-2"),
         ("pattern_solution_types.csv", None, "pattern_id", "P-9"),
     ]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    # a pattern file that cannot be used is one problem, not one per pattern of the other
+    (lambda f: (f / "pattern_solution_types.csv").unlink(),
+     [("pattern_solution_types.csv", None, None, "cannot be read")]),
+    (lambda f: (f / "side_effect_patterns.csv").write_text("Id,trigger,effect,polarity,"
+                                                           "affects_fields\nP-1,a,b,c,d\n"),
+     [("side_effect_patterns.csv", 1, None, "required column missing: id")]),
+    (lambda f: (f / "side_effect_patterns.csv").write_text("id,trigger,effect,polarity,"
+                                                           "affects_fields\n"),
+     [("side_effect_patterns.csv", 2, None, "the file has no rows")]),
+    (lambda f: (f / "side_effect_patterns.csv").write_bytes(
+        b"id,trigger,effect,polarity,affects_fields\nP-1,caf\xe9,data_protection,risk,"
+        b"energy\n"), [("side_effect_patterns.csv", None, None, "invalid UTF-8")]),
+    (lambda f: (f / "side_effect_patterns.csv").write_text(
+        "id,trigger,effect,polarity,affects_fields\nP-1,\"open\n"),
+     [("side_effect_patterns.csv", 2, None, "malformed CSV")]),
+    (lambda f: (f / "side_effect_patterns.csv").write_text(
+        "id,trigger,effect,polarity,affects_fields\nP-1,a,data_protection,risk,energy\n"
+        "P-1,b,data_protection,risk,energy\n"),
+     [("side_effect_patterns.csv", 3, "id", "missing or repeated pattern id")]),
+])
+def test_an_unusable_pattern_file_is_one_problem(
+        tmp_path: Path, change: Callable[[Path], object],
+        expected: list[tuple[str, int | None, str | None, str]]) -> None:
+    folder = _pattern_folder(tmp_path, "P-1,city_app,\n")
+    change(folder)
+    with pytest.raises(InputError) as info:
+        read_patterns(folder)
+    got = [(Path(p.file or "").name, p.line, p.field, p.message[:len(m)])
+           for p, (_f, _l, _d, m) in zip(info.value.problems, expected, strict=False)]
+    assert len(info.value.problems) == len(expected)
+    assert got == expected
 
 
 def test_labels_work_in_the_mapping(tmp_path: Path) -> None:

@@ -87,14 +87,45 @@ def _items(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(";") if v.strip()]
 
 
-def _rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
+#: The columns each file must have.
+_REQUIRED = {PATTERNS_FILE: ("id", "trigger", "effect", "polarity", "affects_fields"),
+             MAPPING_FILE: ("pattern_id", "solution_types")}
+
+
+def _rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, str]]] | None:
+    """The file's rows with their lines, or None (and a problem) if it cannot be used."""
+    def unusable(message: str, expected: str, line: int | None = None) -> None:
+        problems.append(Problem(None, message, file=str(path), line=line, expected=expected))
+
+    end = 1  # the last line read: of the header, then of each row (rows may span lines)
+    rows: list[tuple[int, dict[str, str]]] = []
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            return [(n, row) for n, row in enumerate(csv.DictReader(fh), start=2)]
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh, strict=True)
+            missing = [c for c in _REQUIRED[path.name] if c not in (reader.fieldnames or [])]
+            if missing:
+                unusable(f"required column{'s' if len(missing) > 1 else ''} missing: "
+                         + ", ".join(missing), "columns " + ",".join(_REQUIRED[path.name]), 1)
+                return None
+            for row in reader:
+                rows.append((end + 1, row))
+                end = reader.line_num
     except OSError as exc:
-        problems.append(Problem(None, f"cannot be read: {exc.strerror or exc}", file=str(path),
-                                expected=f"{PATTERNS_FILE} and {MAPPING_FILE} in one folder"))
-        return []
+        unusable(f"cannot be read: {exc.strerror or exc}",
+                 f"{PATTERNS_FILE} and {MAPPING_FILE} in one folder")
+        return None
+    except UnicodeDecodeError as exc:
+        unusable(f"invalid UTF-8 (byte {exc.object[exc.start:exc.start + 1]!r})",
+                 "a file saved as UTF-8")
+        return None
+    except csv.Error as exc:
+        unusable(f"malformed CSV: {exc}", "comma-separated values, quoted where needed",
+                 end + 1)
+        return None
+    if not rows:
+        unusable("the file has no rows", "one row per pattern after the header", 2)
+        return None
+    return rows
 
 
 def read_patterns(folder: Path | str | None = None) -> list[Pattern]:
@@ -109,7 +140,8 @@ def read_patterns(folder: Path | str | None = None) -> list[Pattern]:
     problems: list[Problem] = []
     mapping: dict[str, tuple[list[str], str | None]] = {}
     mfile = base / MAPPING_FILE
-    for line, row in _rows(mfile, problems):
+    mapped = _rows(mfile, problems)
+    for line, row in mapped or []:
         pid = (row.get("pattern_id") or "").strip()
         if not pid or pid in mapping:
             problems.append(Problem("pattern_id", "missing or repeated pattern id",
@@ -128,14 +160,21 @@ def read_patterns(folder: Path | str | None = None) -> list[Pattern]:
                 keys.append(key)
         mapping[pid] = (keys, (row.get("note") or "").strip() or None)
     pfile = base / PATTERNS_FILE
+    rows = _rows(pfile, problems)
     patterns = []
-    for line, row in _rows(pfile, problems):
+    seen: set[str] = set()
+    for line, row in rows or []:
         pid = (row.get("id") or "").strip()
 
         def problem(fld: str, message: str, value: str, expected: str,
                     line: int = line, pid: str = pid) -> None:
             problems.append(Problem(fld, message, file=str(pfile), line=line, record=pid or None,
                                     value=value, expected=expected))
+
+        if not pid or pid in seen:
+            problem("id", "missing or repeated pattern id", pid, "a unique id per pattern")
+            continue
+        seen.add(pid)
 
         effects = _items(row.get("effect"))
         for kind in effects:
@@ -159,15 +198,17 @@ def read_patterns(folder: Path | str | None = None) -> list[Pattern]:
         for src, why in bad_urls(sources):
             problem("source", f"{src!r} is not a valid URL: {why}", src, VALID_URL)
         if pid not in mapping:
-            problem("id", f"pattern {pid!r} is not in {MAPPING_FILE}", pid,
-                    f"a row for it in {MAPPING_FILE} (empty solution_types if none applies)")
+            if mapped is not None:  # not said for each pattern of an unusable mapping
+                problem("id", f"pattern {pid!r} is not in {MAPPING_FILE}", pid,
+                        f"a row for it in {MAPPING_FILE} (empty solution_types if none "
+                        "applies)")
             continue
         keys, note = mapping.pop(pid)
         patterns.append(Pattern(pid, (row.get("trigger") or "").strip(), tuple(effects),
                                 polarity, tuple(fields),
                                 (row.get("mitigation") or "").strip() or None, sources,
                                 tuple(keys), note))
-    for pid in mapping:
+    for pid in mapping if rows is not None else ():
         problems.append(Problem("pattern_id", f"{pid!r} is not a pattern in {PATTERNS_FILE}",
                                 file=str(mfile), value=pid, expected="an id of a pattern"))
     if problems:
