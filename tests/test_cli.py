@@ -10,6 +10,7 @@ import pytest
 import typer
 
 from scgraph.cli import app
+from scgraph.namespaces import SCREENING_GRAPH
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,6 +80,9 @@ def test_drop_says_what_it_dropped_and_what_is_stale(cli, small_path: Path) -> N
     assert refused.code == 2
     assert "no dataset 'elsewhere' in the store" in refused.err
     assert "small" in cli("stats", "--format", "json").out
+    table = cli("stats").out
+    assert "dataset small: Small test dataset (159 triples)" in table
+    assert f"graph {SCREENING_GRAPH} (" in table  # what screen made, beside the datasets
     dropped = cli("drop", "small")
     assert dropped.code == 0
     assert "dropped small (" in dropped.out
@@ -92,7 +96,6 @@ def test_drop_says_what_it_dropped_and_what_is_stale(cli, small_path: Path) -> N
 
 def test_stats_and_ingest_say_which_made_graphs_are_stale(cli, tmp_path: Path,
                                                           small_path: Path) -> None:
-    from scgraph.namespaces import SCREENING_GRAPH
     from scgraph.store import EmbeddedStore
 
     assert cli("ingest", small_path).code == 0

@@ -147,6 +147,7 @@ def test_stats_lists_every_dataset_and_only_datasets(tmp_path: Path, small_path:
             {"name": "extra", "graph": dataset_graph_iri("extra"), "title": None, "triples": 1},
             {"name": "small", "graph": dataset_graph_iri("small"),
              "title": "Small test dataset", "triples": 159}]
+        assert stats["other_graphs"] == [{"graph": "http://example.org/g", "triples": 1}]
         assert stats["triples"] == len(st)
 
 

@@ -243,6 +243,8 @@ def stats_cmd(
     for d in stats["datasets"]:
         title = f": {d['title']}" if d["title"] else ""
         out.print(f"dataset {d['name']}{title} ({d['triples']} triples)", markup=False)
+    for g in stats["other_graphs"]:
+        out.print(f"graph {g['graph']} ({g['triples']} triples)", markup=False)
 
 
 def _graph_named(store: GraphStore, graph: str | None) -> str | None:

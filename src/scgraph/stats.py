@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scgraph.datasets import dataset_graphs, dataset_name
-from scgraph.namespaces import sparql_prefixes
+from scgraph.namespaces import ONTOLOGY_GRAPH, sparql_prefixes
 from scgraph.store.base import GraphStore
 
 __all__ = ["store_stats"]
@@ -39,6 +39,8 @@ def store_stats(store: GraphStore) -> dict[str, Any]:
     included; ``triples`` counts every triple in every graph, the ontology's too.
     ``datasets`` lists every dataset graph by name (with its ``title``, None for the
     graphs of an RDF file), not the ontology nor what ``reason`` and ``screen`` made.
+    ``other_graphs`` lists the rest but the ontology, with their triples: what ``reason``
+    and ``screen`` made, and graphs outside scgraph's (an RDF file's own; an endpoint's).
     """
     counts = store.select(_COUNTS)
     row = counts.values()[0]
@@ -51,4 +53,7 @@ def store_stats(store: GraphStore) -> dict[str, Any]:
         name, title = described.get(g, (dataset_name(g), None))
         datasets.append({"name": name, "graph": g, "title": title, "triples": triples[g]})
     out["datasets"] = sorted(datasets, key=lambda d: (str(d["name"]), d["graph"]))
+    listed = {d["graph"] for d in datasets} | {ONTOLOGY_GRAPH}
+    out["other_graphs"] = [{"graph": g, "triples": n} for g, n in sorted(triples.items())
+                           if g not in listed]
     return out
