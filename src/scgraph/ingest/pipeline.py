@@ -27,6 +27,7 @@ from scgraph.ingest.scan import (
     initiative_iris,
     kinds_said,
     named_iris,
+    self_links,
     typed,
     typed_initiatives,
 )
@@ -370,6 +371,10 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
                          "(the ontology makes them disjoint)")
                  for x, kinds in sorted(kinds_said(documents).items())
                  if len(kinds) > 1 and (only is None or x in only)]
+        found += [Problem(prop, f"a relation from {id_from_iri(x)!r} to itself",
+                          file=rdf.report.source, record=id_from_iri(x),
+                          expected="two different initiatives (as records must name)")
+                  for x, prop in self_links(documents) if only is None or x in only]
         del documents
         jobs.append(_Validation(rdf.report.name, batches, {}, sorted(context),
                                 source=rdf.report.source, only=only, found=found))

@@ -25,7 +25,7 @@ from scgraph.ingest.checks import KINDS
 from scgraph.namespaces import PREFIXES, SC, initiative_iri, municipality_iri
 
 __all__ = ["described_initiatives", "initiative_iris", "kinds_said", "named_iris",
-           "places_said", "typed", "typed_initiatives"]
+           "places_said", "self_links", "typed", "typed_initiatives"]
 
 #: The classes of the kinds of initiative; the ontology makes them disjoint.
 _KINDS = tuple(k.capitalize() for k in KINDS)
@@ -89,6 +89,42 @@ def places_said(documents: Iterable[bytes]) -> list[tuple[str, str, str]]:
     lines = b"\n".join(line for d in documents for line in _line_starts(d, _PLACE_SAID))
     return [(t.subject.value, "region" if t.predicate.value.endswith("inRegion") else "country",
              t.object.value) for t in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
+
+
+_SELF_LINK = re.compile(rb"\n(<" + re.escape(initiative_iri("").encode()) + rb"[^>\n]*>) <"
+                        + re.escape(SC.encode()) + rb"(\w+)> \1 \.")
+_ENDS = re.compile(rb"\n(<[^>\n]*>) <" + re.escape(SC.encode())
+                   + rb"(from|to)Initiative> (<[^>\n]*>) \.")
+
+
+def self_links(documents: Iterable[bytes]) -> list[tuple[str, str]]:
+    """(initiative IRI, property) for each link these N-Triples make from an initiative
+    to itself: a triple of scgraph's property with the initiative as subject and object
+    (``sc:dependsOn``, ``sc:partOf``, ...), or an interaction from and to it
+    (``toInitiative``), sorted.
+
+    >>> a = b"<https://w3id.org/scgraph/id/initiative/A>"
+    >>> self_links([a + b" <https://w3id.org/scgraph/ontology#partOf> " + a + b" .\\n"])
+    [('https://w3id.org/scgraph/id/initiative/A', 'partOf')]
+    """
+    found: set[tuple[str, str]] = set()
+    ends: dict[tuple[bytes, bytes], set[bytes]] = {}
+    for d in documents:
+        for subject, prop in _line_starts_all(d, _SELF_LINK):
+            found.add((subject[1:-1].decode(), prop.decode()))
+        for node, end, target in _line_starts_all(d, _ENDS):
+            ends.setdefault((node, end), set()).add(target)
+    for (node, end), targets in ends.items():
+        if end == b"to":
+            for x in targets & ends.get((node, b"from"), set()):
+                found.add((x[1:-1].decode(), "toInitiative"))
+    return sorted(found)
+
+
+def _line_starts_all(document: bytes, pattern: re.Pattern[bytes]) -> list[tuple[bytes, ...]]:
+    """The groups of ``pattern`` (which starts with a newline) at every line start."""
+    first = pattern.match(b"\n" + document[:document.find(b"\n") + 1])
+    return ([first.groups()] if first else []) + pattern.findall(document)
 
 
 def kinds_said(documents: Iterable[bytes]) -> dict[str, set[str]]:
