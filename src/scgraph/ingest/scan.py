@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -43,11 +44,12 @@ _PLACE_SAID = re.compile(rb"\n(<" + re.escape(municipality_iri("").encode()) + r
                          + re.escape(SC.encode()) + rb"(?:inRegion|country)> [^\n]*)")
 
 
-def _line_starts(document: bytes, pattern: re.Pattern[bytes]) -> list[bytes]:
-    """The first group of ``pattern`` (which starts with a newline) at every line start,
-    in the order of the lines."""
+def _line_starts(document: bytes, pattern: re.Pattern[bytes]) -> list[Any]:
+    """What ``pattern`` (which starts with a newline) finds at every line start, in the
+    order of the lines: its group, or the tuple of its groups if it has several."""
     first = pattern.match(b"\n" + document[:document.find(b"\n") + 1])
-    return ([first.group(1)] if first else []) + pattern.findall(document)
+    head = [] if first is None else [first.group(1) if pattern.groups == 1 else first.groups()]
+    return head + pattern.findall(document)
 
 
 def typed(documents: Iterable[bytes], *classes: str) -> dict[str, set[str]]:
@@ -110,21 +112,15 @@ def self_links(documents: Iterable[bytes]) -> list[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     ends: dict[tuple[bytes, bytes], set[bytes]] = {}
     for d in documents:
-        for subject, prop in _line_starts_all(d, _SELF_LINK):
+        for subject, prop in _line_starts(d, _SELF_LINK):
             found.add((subject[1:-1].decode(), prop.decode()))
-        for node, end, target in _line_starts_all(d, _ENDS):
+        for node, end, target in _line_starts(d, _ENDS):
             ends.setdefault((node, end), set()).add(target)
     for (node, end), targets in ends.items():
         if end == b"to":
             for x in targets & ends.get((node, b"from"), set()):
                 found.add((x[1:-1].decode(), "toInitiative"))
     return sorted(found)
-
-
-def _line_starts_all(document: bytes, pattern: re.Pattern[bytes]) -> list[tuple[bytes, ...]]:
-    """The groups of ``pattern`` (which starts with a newline) at every line start."""
-    first = pattern.match(b"\n" + document[:document.find(b"\n") + 1])
-    return ([first.groups()] if first else []) + pattern.findall(document)
 
 
 def kinds_said(documents: Iterable[bytes]) -> dict[str, set[str]]:
