@@ -504,7 +504,13 @@ def _read_document(path: Path, problems: list[Problem], warnings: list[Problem])
                 sub_line = sub.pop("__line__", line)
                 sub_values = _scalars(sub, path, sub_where, sub_line, cols, problems, warnings)
                 owner = "source_id" if kind == "relation" else "initiative_id"
-                sub_values.setdefault(owner, values.get("id", ""))
+                given = sub_values.setdefault(owner, values.get("id", ""))
+                if "id" in values and given != values["id"]:  # nested: the enclosing one's
+                    problems.append(Problem(owner, f"{given!r} is not the enclosing "
+                                            f"initiative {values['id']!r}", file=str(path),
+                                            line=sub_line, record=sub_where, value=str(given),
+                                            expected=f"no {owner}, or this {kind.replace('_', ' ')}"
+                                            f" under initiative {given!r}"))
                 target = ds.relations if kind == "relation" else ds.side_effects
                 target.append(RawRecord(kind, sub_values,  # type: ignore[arg-type]
                                         Location(str(path), sub_line, sub_where)))
