@@ -94,6 +94,18 @@ def test_drop_says_what_it_dropped_and_what_is_stale(cli, small_path: Path) -> N
     assert "was made from dataset small, which is no longer in the store" in stats.err
 
 
+def test_drop_by_force_says_which_references_it_left_dangling(cli, tmp_path: Path,
+                                                              small_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "initiatives.csv").write_text(
+        "id,name,action_fields,depends_on\nO-1,Other,energy,T-HUB;T-APP\n", encoding="utf-8")
+    assert cli("ingest", small_path, other).code == 0
+    dropped = cli("drop", "small", "--force")
+    assert dropped.code == 0
+    assert "note: other still refers to T-APP, T-HUB, no longer in the store" in dropped.err
+
+
 def test_stats_and_ingest_say_which_made_graphs_are_stale(cli, tmp_path: Path,
                                                           small_path: Path) -> None:
     from scgraph.store import EmbeddedStore

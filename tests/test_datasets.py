@@ -76,8 +76,10 @@ def test_a_dataset_others_refer_to_is_dropped_only_with_them_or_by_force(
     with EmbeddedStore(tmp_path / "t") as st:
         ingest([small_path], st)
         ingest([tmp_path / "other"], st)
-        drop_datasets(st, ["small"], force=True)
+        report = drop_datasets(st, ["small"], force=True)
         assert sorted(st.graphs()) == sorted([ONTOLOGY_GRAPH, dataset_graph_iri("other")])
+        # what is left dangling is said (the CLI prints it as a note)
+        assert report.dangling == [(dataset_graph_iri("other"), "T-HUB")]
 
 
 def test_the_graphs_made_from_the_data_are_named_as_stale(tmp_path: Path,

@@ -72,6 +72,9 @@ class DropReport:
     dropped: list[tuple[str, int]] = field(default_factory=list)
     #: Graphs made from the data before the drop (:data:`DERIVED_GRAPHS` in the store).
     stale: list[str] = field(default_factory=list)
+    #: With ``force``: (graph, record id) for each reference another dataset still makes
+    #: to an initiative of the dropped ones (:func:`references`).
+    dangling: list[tuple[str, str]] = field(default_factory=list)
 
 
 def dataset_name(graph: str) -> str:
@@ -116,12 +119,13 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
             raise UsageError(f"no dataset {name!r} in the store; `scgraph stats` lists them")
         if graph not in graphs:
             graphs.append(graph)
+    referred = references(store, graphs, present)
     if not force:
-        _refuse_references(references(store, graphs, present), graphs)
+        _refuse_references(referred, graphs)
     counts = [(g, int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> "
                                    "{ ?s ?p ?o } }").values()[0][0] or 0)) for g in graphs]
     store.drop_graphs(graphs)
-    return DropReport(counts, [g for g in DERIVED_GRAPHS if g in present])
+    return DropReport(counts, [g for g in DERIVED_GRAPHS if g in present], referred)
 
 
 def dataset_graphs(graphs: Iterable[str]) -> list[str]:
