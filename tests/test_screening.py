@@ -350,6 +350,11 @@ def test_cli_screen(cli, small: Path, tmp_path: Path) -> None:  # type: ignore[n
     result = cli("screen", "--keywords", bad)
     assert result.code == 1
     assert f"{bad}: field 'types': 'jetpack' is not a known solution type" in result.err
+    # a file or folder that is not there is a usage error (2), as a dataset path is
+    for option, path in (("--keywords", tmp_path / "nope.yaml"), ("--patterns", tmp_path / "no")):
+        result = cli("screen", option, path)
+        assert result.code == 2
+        assert f"{path}: no such" in result.err
 
 
 def test_a_dataset_ingested_after_screen_makes_the_screening_graph_stale(

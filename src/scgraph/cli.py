@@ -389,12 +389,20 @@ def screen_cmd(
     """
     from scgraph.screening import PATTERNS_GRAPH, SCREENING_GRAPH, screen
 
+    if keywords is not None and not keywords.is_file():
+        raise UsageError(f"{keywords}: no such file; --keywords names a keyword-rule file "
+                         "(like scgraph/screening/keywords.yaml)")
+    if patterns is not None and not patterns.is_dir():
+        raise UsageError(f"{patterns}: no such folder; --patterns names a folder with "
+                         "side_effect_patterns.csv and pattern_solution_types.csv")
     with open_store(store, create=False) as st:
         report = screen(st, keywords=keywords, patterns=patterns)
     out.print(f"screened {report.initiatives} initiatives: {report.classified} without stated "
               f"solution types got {report.inferred} inferred types -> {SCREENING_GRAPH}",
               markup=False)
     out.print(f"loaded {report.patterns} screening rules -> {PATTERNS_GRAPH}", markup=False)
+
+
 # --- viz ---
 
 class ViewName(StrEnum):
