@@ -141,6 +141,10 @@ def test_validate_writes_nothing(cli, tmp_path: Path, small_path: Path) -> None:
     assert result.code == 0, result.err
     assert "valid: small" in result.out
     assert not (tmp_path / ".scgraph").exists()
+    # a --store that holds no store is said, not left out
+    named = cli("validate", "--store", tmp_path / "nowhere", small_path)
+    assert named.code == 2
+    assert f"{tmp_path / 'nowhere'}: no store here yet" in named.err
 
 
 def test_second_writer_is_refused(cli, tmp_path: Path, small_path: Path) -> None:

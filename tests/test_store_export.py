@@ -149,6 +149,15 @@ def test_cli_export_leaves_no_half_file(cli, small_store: Path,  # type: ignore[
         assert to_stdout.out == st.export("nt").decode()
 
 
+def test_cli_export_makes_the_folder_it_writes_into(cli, small_store: Path,  # type: ignore[no-untyped-def]
+                                                    tmp_path: Path) -> None:
+    out = tmp_path / "exports" / "2026" / "small.nt"
+    done = cli("export", "--store", small_store, "--format", "nt", "--out", out)
+    assert done.code == 0, done.err
+    with EmbeddedStore(small_store, read_only=True) as st:
+        assert out.read_bytes() == st.export("nt")
+
+
 def test_cli_export_without_a_temporary_folder_is_a_clear_error(
         cli, small_store: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
         monkeypatch: pytest.MonkeyPatch) -> None:

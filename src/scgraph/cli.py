@@ -37,6 +37,7 @@ from scgraph.serve import is_loopback as is_loopback_host
 from scgraph.stats import store_stats
 from scgraph.store import EXPORT_FORMATS, connect, open_store, store_path, write_export
 from scgraph.store.base import GraphStore
+from scgraph.store.embedded import no_store
 
 if TYPE_CHECKING:
     from scgraph.ingest import IngestReport
@@ -212,13 +213,12 @@ def validate_cmd(
     """Run every check of `ingest` and write nothing."""
     from scgraph.ingest import validate_paths
 
-    if store is not None or store_path(None).exists():
-        path = store_path(store)
-        if (path / "CURRENT").is_file():
-            with open_store(path, read_only=True) as st:
-                report = validate_paths(paths, st)
-        else:
-            report = validate_paths(paths)
+    path = store_path(store)
+    if (path / "CURRENT").is_file():
+        with open_store(path, read_only=True) as st:
+            report = validate_paths(paths, st)
+    elif store is not None:  # named, and not a store: not left out without a word
+        raise no_store(path)
     else:
         report = validate_paths(paths)
     _print_warnings(report.warnings)
@@ -293,6 +293,7 @@ def export_cmd(
         return
     # written next to the output and renamed: a failed export leaves no half of a file
     try:
+        output.resolve().parent.mkdir(parents=True, exist_ok=True)  # as viz and report do
         fd, name = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.",
                                     suffix=".tmp")
     except OSError as exc:
