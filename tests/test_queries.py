@@ -258,6 +258,10 @@ def test_cli_list_and_run(cli, mpsc_store_path: Path, tmp_path: Path) -> None:
     assert bad.code == 2
     assert "not a whole number" in bad.err
     assert cli("query", "multi_field_initiatives", "--store", store, "--param", "oops").code == 2
+    twice = cli("query", "multi_field_initiatives", "--store", store, "-p", "min_fields=2",
+                "-p", "min_fields=3")
+    assert twice.code == 2
+    assert "--param 'min_fields' is given twice" in twice.err
     assert cli("query", "nope", "--store", store).code == 2
 
 

@@ -591,6 +591,9 @@ def _parse_params(params: list[str]) -> dict[str, str]:
         if not sep or not key.strip():
             raise QueryError(f"--param {item!r}: expected NAME=VALUE, e.g. "
                              "--param platform=MPSC-SG-HUB")
+        if key.strip() in out:  # which one was meant is not for us to guess
+            raise QueryError(f"--param {key.strip()!r} is given twice; give each parameter "
+                             "once")
         out[key.strip()] = value
     return out
 
