@@ -318,10 +318,6 @@ class _Count:
                 yield f, None
 
 
-def _count(pred: str, n: int, *, at_least: bool) -> Find:
-    return _Count(pred, n, at_least=at_least)
-
-
 def _has_value(pred: str, wanted: tuple[str, str, str | None] | str) -> Find:
     def find(g: Triples, foci: Iterable[str]) -> Iterator[tuple[str, str | None]]:
         for f in foci:
@@ -352,10 +348,6 @@ class _OnValues:
                         wrong = verdicts[v] = bad(g, v)
                     if wrong:
                         yield f, v
-
-
-def _on_values(pred: str, bad: Violates) -> Find:
-    return _OnValues(pred, bad)
 
 
 def _found(find: Find) -> Violates:
@@ -436,13 +428,13 @@ class _Compiler(ShapeReader):
         if path is None:
             return _on_node(self.node_constraint(shape, p, o))
         if p in (SH.minCount, SH.maxCount):
-            return _count(pred, integer(o), at_least=p == SH.minCount)
+            return _Count(pred, integer(o), at_least=p == SH.minCount)
         if p == SH.hasValue:
             return _has_value(pred, _same(_n3(o)))
         bad = self.violates(p, o)
         if bad is None:
             raise UnsupportedShape(f"shape {shape}: {p} is not supported")
-        return _on_values(pred, bad)
+        return _OnValues(pred, bad)
 
     def conforms(self, shape: rdflib.term.Node) -> Violates:
         """A function true when a node conforms to ``shape``."""
