@@ -23,7 +23,7 @@ import dataclasses
 import decimal
 import functools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -309,13 +309,7 @@ class _Count:
         self.pred, self.n, self.at_least = pred, n, at_least
 
     def __call__(self, g: Triples, foci: Iterable[str]) -> Iterator[tuple[str, str | None]]:
-        spo, pred, n, at_least = g.spo, self.pred, self.n, self.at_least
-        for f in foci:
-            preds = spo.get(f)
-            values = preds.get(pred) if preds is not None else None
-            count = _distinct(values) if values else 0
-            if (count < n) if at_least else (count > n):
-                yield f, None
+        return ((f, v) for _i, f, v in _in_one_pass(g, foci, (self,)))
 
 
 def _has_value(pred: str, wanted: tuple[str, str, str | None] | str) -> Find:
@@ -336,22 +330,20 @@ class _OnValues:
         self.pred, self.bad = pred, bad
 
     def __call__(self, g: Triples, foci: Iterable[str]) -> Iterator[tuple[str, str | None]]:
-        spo, pred, bad = g.spo, self.pred, self.bad
-        verdicts: dict[str, bool] = {}  # values recur (fields, kinds, municipalities)
-        for f in foci:
-            preds = spo.get(f)
-            values = preds.get(pred) if preds is not None else None
-            if values:
-                for v in (values if len(values) == 1 else dict.fromkeys(values)):
-                    wrong = verdicts.get(v)
-                    if wrong is None:
-                        wrong = verdicts[v] = bad(g, v)
-                    if wrong:
-                        yield f, v
+        return ((f, v) for _i, f, v in _in_one_pass(g, foci, (self,)))
 
 
 def _found(find: Find) -> Violates:
     """True when ``find`` finds a violation on the node."""
+    if isinstance(find, _Count):  # a nested shape's count, asked of many nodes: directly
+        pred, n, at_least = find.pred, find.n, find.at_least
+
+        def violates(g: Triples, v: str) -> bool:
+            preds = g.spo.get(v)
+            values = preds.get(pred) if preds is not None else None
+            count = _distinct(values) if values else 0
+            return (count < n) if at_least else (count > n)
+        return violates
     return lambda g, v: next(find(g, (v,)), None) is not None
 
 
@@ -563,29 +555,32 @@ def run_checks(triples: Triples, checks: Iterable[PythonCheck], *,
         else:
             found += [Result(f, v, check) for f, v in check.find(triples, foci[key])]
     for key, group in fused.items():
-        found += _in_one_pass(triples, foci[key], group)
+        found += [Result(f, v, group[i])
+                  for i, f, v in _in_one_pass(triples, foci[key], [c.find for c in group])]
     return found
 
 
-def _in_one_pass(g: Triples, foci: list[str], checks: list[PythonCheck]) -> list[Result]:
-    """What the count and value checks of one set of foci find, looking each focus up
-    once: the same results as running them one by one (for a batch at 100k, 0.61 s
-    instead of 1.08 s)."""
-    counts = [(c, c.find.pred, c.find.n, c.find.at_least) for c in checks
-              if isinstance(c.find, _Count)]
-    values: list[tuple[PythonCheck, str, Violates, dict[str, bool]]] = [
-        (c, c.find.pred, c.find.bad, {}) for c in checks if isinstance(c.find, _OnValues)]
-    found: list[Result] = []
+def _in_one_pass(g: Triples, foci: Iterable[str], finds: Sequence[object],
+                 ) -> list[tuple[int, str, str | None]]:
+    """What the count and value checks ``finds`` (:class:`_Count`, :class:`_OnValues`) find
+    among the same foci, looking each focus up once: (index of the check, focus, value).
+    The same results as running them one by one; for a batch at 100k, 0.61 s instead of
+    1.08 s. A value's verdict is kept: values recur (fields, kinds, municipalities)."""
+    counts = [(i, x.pred, x.n, x.at_least) for i, x in enumerate(finds)
+              if isinstance(x, _Count)]
+    values: list[tuple[int, str, Violates, dict[str, bool]]] = [
+        (i, x.pred, x.bad, {}) for i, x in enumerate(finds) if isinstance(x, _OnValues)]
+    found: list[tuple[int, str, str | None]] = []
     spo = g.spo
     empty: dict[str, list[str]] = {}
     for f in foci:
         preds = spo.get(f) or empty
-        for check, pred, n, at_least in counts:
+        for i, pred, n, at_least in counts:
             vals = preds.get(pred)
             count = _distinct(vals) if vals else 0
             if (count < n) if at_least else (count > n):
-                found.append(Result(f, None, check))
-        for check, pred, bad, verdicts in values:
+                found.append((i, f, None))
+        for i, pred, bad, verdicts in values:
             vals = preds.get(pred)
             if vals:
                 for v in (vals if len(vals) == 1 else dict.fromkeys(vals)):
@@ -593,5 +588,5 @@ def _in_one_pass(g: Triples, foci: list[str], checks: list[PythonCheck]) -> list
                     if wrong is None:
                         wrong = verdicts[v] = bad(g, v)
                     if wrong:
-                        found.append(Result(f, v, check))
+                        found.append((i, f, v))
     return found
