@@ -33,7 +33,7 @@ def test_a_merged_export_ingested_again_gives_the_same_graph_and_answers(
         merged = tmp_path / f"mpsc.{fmt}"
         merged.write_bytes(st.export(fmt))
         first, answer = _lines(st, graph), run_query(st, query, {}).rows
-    assert "owl#equivalentClass> _:" in "".join(ontology_ntriples().decode())
+    assert "owl#equivalentClass> _:" in ontology_ntriples().decode()
     with EmbeddedStore(tmp_path / "b") as st:
         report = ingest([merged], st)
         again, answer_again = _lines(st, graph), run_query(st, query, {}).rows

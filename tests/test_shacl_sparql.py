@@ -55,7 +55,7 @@ def test_broken_graph_gives_the_same_problems_as_pyshacl(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ["sparql", "python"])
-def test_ill_typed_literals_are_refused_where_pyshacl_lets_them_pass(engine: str) -> None:
+def test_ill_typed_literals_are_refused_as_sh_datatype_asks(engine: str) -> None:
     """SHACL's sh:datatype refuses a literal whose text is not of its datatype. pySHACL
     asks rdflib, which knows xsd:gYear's lexical space only once owlrl's closure has run
     in the process (it registers converters); it finds no more than these engines."""
