@@ -223,9 +223,7 @@ def check_dataset(ds: RawDataset, vocab: Vocabulary, problems: list[Problem],
     """
     c = _Checker(ds, problems, warnings, vocab)
     out = CheckedDataset(ds.name)
-    sources = ds.metadata.get("sources") or []
-    for src, why in bad_urls(str(s) for s in (sources if isinstance(sources, list)
-                                              else [sources])):
+    for src, why in bad_urls(ds.metadata.get("sources") or []):  # texts (readers._metadata)
         problems.append(Problem("sources", f"{_short(src)} is not a valid URL: {why}",
                                 file=str(ds.metadata_file or ds.source), expected=VALID_URL,
                                 value=src))

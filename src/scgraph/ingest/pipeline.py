@@ -107,6 +107,8 @@ class IngestReport:
 class _Prepared:
     report: DatasetReport
     graphs: dict[str, list[Part]]  # each graph's N-Triples, in parts
+    #: the IRIs an RDF file types sc:Initiative (a dataset of records: none kept here)
+    typed: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -233,7 +235,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
     # initiatives defined in this run: by records, and typed in an RDF file
     in_files: dict[str, str] = {}
     for rdf in rdf_files:
-        for x in sorted(typed_initiatives(_documents(rdf.graphs))):
+        for x in sorted(rdf.typed):
             if in_files.setdefault(x, rdf.report.source) != rdf.report.source:
                 problems.append(Problem(None, f"the initiative <{x}> is also defined by the "
                                         f"RDF file {in_files[x]}", file=rdf.report.source,
@@ -460,7 +462,7 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
                   "Initiative", "Interaction", "SideEffect")
     report.initiatives, report.relations, report.side_effects = (
         len(found["Initiative"]), len(found["Interaction"]), len(found["SideEffect"]))
-    return _Prepared(report, parts)
+    return _Prepared(report, parts, found["Initiative"])
 
 
 def ingest(paths: Sequence[Path | str], store: GraphStore,
