@@ -192,14 +192,8 @@ def drop_cmd(
     for graph in report.stale:
         err.print(f"note: {graph} may still hold what was inferred from the dropped data; "
                   f"run `{DERIVED_GRAPHS[graph]}` again", markup=False)
-    by_graph: dict[str, list[str]] = {}
-    for graph, record in report.dangling:
-        by_graph.setdefault(graph, []).append(record)
-    for graph, records in by_graph.items():
-        shown = ", ".join(records[:10]) + (f" and {len(records) - 10} more"
-                                           if len(records) > 10 else "")
-        err.print(f"note: {dataset_name(graph)} still refers to {shown}, no longer in the "
-                  "store (--force); ingesting it again needs them", markup=False)
+    for note in report.dangling_notes():
+        err.print(f"note: {note}", markup=False)
 
 
 @app.command("validate")

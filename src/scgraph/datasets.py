@@ -76,6 +76,16 @@ class DropReport:
     #: to an initiative of the dropped ones (:func:`references`).
     dangling: list[tuple[str, str]] = field(default_factory=list)
 
+    def dangling_notes(self) -> list[str]:
+        """What each dataset left referring to dropped initiatives refers to, in words."""
+        by_graph: dict[str, list[str]] = {}
+        for graph, record in self.dangling:
+            by_graph.setdefault(graph, []).append(record)
+        return [f"{dataset_name(g)} still refers to {', '.join(ids[:_SHOWN])}"
+                + (f" and {len(ids) - _SHOWN} more" if len(ids) > _SHOWN else "")
+                + ", no longer in the store (--force); ingesting it again needs them"
+                for g, ids in by_graph.items()]
+
 
 def dataset_name(graph: str) -> str:
     """The name ``ingest`` gave a dataset graph (the graph itself for other graphs).
