@@ -6,7 +6,7 @@ The third way to run the shapes, beside pySHACL and :mod:`scgraph.ingest.shacl_s
 predicate of N-Triples as scgraph writes them (one ``<s> <p> o .`` per line, as
 :mod:`scgraph.ingest.mapping` and :func:`~scgraph.ingest.validation.ontology_ntriples`
 write them). At 100k initiatives this takes about 6 s of one core (2.4 s to index the
-triples, 3.1-3.2 s for the checks), where loading each batch into a store and running
+triples, 2.9-3.4 s for the checks), where loading each batch into a store and running
 the queries takes about 20 s of CPU (benchmarks/README.md).
 
 It supports what :mod:`scgraph.ingest.shacl_sparql` supports and gives the same
