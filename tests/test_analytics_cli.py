@@ -97,3 +97,31 @@ def test_report_has_the_screening_section(cli, mpsc_store: Path, tmp_path: Path)
                         keep_default_na=False)
     assert sorted(table["id"]) == sorted(dp["id"])
     assert dp["id"].nunique() > 0
+
+
+def test_tables_show_square_brackets_in_the_data_as_written(cli, tmp_path: Path) -> None:
+    # the terminal's tables must not read the data as markup: "[/x]" once ended the
+    # command with a traceback, and "[bold]" vanished and set the rest in bold
+    data = tmp_path / "brackets.yaml"
+    data.write_text(
+        "initiatives:\n"
+        '  - {id: R-1, name: "Sensor net [/x]", action_fields: [energy],'
+        ' source: "https://example.org", actors: ["[/bar] Stadtwerke"]}\n'
+        '  - {id: R-2, name: "Array[bold] hub", action_fields: [mobility],'
+        ' source: "https://example.org", actors: ["[/bar] Stadtwerke"]}\n',
+        encoding="utf-8")
+    store = tmp_path / "store [x]"
+    assert cli("ingest", "--store", store, data).code == 0
+    isolated = cli("analyze", "isolated", "--store", store)
+    assert isolated.code == 0, isolated.err
+    assert "Sensor net [/x]" in isolated.out
+    assert "Array[bold] hub" in isolated.out
+    bridges = cli("analyze", "bridges", "--store", store)
+    assert bridges.code == 0, bridges.err
+    assert "[/bar] Stadtwerke" in bridges.out
+    query = cli("query", "isolated_single_purpose", "--store", store)
+    assert query.code == 0, query.err
+    assert "Sensor net [/x]" in query.out
+    stats = cli("stats", "--store", store)
+    assert stats.code == 0, stats.err
+    assert "store [x]" in stats.out.replace("\n", "")

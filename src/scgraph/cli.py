@@ -19,7 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from scgraph import __version__
 from scgraph.errors import InputError, Problem, QueryError, ScgraphError, UsageError
@@ -236,11 +237,10 @@ def stats_cmd(
     if fmt is TableOrJson.json:
         out.print(json.dumps(stats, indent=2, ensure_ascii=False), markup=False)
         return
-    table = RichTable(title=f"store {location}")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for key in ("initiatives", "actors", "relations", "side_effects", "triples"):
-        table.add_row(key.replace("_", " "), str(stats[key]))
+    table = _table(f"store {location}", ["what", "count"],
+                   ((key.replace("_", " "), str(stats[key]))
+                    for key in ("initiatives", "actors", "relations", "side_effects", "triples")))
+    table.columns[1].justify = "right"
     out.print(table)
     for d in stats["datasets"]:
         title = f": {d['title']}" if d["title"] else ""
@@ -537,12 +537,20 @@ def analyze_cmd(
     elif fmt is TableCsvJson.json:
         out.print(frame.to_json(orient="records", force_ascii=False, indent=2), markup=False)
     else:
-        table = RichTable(title=f"{name} ({len(frame)} rows)")
-        for col in frame.columns:
-            table.add_column(str(col))
-        for row in frame.itertuples(index=False):
-            table.add_row(*("" if _missing(v) else str(v) for v in row))
-        out.print(table)
+        out.print(_table(f"{name} ({len(frame)} rows)", [str(c) for c in frame.columns],
+                         (["" if _missing(v) else str(v) for v in row]
+                          for row in frame.itertuples(index=False))))
+
+
+def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> RichTable:
+    """A table for the terminal whose texts are shown as they are: a ``[`` in the data
+    is no markup."""
+    table = RichTable(title=Text(title))
+    for col in columns:
+        table.add_column(Text(col))
+    for row in rows:
+        table.add_row(*map(Text, row))
+    return table
 
 
 def _missing(value: object) -> bool:
@@ -619,12 +627,8 @@ def query_cmd(
     with connect(store, endpoint=endpoint, read_only=True) as st:
         table = run_query(st, query, values)
     if fmt is QueryFormat.table:
-        rich = RichTable(title=query.title or query.name)
-        for col in table.columns:
-            rich.add_column(col)
-        for row in table.values():
-            rich.add_row(*("" if v is None else v for v in row))
-        out.print(rich)
+        out.print(_table(query.title or query.name, table.columns,
+                         (["" if v is None else v for v in row] for row in table.values())))
         err.print(f"{len(table)} rows", markup=False)
         return
     sys.stdout.buffer.write(serialize_table(table, fmt.value))
