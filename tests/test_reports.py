@@ -123,3 +123,30 @@ def test_report_reuses_data_loaded_by_the_caller(hostile_store: EmbeddedStore,
     again = screening_module.screening(hostile_store, data=data)
     assert again.equals(report.tables()["screening"])
     assert calls == [hostile_store]
+
+
+def test_markdown_tables_keep_their_rows_and_make_no_links(tmp_path: Path) -> None:
+    # a CR (a CSV written on Windows, with a line break in a quoted cell) ended a row in
+    # CommonMark, which shifted the cells; a name written as an image loaded it remotely
+    from markdown_it import MarkdownIt
+
+    folder = tmp_path / "win"
+    folder.mkdir()
+    (folder / "initiatives.csv").write_bytes(
+        b"id,name,municipality,action_fields,source,depends_on\r\n"
+        b'W-1,"Smart meter rollout\r\n(phase 2)",Bonn,energy,https://example.org,W-2\r\n'
+        b'W-2,"![x](https://tracker.example/p.png) [y](javascript:alert(1)) \\| end",'
+        b"Bonn,digital_infrastructure,https://example.org,\r\n")
+    store = EmbeddedStore()
+    ingest([folder], store)
+    files = write_report(store, tmp_path / "report")
+    page = MarkdownIt("commonmark").enable("table").render(
+        files.markdown.read_text(encoding="utf-8"))
+    assert "<a " not in page
+    assert re.findall(r'<img src="([^"]*)"', page) == ["field_dependencies.png"]
+    assert "Smart meter rollout (phase 2)" in page
+    assert "![x](https://tracker.example/p.png) [y](javascript:alert(1)) \\| end" in page
+    for table in re.findall(r"<table>.*?</table>", page, flags=re.S):
+        widths = {row.count("<td") + row.count("<th")
+                  for row in re.findall(r"<tr>.*?</tr>", table, flags=re.S)}
+        assert len(widths) == 1, table

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -260,13 +261,21 @@ def render_html(report: Report) -> str:
     return "\n".join(parts) + "\n"
 
 
+#: What Markdown reads as a line break (CommonMark: LF, CR, CRLF), and the characters
+#: that would make data a link, an image or an escape, or end a table cell.
+_MD_BREAK = re.compile(r"\r\n?|\n")
+_MD_SPECIAL = re.compile(r"[\\\[\]|]")
+
+
 def _md(value: object) -> str:
-    text = html.escape(_cell(value), quote=False)
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A value as the text of one Markdown table cell: no markup, no link, one line."""
+    text = _MD_BREAK.sub(" ", html.escape(_cell(value), quote=False))
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(), text)
 
 
 def render_markdown(report: Report, image_files: dict[str, str] | None = None) -> str:
-    """The report as Markdown; cells are escaped so that no HTML gets through.
+    """The report as Markdown; the data is escaped so that no HTML, link or image gets
+    through, and each table row stays one line.
 
     ``image_files`` maps an image's title to a file name next to the Markdown.
     """
