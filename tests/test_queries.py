@@ -307,3 +307,20 @@ def test_metacharacters_come_back_unchanged(value: str, mpsc: EmbeddedStore) -> 
 def test_iri_parameters_with_metacharacters_are_refused(value: str) -> None:
     with pytest.raises(QueryError, match="parameter 'p'"):
         parse_parameter_value(Parameter("p", "iri", "x", "test"), value)
+
+
+def test_cli_parameters_in_either_unicode_normalization_form(cli, mpsc_store_path: Path,
+                                                              ) -> None:
+    # the records are kept in NFC; a value typed with a combining diaeresis found nothing
+    import unicodedata
+
+    def rows(region: str) -> list[str]:
+        res = cli("query", "initiatives_in_field_and_region", "--store", mpsc_store_path,
+                  "--param", "field=digital_infrastructure", "--param", f"region={region}",
+                  "--format", "csv")
+        assert res.code == 0, res.err
+        return res.out.splitlines()[1:]
+
+    nfc = rows("Baden-Württemberg")
+    assert nfc
+    assert rows(unicodedata.normalize("NFD", "Baden-Württemberg")) == nfc

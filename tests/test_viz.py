@@ -564,3 +564,67 @@ def test_cli_viz_screening(cli, small_path, tmp_path):
     r = cli("viz", "--view", "overview", "--screening", "--out", out)
     assert r.code == 2
     assert "--screening: only for --view network" in r.err
+
+
+def test_a_joint_project_is_in_each_municipality_and_in_its_own_label(mpsc):
+    # data/mpsc writes joint projects as "Hamburg; Leipzig; München"; the report and the
+    # analytics group them under that label, so a view must open it too
+    data, _ = mpsc
+    cells = {_s(i): str(m) for i, m in
+             zip(data.initiatives["id"], data.initiatives["municipality"], strict=True)}
+    joint = sorted({m for m in cells.values() if ";" in m})
+    assert joint, "data/mpsc has joint projects"
+    label = joint[0]
+    view = municipality_view(data, label.lower())
+    assert {n["ident"] for n in view.nodes if n["ident"] in cells
+            and not n.get("elsewhere")} == {i for i, m in cells.items() if m == label}
+    one = label.split(";")[1].strip()
+    view = municipality_view(data, one)
+    assert {i for i, m in cells.items() if m == label} <= _ids(view, "i:")
+    assert _ids(network_view(data, municipality=label), "i:") == {
+        i for i, m in cells.items() if m == label}
+
+
+def test_options_match_names_in_either_unicode_normalization_form(mpsc):
+    import unicodedata
+
+    data, _ = mpsc
+    def nfd(text: str) -> str:
+        return unicodedata.normalize("NFD", text)
+
+    town = next(str(m) for m in data.initiatives["municipality"] if "ü" in str(m)
+                and ";" not in str(m))
+    assert nfd(town) != town
+    assert municipality_view(data, nfd(town)).title == municipality_view(data, town).title
+    assert _ids(network_view(data, field=nfd("Verkehr und Mobilität")), "i:") == _ids(
+        network_view(data, field="mobility"), "i:")
+    with pytest.raises(UsageError, match="`scgraph analyze integration` lists"):
+        municipality_view(data, "Atlantis")
+
+
+def _s(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def test_ingest_keeps_names_and_ids_in_one_normalization_form(tmp_path):
+    # "Gütersloh" typed with a combining diaeresis made a second municipality that
+    # looked the same, and a reference so written found no initiative
+    import unicodedata
+
+    def nfd(text: str) -> str:
+        return unicodedata.normalize("NFD", text)
+
+    data = tmp_path / "towns.yaml"
+    data.write_text(
+        "initiatives:\n"
+        "  - {id: MÜNSTER-1, name: Hub, municipality: Gütersloh, action_fields: [energy],"
+        " source: s}\n"
+        f"  - {{id: MÜNSTER-2, name: App, municipality: {nfd('Gütersloh')},"
+        f" action_fields: [mobility], source: s, depends_on: [{nfd('MÜNSTER-1')}]}}\n",
+        encoding="utf-8")
+    store = EmbeddedStore()
+    ingest([data], store)
+    loaded = load_graph_data(store)
+    assert set(loaded.initiatives["municipality"]) == {"Gütersloh"}
+    assert set(loaded.initiatives["id"]) == {"MÜNSTER-1", "MÜNSTER-2"}
+    assert _ids(impact_view(loaded, nfd("MÜNSTER-1")), "i:") == {"MÜNSTER-1", "MÜNSTER-2"}

@@ -39,6 +39,7 @@ from scgraph.stats import store_stats
 from scgraph.store import EXPORT_FORMATS, connect, open_store, store_path, write_export
 from scgraph.store.base import GraphStore
 from scgraph.store.embedded import no_store
+from scgraph.texts import nfc
 
 if TYPE_CHECKING:
     from scgraph.ingest import IngestReport
@@ -596,7 +597,7 @@ def _parse_params(params: list[str]) -> dict[str, str]:
         if key.strip() in out:  # which one was meant is not for us to guess
             raise QueryError(f"--param {key.strip()!r} is given twice; give each parameter "
                              "once")
-        out[key.strip()] = value
+        out[key.strip()] = nfc(value)  # as ingest keeps text
     return out
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from scgraph.namespaces import EFFECT, FIELD, SC, SOLUTION, id_from_iri
+from scgraph.texts import nfc
 
 __all__ = [
     "RELATION_PROPERTIES",
@@ -78,7 +79,7 @@ class Vocabulary:
         >>> vocabulary().field_key("Public_Services")
         'public_services'
         """
-        return self._field_index.get(text.strip().casefold())
+        return self._field_index.get(nfc(text.strip()).casefold())
 
     def field_label(self, key: str, lang: str = "en") -> str:
         """The label of a field in ``lang`` (``en`` or ``de``), else the key."""
@@ -92,7 +93,7 @@ class Vocabulary:
         >>> vocabulary().solution_type_key("IoT / LoRaWAN network")
         'iot_network'
         """
-        return self._solution_type_index.get(text.strip().casefold())
+        return self._solution_type_index.get(nfc(text.strip()).casefold())
 
     @functools.cached_property
     def _field_index(self) -> dict[str, str]:

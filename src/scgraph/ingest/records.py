@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from scgraph.texts import nfc
+
 __all__ = [
     "Initiative",
     "Location",
@@ -30,7 +32,8 @@ class Location:
 
 @dataclass(slots=True)
 class RawRecord:
-    """One record's values as read, before any check."""
+    """One record's values as read, before any check; texts are stripped and in
+    normalization form C (:func:`scgraph.texts.nfc`)."""
 
     kind: RecordKind
     values: dict[str, Any]
@@ -40,12 +43,13 @@ class RawRecord:
         """The value of ``key`` as stripped text; lists are joined with ``;``."""
         value = self.values.get(key)
         if type(value) is str:  # the common case, first
-            return value.strip()
+            value = value.strip()
+            return value if value.isascii() else nfc(value)
         if value is None:
             return ""
         if isinstance(value, list):
-            return ";".join(str(v) for v in value)
-        return str(value).strip()
+            return nfc(";".join(str(v) for v in value))
+        return nfc(str(value).strip())
 
     def items(self, key: str, sep: str = ";") -> list[str]:
         """The value of ``key`` as a list of stripped, non-empty items."""
@@ -53,7 +57,7 @@ class RawRecord:
         if value is None:
             return []
         parts = [str(v) for v in value] if isinstance(value, list) else str(value).split(sep)
-        return [p.strip() for p in parts if p.strip()]
+        return [nfc(p.strip()) for p in parts if p.strip()]
 
 
 @dataclass(slots=True)

@@ -33,6 +33,7 @@ from scgraph.analytics.projection import (
 from scgraph.errors import UsageError
 from scgraph.namespaces import sparql_prefixes
 from scgraph.store.base import GraphStore
+from scgraph.texts import nfc
 from scgraph.viz.overlay import apply_screening, screening_legend
 from scgraph.viz.styling import (
     ACTOR_COLOUR,
@@ -155,6 +156,13 @@ def _many(key: str, lang: str) -> str:
 def _municipalities(label: str) -> list[str]:
     """One municipality cell may name several, separated by ``;``."""
     return [m.strip() for m in label.split(";") if m.strip()]
+
+
+def _in_municipality(label: str, wanted: str) -> bool:
+    """Whether a municipality cell is ``wanted``, or names it among several (a joint
+    project of ``Hamburg; Leipzig`` is in Leipzig, and in ``Hamburg; Leipzig`` too,
+    which is how the store and the analytics group it)."""
+    return label.strip() == wanted or wanted in _municipalities(label)
 
 
 def _isolated_single_purpose(data: GraphData) -> set[str]:
@@ -491,7 +499,7 @@ def network_view(data: GraphData, *, lang: str = "en",
         rows = [r for r in rows if key in r["fields"]]
     if municipality is not None:
         wanted = _match_municipality(data, municipality)
-        rows = [r for r in rows if wanted in _municipalities(_s(r["municipality"]))]
+        rows = [r for r in rows if _in_municipality(_s(r["municipality"]), wanted)]
     if programme is not None:
         rows = [r for r in rows if programme.casefold() in _s(r["programme"]).casefold()]
         if not rows:
@@ -520,13 +528,17 @@ def network_view(data: GraphData, *, lang: str = "en",
 
 
 def _match_municipality(data: GraphData, name: str) -> str:
-    names = sorted({m for v in data.initiatives["municipality"]
-                    for m in _municipalities(_s(v))}, key=str.casefold)
+    """The municipality ``name`` means: one a cell names, or a whole cell that names
+    several; case and Unicode normalization aside."""
+    cells = {_s(v).strip() for v in data.initiatives["municipality"]} - {""}
+    names = sorted(cells | {m for v in cells for m in _municipalities(v)}, key=str.casefold)
+    key = nfc(name.strip()).casefold()
     for m in names:
-        if m.casefold() == name.strip().casefold():
+        if nfc(m).casefold() == key:
             return m
-    close = difflib.get_close_matches(name, names, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else "; see `scgraph stats`"
+    close = difflib.get_close_matches(nfc(name.strip()), names, n=3)
+    hint = (f"; did you mean {', '.join(close)}?" if close else
+            "; `scgraph analyze integration` lists the municipalities")
     raise UsageError(f"--municipality: no initiative in {name!r}{hint}")
 
 
@@ -540,7 +552,7 @@ def municipality_view(data: GraphData, name: str, *, lang: str = "en",
     _check_lang(lang)
     wanted = _match_municipality(data, name)
     rows = {_s(r["id"]): r for r in _initiative_rows(data)}
-    local = {i for i, r in rows.items() if wanted in _municipalities(_s(r["municipality"]))}
+    local = {i for i, r in rows.items() if _in_municipality(_s(r["municipality"]), wanted)}
     dg = dependency_graph(data)
     needed: set[str] = set()
     for i in local:
@@ -579,6 +591,8 @@ def impact_view(data: GraphData, initiative: str, *, lang: str = "en",
     """
     _check_lang(lang)
     rows = {_s(r["id"]): r for r in _initiative_rows(data)}
+    if initiative not in rows:  # the id as written in another normalization form
+        initiative = {nfc(i): i for i in rows}.get(nfc(initiative), initiative)
     if initiative not in rows:
         close = difflib.get_close_matches(initiative, list(rows), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
