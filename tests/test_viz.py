@@ -628,3 +628,41 @@ def test_ingest_keeps_names_and_ids_in_one_normalization_form(tmp_path):
     assert set(loaded.initiatives["municipality"]) == {"Gütersloh"}
     assert set(loaded.initiatives["id"]) == {"MÜNSTER-1", "MÜNSTER-2"}
     assert _ids(impact_view(loaded, nfd("MÜNSTER-1")), "i:") == {"MÜNSTER-1", "MÜNSTER-2"}
+
+
+def test_actor_kinds_are_said_in_the_pages_language(mpsc):
+    data, _ = mpsc
+    view = network_view(data, actors=True, lang="de")
+    kinds = {n["details"][0][1] for n in view.nodes if n["kind"] == "actor"}
+    assert "Akteur (Kommune)" in kinds
+    assert all("(Municipality)" not in k for k in kinds)
+    english = network_view(data, actors=True)
+    assert "actor (municipality)" in {n["details"][0][1] for n in english.nodes
+                                      if n["kind"] == "actor"}
+
+
+def test_a_legend_has_one_section_of_marks(mpsc):
+    data, _ = mpsc
+    towns = sorted({str(m) for m in data.initiatives["municipality"] if m})
+    for town in towns:  # one with isolated initiatives and a need elsewhere: two marks
+        view = municipality_view(data, town)
+        if any(n.get("elsewhere") for n in view.nodes) and any(
+                n["isolated"] for n in view.nodes):
+            break
+    else:
+        pytest.fail("data/mpsc has such a municipality")
+    marks = [s for s in view.legend if s["title"] == "Marks"]
+    assert len(marks) == 1
+    assert len(marks[0]["items"]) == 2
+
+
+def test_overview_summary_counts_field_pairs_and_isolates_names(mpsc, hostile):
+    data, _ = mpsc
+    view = overview_view(data)
+    dependency = sum(1 for e in view.edges if e["relation"] == "dependency")
+    spill = sum(1 for e in view.edges if e["relation"] == "spill_over")
+    assert view.summary.endswith(f"field pairs joined: {dependency} by cross-field "
+                                 f"dependencies, {spill} by side-effect spill-over")
+    hdata, _ = hostile
+    view = municipality_view(hdata, "Elsewhere")
+    assert "in \u2068Elsewhere\u2069," in view.summary

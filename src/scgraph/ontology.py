@@ -70,6 +70,8 @@ class Vocabulary:
     """Side-effect kind key -> {language: label}."""
     solution_types: dict[str, dict[str, str]] = field(default_factory=dict)
     """Solution-type key -> {language: label}."""
+    classes: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Local name of a class of the ontology (``Municipality``) -> {language: label}."""
 
     def field_key(self, text: str) -> str | None:
         """The action-field key for a key or an English or German label, else None.
@@ -80,6 +82,14 @@ class Vocabulary:
         'public_services'
         """
         return self._field_index.get(nfc(text.strip()).casefold())
+
+    def class_label(self, name: str, lang: str = "en") -> str:
+        """The label of the ontology's class ``name`` in ``lang``, else ``name``.
+
+        >>> vocabulary().class_label("Municipality", "de")
+        'Kommune'
+        """
+        return self.classes.get(name, {}).get(lang, name)
 
     def field_label(self, key: str, lang: str = "en") -> str:
         """The label of a field in ``lang`` (``en`` or ``de``), else the key."""
@@ -145,5 +155,18 @@ def vocabulary() -> Vocabulary:
         labels = target.setdefault(id_from_iri(concept.value), {})
         if isinstance(label, ox.Literal) and label.language:
             labels[label.language] = label.value
+    classes: dict[str, dict[str, str]] = {}
+    q = """
+        PREFIX owl: <http://www.w3.org/2002/07/owl#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?c ?label WHERE { ?c a owl:Class ; rdfs:label ?label }"""
+    result = store.query(q)
+    assert isinstance(result, ox.QuerySolutions)
+    for row in result:
+        cls, label = row["c"], row["label"]
+        if (isinstance(cls, ox.NamedNode) and cls.value.startswith(SC)
+                and isinstance(label, ox.Literal) and label.language):
+            classes.setdefault(cls.value[len(SC):], {})[label.language] = label.value
     return Vocabulary(fields=dict(sorted(fields.items())), effect_kinds=dict(sorted(kinds.items())),
-                      solution_types=dict(sorted(solutions.items())))
+                      solution_types=dict(sorted(solutions.items())),
+                      classes=dict(sorted(classes.items())))

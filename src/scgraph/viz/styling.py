@@ -151,6 +151,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "focus": ("the initiative in question", "die betrachtete Initiative"),
     "arrow_hint": ("arrows point to what is needed", "Pfeile zeigen auf das Benötigte"),
     "size_hint": ("node size: number of initiatives", "Knotengröße: Zahl der Initiativen"),
+    "field_pairs": ("field pairs joined: {dependency} by cross-field dependencies, "
+                    "{spill_over} by side-effect spill-over",
+                    "verbundene Feldpaare: {dependency} durch feldübergreifende "
+                    "Abhängigkeiten, {spill_over} durch übergreifende Nebenwirkungen"),
     "neighbours": ("Neighbours", "Nachbarn"),
     "reset": ("Reset", "Zurücksetzen"),
     "actors": ("Actors", "Akteure"),
@@ -174,7 +178,7 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "de" else pair[0]
 
 
-def text(key: str, lang: str = "en", **values: str) -> str:
+def text(key: str, lang: str = "en", **values: object) -> str:
     """A word or phrase of the page in ``lang`` (``en`` or ``de``).
 
     >>> text("impact", "de", name="MPSC-ULM")

@@ -32,6 +32,7 @@ from scgraph.analytics.projection import (
 )
 from scgraph.errors import UsageError
 from scgraph.namespaces import sparql_prefixes
+from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
 from scgraph.texts import nfc
 from scgraph.viz.overlay import apply_screening, screening_legend
@@ -151,6 +152,12 @@ def _many(key: str, lang: str) -> str:
     """A plural noun for a count: lower case in English, as written in German."""
     word = text(key, lang)
     return word.lower() if lang == "en" else word
+
+
+def _isolate(name: str) -> str:
+    """A name from the data set in a sentence of the page: between Unicode's first-strong
+    isolate and its pop, so that right-to-left text in it cannot reorder the sentence."""
+    return f"\u2068{name}\u2069"
 
 
 def _municipalities(label: str) -> list[str]:
@@ -313,13 +320,14 @@ class _Builder:
     def actor(self, name: str, actor_class: str) -> str:
         nid = "a:" + name
         if nid not in self.nodes:
+            kind = (f"{kind_label('actor', self.lang)}"
+                    f" ({vocabulary().class_label(actor_class, self.lang)})")
             self.nodes[nid] = {
-                "id": nid, "label": name, "title": f"{name}\n{kind_label('actor', self.lang)}"
-                f" ({actor_class})", "name": name, "ident": name, "kind": "actor",
+                "id": nid, "label": name, "title": f"{name}\n{kind}", "name": name,
+                "ident": name, "kind": "actor",
                 "shape": KIND_SHAPES["actor"], "size": 8, "fields": [], "primary": "",
                 "municipalities": [], "sources": [], "isolated": False,
-                "details": [[text("kind", self.lang), f"{kind_label('actor', self.lang)}"
-                             f" ({actor_class})"]],
+                "details": [[text("kind", self.lang), kind]],
                 "color": _colour(ACTOR_COLOUR), "borderWidth": 1}
         return nid
 
@@ -387,6 +395,15 @@ def _legend(b: _Builder, *, arrows: bool = True) -> list[dict[str, Any]]:
     if marks:
         sections.append({"title": text("marks", lang), "items": marks})
     return sections
+
+
+def _add_marks(legend: list[dict[str, Any]], lang: str, item: dict[str, Any]) -> None:
+    """Add ``item`` to the legend's one section of marks, which it starts if need be."""
+    title = text("marks", lang)
+    section = next((s for s in legend if s["title"] == title), None)
+    if section is None:
+        legend.append(section := {"title": title, "items": []})
+    section["items"].append(item)
 
 
 def _filters(b: _Builder) -> dict[str, Any]:
@@ -464,12 +481,11 @@ def overview_view(data: GraphData, *, lang: str = "en") -> View:
                      f"{relation_label('spill_over', lang)}")
     nodes = b.finish(spacing=160.0)
     legend = _legend(b, arrows=False)
-    legend.append({"title": text("marks", lang),
-                   "items": [{"type": "note", "label": text("size_hint", lang)}]})
+    _add_marks(legend, lang, {"type": "note", "label": text("size_hint", lang)})
     n_dep = sum(1 for e in b.edges if e["relation"] == "dependency")
-    summary = (f"{len(nodes)} {_many('fields', lang)}, {n_dep} × "
-               f"{relation_label('dependency', lang)}, {len(b.edges) - n_dep} × "
-               f"{relation_label('spill_over', lang)}")
+    # an edge is a pair of fields, however many dependencies or side effects join them
+    summary = (f"{len(nodes)} {_many('fields', lang)}; "
+               + text("field_pairs", lang, dependency=n_dep, spill_over=len(b.edges) - n_dep))
     return View("overview", text("overview", lang), summary, lang, nodes, b.edges, legend,
                 _filters(b))
 
@@ -490,8 +506,6 @@ def network_view(data: GraphData, *, lang: str = "en",
     _check_lang(lang)
     rows = _initiative_rows(data)
     if field is not None:
-        from scgraph.ontology import vocabulary
-
         key = vocabulary().field_key(field)
         if key is None:
             raise UsageError(f"--field: {field!r} is not an action field; use one of "
@@ -573,13 +587,12 @@ def municipality_view(data: GraphData, name: str, *, lang: str = "en",
     nodes = b.finish()
     legend = _legend(b)
     if needed:
-        legend.append({"title": text("marks", lang), "items": [
-            {"type": "node", "shape": "dot", "colour": "#FFFFFF", "faded": True,
-             "label": text("elsewhere", lang)}]})
-    summary = (f"{len(local)} {_many('initiatives', lang)} in {wanted}, "
+        _add_marks(legend, lang, {"type": "node", "shape": "dot", "colour": "#FFFFFF",
+                                  "faded": True, "label": text("elsewhere", lang)})
+    summary = (f"{len(local)} {_many('initiatives', lang)} in {_isolate(wanted)}, "
                f"{len(needed)} × {text('elsewhere', lang)}")
-    return View("municipality", text("municipality", lang, name=wanted), summary, lang, nodes,
-                b.edges, legend, _filters(b))
+    return View("municipality", text("municipality", lang, name=_isolate(wanted)), summary,
+                lang, nodes, b.edges, legend, _filters(b))
 
 
 def impact_view(data: GraphData, initiative: str, *, lang: str = "en",
@@ -620,12 +633,11 @@ def impact_view(data: GraphData, initiative: str, *, lang: str = "en",
             b.edge("i:" + i, "f:" + str(f), "in_field", width=0.8)
     nodes = b.finish()
     legend = _legend(b)
-    legend.append({"title": text("marks", lang), "items": [
-        {"type": "node", "shape": "dot", "colour": "#FFFFFF", "thick": True,
-         "label": text("focus", lang)}]})
+    _add_marks(legend, lang, {"type": "node", "shape": "dot", "colour": "#FFFFFF",
+                              "thick": True, "label": text("focus", lang)})
     direct = sum(1 for _ in dg.predecessors(initiative))
     fields_txt = ", ".join(field_label(str(k), lang) for k in sorted(reached)) or "—"
     summary = (f"{len(dependants)} {_many('initiatives', lang)} ({direct} {text('direct', lang)}); "
                f"{_many('fields', lang)}: {fields_txt}")
-    return View("impact", text("impact", lang, name=_s(rows[initiative]["name"])), summary,
-                lang, nodes, b.edges, legend, _filters(b))
+    title = text("impact", lang, name=_isolate(_s(rows[initiative]["name"])))
+    return View("impact", title, summary, lang, nodes, b.edges, legend, _filters(b))
