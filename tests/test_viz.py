@@ -666,3 +666,15 @@ def test_overview_summary_counts_field_pairs_and_isolates_names(mpsc, hostile):
     hdata, _ = hostile
     view = municipality_view(hdata, "Elsewhere")
     assert "in \u2068Elsewhere\u2069," in view.summary
+
+
+def test_a_supports_edge_reads_the_way_its_arrow_points(small):
+    # "T-HUB supports T-BUS" is drawn T-BUS -> T-HUB (arrows point to what is needed), so
+    # its label must read from T-BUS: "supported by", not "supports"
+    data, _ = small
+    view = network_view(data)
+    edge = next(e for e in view.edges if e["relation"] == "supports")
+    assert (edge["from"], edge["to"]) == ("i:T-BUS", "i:T-HUB")
+    assert edge["title"] == "supported by"
+    assert network_view(data, lang="de").edges[view.edges.index(edge)]["title"] == \
+        "wird unterstützt von"

@@ -91,7 +91,8 @@ _RELATIONS: dict[str, tuple[str, str]] = {
     "depends_on": ("depends on", "hängt ab von"),
     "integrates": ("integrates data of", "integriert Daten von"),
     "visualises_data_of": ("visualises data of", "visualisiert Daten von"),
-    "supports": ("supports", "unterstützt"),
+    # drawn from the supported initiative to its support, as arrows point to what is needed
+    "supports": ("supported by", "wird unterstützt von"),
     "connected_to": ("connected to", "verbunden mit"),
     "cooperates_with": ("cooperates with", "kooperiert mit"),
     "related_to": ("related to", "steht in Bezug zu"),
