@@ -150,3 +150,38 @@ def test_markdown_tables_keep_their_rows_and_make_no_links(tmp_path: Path) -> No
         widths = {row.count("<td") + row.count("<th")
                   for row in re.findall(r"<tr>.*?</tr>", table, flags=re.S)}
         assert len(widths) == 1, table
+
+
+def test_a_report_written_again_leaves_no_heatmap_of_the_earlier_data(
+        hostile_store: EmbeddedStore, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    write_report(hostile_store, out)
+    assert (out / "field_dependencies.png").is_file()
+    lone = tmp_path / "lone.yaml"
+    lone.write_text("initiatives:\n  - {id: L-1, name: Lone, action_fields: [energy],"
+                    " source: s}\n", encoding="utf-8")
+    store = EmbeddedStore()
+    ingest([lone], store)
+    write_report(store, out)
+    assert not (out / "field_dependencies.png").exists()
+    assert not (out / "side_effect_spill_over.png").exists()
+    assert "](field_dependencies.png)" not in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_file_where_the_folder_should_be_is_named(cli, hostile_store: EmbeddedStore,
+                                                    tmp_path: Path, small_path: Path) -> None:
+    from scgraph.errors import ScgraphError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ScgraphError, match=f"{re.escape(str(blocker))} is a file, not a "
+                       "folder; choose another path"):
+        write_report(hostile_store, blocker / "report")
+    store = tmp_path / "store"
+    assert cli("ingest", "--store", store, small_path).code == 0
+    for args in (("viz", "--view", "network", "--out", blocker / "sub" / "v.html"),
+                 ("export", "--out", blocker / "x.nq"),
+                 ("report", "--out", blocker / "sub")):
+        result = cli(*args, "--store", store)
+        assert result.code == 2, args
+        assert f"{blocker} is a file, not a folder" in result.err, args

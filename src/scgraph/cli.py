@@ -32,6 +32,7 @@ from rich.text import Text
 
 from scgraph import __version__
 from scgraph.errors import InputError, Problem, QueryError, ScgraphError, UsageError
+from scgraph.outputs import make_folder
 from scgraph.queries import list_queries, load_query, run_query
 from scgraph.results import serialize_table
 from scgraph.serve import is_loopback as is_loopback_host
@@ -287,8 +288,8 @@ def export_cmd(
                                ) from exc
         return
     # written next to the output and renamed: a failed export leaves no half of a file
+    make_folder(output.resolve().parent, f"{output}: cannot write")  # as viz and report do
     try:
-        output.resolve().parent.mkdir(parents=True, exist_ok=True)  # as viz and report do
         fd, name = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.",
                                     suffix=".tmp")
     except OSError as exc:

@@ -37,15 +37,19 @@ from scgraph.analytics.screening import (
 )
 from scgraph.analytics.tables import write_csv
 from scgraph.errors import ScgraphError
+from scgraph.outputs import make_folder
 from scgraph.reports.heatmap import heatmap_png, square_matrix
 from scgraph.screening.screen import stale_screening
 from scgraph.store.base import GraphStore
 
-__all__ = ["TOP", "Report", "ReportFiles", "Section", "build_report", "render_html",
+__all__ = ["IMAGES", "TOP", "Report", "ReportFiles", "Section", "build_report", "render_html",
            "render_markdown", "write_report"]
 
 #: Rows shown per table in the HTML and Markdown; the CSV files hold every row.
 TOP = 20
+#: The heatmaps a report may hold (each written as ``<title with underscores>.png``):
+#: one is left out when the data has nothing to show in it.
+IMAGES = ("field dependencies", "side-effect spill-over")
 
 
 @dataclass
@@ -137,13 +141,13 @@ def build_report(source: GraphStore | GraphData, *, data: GraphData | None = Non
     }
     images: dict[str, bytes] = {}
     if len(matrix):
-        images["field dependencies"] = heatmap_png(
+        images[IMAGES[0]] = heatmap_png(
             square_matrix(matrix, "from_field", "to_field", "dependencies"),
             title="Dependencies between action fields", xlabel="depended on (to_field)",
             ylabel="dependant (from_field)")
     spill_images: dict[str, bytes] = {}
     if len(spill):
-        spill_images["side-effect spill-over"] = heatmap_png(
+        spill_images[IMAGES[1]] = heatmap_png(
             square_matrix(spill, "cause_field", "landed_field", "side_effects"),
             title="Side effects: field of the cause vs field affected",
             xlabel="lands in (landed_field)", ylabel="cause (cause_field)")
@@ -298,6 +302,10 @@ def render_markdown(report: Report, image_files: dict[str, str] | None = None) -
     return "\n".join(lines) + "\n"
 
 
+def _image_file(alt: str) -> str:
+    return alt.replace(" ", "_").replace("-", "_") + ".png"
+
+
 def write_report(source: GraphStore | GraphData, out_dir: Path, *,
                  data: GraphData | None = None) -> ReportFiles:
     """Write ``report.html``, ``report.md``, the heatmaps and one CSV per table.
@@ -305,8 +313,8 @@ def write_report(source: GraphStore | GraphData, out_dir: Path, *,
     ``data`` as for :func:`build_report`.
     """
     report = build_report(source, data=data)
+    make_folder(out_dir, f"{out_dir}: cannot write the report")
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
         tables = []
         for stem, frame in report.tables().items():
             path = out_dir / f"{stem}.csv"
@@ -315,9 +323,13 @@ def write_report(source: GraphStore | GraphData, out_dir: Path, *,
         image_files = {}
         for section in report.sections:
             for alt, png in section.images.items():
-                name = alt.replace(" ", "_").replace("-", "_") + ".png"
+                name = _image_file(alt)
                 (out_dir / name).write_bytes(png)
                 image_files[alt] = name
+        # a heatmap an earlier report wrote here, which this data has none of
+        for alt in IMAGES:
+            if alt not in image_files:
+                (out_dir / _image_file(alt)).unlink(missing_ok=True)
         html_path = out_dir / "report.html"
         html_path.write_text(render_html(report), encoding="utf-8")
         md_path = out_dir / "report.md"

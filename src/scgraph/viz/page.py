@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scgraph.errors import ScgraphError
+from scgraph.outputs import make_folder
 from scgraph.viz.views import View
 
 __all__ = ["embed_json", "render_html", "write_html"]
@@ -128,8 +129,8 @@ def render_html(view: View) -> str:
 def write_html(view: View, path: str | Path) -> Path:
     """Write the view's page to ``path`` as UTF-8; return the path."""
     target = Path(path)
+    make_folder(target.parent, f"{target}: cannot write")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render_html(view), encoding="utf-8", newline="\n")
     except OSError as exc:
         raise ScgraphError(f"{target}: cannot write: {exc.strerror or exc}") from exc
