@@ -678,3 +678,16 @@ def test_a_supports_edge_reads_the_way_its_arrow_points(small):
     assert edge["title"] == "supported by"
     assert network_view(data, lang="de").edges[view.edges.index(edge)]["title"] == \
         "wird unterstützt von"
+
+
+def test_filters_that_leave_nothing_are_refused(mpsc):
+    data, _ = mpsc
+    fields = data.fields_of()
+    muni = dict(zip(data.initiatives["id"], data.initiatives["municipality"], strict=True))
+    town = next(str(m) for i, m in muni.items() if m and "housing" not in fields[i]
+                and not any("housing" in fields[j] for j, n in muni.items() if n == m))
+    with pytest.raises(UsageError, match=f"no initiative matches --field 'housing' and "
+                       f"--municipality '{town}'; leave one out"):
+        network_view(data, field="housing", municipality=town)
+    with pytest.raises(UsageError, match="--programme: give part of a programme's name"):
+        network_view(data, programme=" ")

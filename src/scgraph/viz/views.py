@@ -515,9 +515,17 @@ def network_view(data: GraphData, *, lang: str = "en",
         wanted = _match_municipality(data, municipality)
         rows = [r for r in rows if _in_municipality(_s(r["municipality"]), wanted)]
     if programme is not None:
-        rows = [r for r in rows if programme.casefold() in _s(r["programme"]).casefold()]
+        if not programme.strip():
+            raise UsageError("--programme: give part of a programme's name, e.g. 'Staffel 1'")
+        wanted_programme = nfc(programme.strip()).casefold()
+        rows = [r for r in rows if wanted_programme in nfc(_s(r["programme"])).casefold()]
         if not rows:
             raise UsageError(f"--programme: no initiative's programme contains {programme!r}")
+    given = [f"--{k} {v!r}" for k, v in (("field", field), ("municipality", municipality))
+             if v is not None]
+    if not rows and given:  # each matches some initiative (else it was refused above)
+        raise UsageError(f"no initiative matches {' and '.join(given)}"
+                         + ("; leave one out to see more" if len(given) > 1 else ""))
     details = details or {}
     isolated = _isolated_single_purpose(data)
     b = _Builder(lang)
