@@ -277,6 +277,8 @@ def test_service_is_refused_in_every_spelling_and_protocol_form(
                  f"select * {{ service<{target}>{{?s ?p ?o}} }}",
                  f"SELECT * {{ # SERVICE in a comment\n SeRvIcE SILENT <{target}> "
                  "{ ?s ?p ?o } }",
+                 # a CR ends a comment too, as it does for the store's parser
+                 f"SELECT * {{ #\rSERVICE <{target}> {{ ?s ?p ?o }} }}",
                  f"ASK {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
                  f"CONSTRUCT WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"]
     for text in spellings:

@@ -1,8 +1,9 @@
 """Reading SPARQL text without executing it: query form, keywords, and VALUES injection.
 
 A small lexer that knows comments, strings and IRIs, so that a keyword inside a
-literal (``"SERVICE"``) or a comment is not taken for the keyword. It does not
-validate queries; the store does.
+literal (``"SERVICE"``) or a comment is not taken for the keyword. A line ends at a
+CR or an LF, as SPARQL's grammar says, so that a comment ends where the store's parser
+ends it. It does not validate queries; the store does.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ _UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP"
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
+  | (?P<comment>\#[^\r\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][A-Za-z0-9_\u00b7-\uffff]+)
   | (?P<word>[A-Za-z_][A-Za-z0-9_.:\u00b7-\uffff-]*|:[A-Za-z0-9_.:-]*)
