@@ -324,3 +324,57 @@ def test_cli_parameters_in_either_unicode_normalization_form(cli, mpsc_store_pat
     nfc = rows("Baden-Württemberg")
     assert nfc
     assert rows(unicodedata.normalize("NFD", "Baden-Württemberg")) == nfc
+
+
+def test_a_file_named_like_a_named_query_does_not_replace_it(cli, mpsc_store_path: Path,
+                                                             tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             ) -> None:
+    # `scgraph query regions_overview > regions_overview` makes that file first
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "regions_overview").write_text("")
+    res = cli("query", "regions_overview", "--store", mpsc_store_path, "--format", "csv")
+    assert res.code == 0, res.err
+    assert res.out.startswith("region,")
+    own = tmp_path / "mine"  # a file without .rq, where no named query has its name
+    own.write_text("SELECT (1 AS ?one) {}")
+    assert cli("query", "mine", "--store", mpsc_store_path, "--format", "csv").out \
+        .splitlines() == ["one", "1"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b'SELECT ("M\xfcnchen" AS ?x) {}', "bad.rq:1: is not UTF-8 text (byte 0xfc)"),
+    (b"ASK { ?s ?p ?o }", "bad.rq: is an ASK query; `scgraph query` runs SELECT queries"),
+    (b"DELETE WHERE { ?s ?p ?o }", "bad.rq: is a SPARQL update; `scgraph query` runs SELECT"),
+    (b"SELECT * WHERE " + b"{" * 5000 + b"}" * 5000, "nests brackets deeper than 256 levels"),
+    (b"SELECT ?x { ?x ?p }", "bad.rq: SPARQL syntax error"),
+])
+def test_query_files_that_cannot_run_are_named_with_the_reason(
+        cli, mpsc_store_path: Path, tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.rq"
+    path.write_bytes(content)
+    res = cli("query", path, "--store", mpsc_store_path)
+    assert res.code == 2
+    assert message in res.err
+    assert "Traceback" not in res.err
+
+
+def test_a_query_file_with_a_byte_order_mark_runs(cli, mpsc_store_path: Path,
+                                                  tmp_path: Path) -> None:
+    path = tmp_path / "bom.rq"
+    path.write_bytes(b"\xef\xbb\xbfSELECT (1 AS ?x) {}")
+    res = cli("query", path, "--store", mpsc_store_path, "--format", "csv")
+    assert res.code == 0, res.err
+    assert res.out.splitlines() == ["x", "1"]
+
+
+def test_parameter_values_that_are_no_text_are_refused(cli, mpsc_store_path: Path,
+                                                       mpsc: EmbeddedStore) -> None:
+    # an argument that was no valid UTF-8 reaches Python as lone surrogates
+    res = cli("query", "measures_on_platform", "--store", mpsc_store_path,
+              "--param", "platform=\udcff")
+    assert res.code == 2
+    assert "parameter 'platform': the value is not valid UTF-8 text" in res.err
+    with pytest.raises(QueryError, match="parameter 'min_fields': give the value as text, "
+                       "not int"):
+        run_query(mpsc, "multi_field_initiatives", {"min_fields": 3})  # type: ignore[dict-item]

@@ -326,3 +326,94 @@ def test_ingest_runs_while_serve_is_up(tmp_path: Path, mpsc_path: Path,
     finally:
         proc.send_signal(2)
         proc.wait(timeout=30)
+
+
+def _raw(server: SparqlServer, request: bytes) -> bytes:
+    """Send ``request`` as it is; the whole answer, once the server closes."""
+    import socket
+
+    host, port = server.server_address[:2]
+    with socket.create_connection((str(host), port), timeout=30) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_what_is_refused_is_refused_before_the_format_is_chosen(server: SparqlServer) -> None:
+    # an update asked for as CSV got 406 ("cannot answer a UPDATE query as 'text/csv'")
+    url = server.url + "sparql"
+    csv_accept = ("-H", "Accept: text/csv")
+    assert _curl(url, *csv_accept, "--data-urlencode",
+                 "query=INSERT DATA { <http://a> <http://b> <http://c> }")[0] == 403
+    assert _curl(url, *csv_accept, "--data-urlencode", "query=SELEC ?s { ?s ?p ?o }")[0] == 400
+    status, body = _curl(url, "-H", "Accept: text/csv", "--data-urlencode",
+                         "query=ASK { ?s ?p ?o }")
+    assert (status, body.strip()) == (200, "true")
+
+
+def test_deep_nesting_is_refused_and_the_server_goes_on(server: SparqlServer) -> None:
+    # 5,000 nested groups overflowed the parser's stack and ended the process
+    deep = "SELECT * WHERE " + "{" * 5000 + "}" * 5000
+    status, body = _curl(server.url + "sparql", "-H", "Content-Type: application/sparql-query",
+                         "--data-binary", deep)
+    assert status == 400
+    assert "nests brackets deeper than 256 levels" in body
+    assert _curl(server.url + "sparql", "--data-urlencode", f"query={COUNT}")[0] == 200
+
+
+def test_request_bodies_the_server_cannot_read_are_answered(server: SparqlServer) -> None:
+    head = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+    answer = _raw(server, head + b"Content-Length: abc\r\nConnection: close\r\n\r\nASK {}")
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"Content-Length 'abc' is not a number of bytes" in answer
+    answer = _raw(server, head + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                  b"6\r\nASK {}\r\n0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 411 ")
+    latin1 = 'SELECT ("München" AS ?x) {}'.encode("latin-1")
+    status, _type, body = _http(server.url + "sparql", latin1, {
+        "Content-Type": "application/sparql-query; charset=ISO-8859-1",
+        "Accept": "text/csv"})
+    assert (status, body) == (200, "x\r\nMünchen\r\n")
+    status, _type, body = _http(server.url + "sparql", latin1, {
+        "Content-Type": "application/sparql-query", "Accept": "text/csv"})
+    assert status == 400
+    assert "not utf-8 text" in body
+    assert _curl(server.url + "sparql?query=%FF")[0] == 400
+
+
+def test_other_methods_get_405_with_what_is_allowed(server: SparqlServer) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        answer = _raw(server, f"{method} /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 0"
+                              "\r\nConnection: close\r\n\r\n".encode())
+        assert answer.startswith(b"HTTP/1.1 405 "), method
+        assert b"Allow: GET, HEAD, POST\r\n" in answer
+    answer = _raw(server, b"OPTIONS /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 204 ")
+    assert b"Allow: GET, HEAD, POST\r\n" in answer
+
+
+def test_the_query_page_refuses_graph_parameters_as_the_endpoint_does(
+        server: SparqlServer) -> None:
+    status, body = _curl(server.url, "--data-urlencode", f"query={COUNT}", "--data-urlencode",
+                         "default-graph-uri=http://example.org/g")
+    assert status == 400
+    assert "default-graph-uri and named-graph-uri are not supported" in body
+
+
+@pytest.mark.parametrize(("accept", "query", "media_type"), [
+    ("text/*", COUNT, "text/csv"),
+    ("application/*", "CONSTRUCT WHERE { ?s a ?o } LIMIT 1", "application/n-triples"),
+    ("text/csv;Q=0, application/sparql-results+xml;q=0.5", COUNT,
+     "application/sparql-results+xml"),
+    ("text/csv;q=nan, application/sparql-results+xml;q=0.5", COUNT,
+     "application/sparql-results+xml"),
+])
+def test_accept_follows_http(server: SparqlServer, accept: str, query: str,
+                             media_type: str) -> None:
+    status, ctype, _body = _http(server.url + "sparql?" + urllib.parse.urlencode(
+        {"query": query}), headers={"Accept": accept})
+    assert status == 200
+    assert ctype.split(";")[0] == media_type

@@ -37,10 +37,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from scgraph.errors import QueryError
+from scgraph.errors import QueryError, UsageError
 from scgraph.namespaces import FIELD, initiative_iri, municipality_iri
 from scgraph.ontology import queries_dir, vocabulary
-from scgraph.sparql import QUERY_FORMS, inject_values, is_update
+from scgraph.sparql import check_nesting, inject_values, is_update, query_form
 from scgraph.store.base import GraphStore, Table, Term
 
 __all__ = [
@@ -112,6 +112,12 @@ class NamedQuery:
         """Parse ``values`` (text by parameter name) into RDF terms; fill in defaults."""
         out: dict[str, Term] = {}
         for name, raw in values.items():
+            if not isinstance(raw, str):
+                raise QueryError(f"parameter {name!r}: give the value as text, not "
+                                 f"{type(raw).__name__} ({raw!r})")
+            if not _utf8(raw):
+                raise QueryError(f"parameter {name!r}: the value is not valid UTF-8 text "
+                                 f"({raw.encode('utf-8', 'backslashreplace').decode()})")
             out[name] = parse_parameter_value(self.parameter(name), raw)
         for p in self.parameters:
             if p.name in out:
@@ -188,23 +194,32 @@ def list_queries(directory: Path | None = None) -> list[NamedQuery]:
 
 
 def load_query(name_or_file: str | Path, directory: Path | None = None) -> NamedQuery:
-    """A named query by name (``measures_on_platform``), or a ``.rq`` file by path."""
+    """A named query by name (``measures_on_platform``), or a ``.rq`` file by path.
+
+    A name is a named query even where a file of that name exists in the current
+    folder (``scgraph query regions_overview > regions_overview`` makes one); a file
+    without the ``.rq`` suffix is read only where no named query has its name.
+    """
     candidate = Path(name_or_file)
-    if candidate.suffix == ".rq" or candidate.is_file():
-        try:
-            text = candidate.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise QueryError(f"{candidate}: cannot read the query: "
-                             f"{exc.strerror or exc}") from exc
-        if is_update(text):
-            raise QueryError(f"{candidate}: is a SPARQL update; `scgraph query` runs queries "
-                             f"({', '.join(QUERY_FORMS)}) and changes nothing")
-        return parse_query(text, name=candidate.stem, path=candidate)
-    path = (directory or queries_dir()) / f"{name_or_file}.rq"
-    if not path.is_file():
-        raise QueryError(f"no named query {str(name_or_file)!r}; "
-                         "`scgraph query --list` shows them, or give a .rq file")
-    return parse_query(path.read_text(encoding="utf-8"), name=path.stem, path=path)
+    named = (directory or queries_dir()) / f"{name_or_file}.rq"
+    if candidate.suffix != ".rq" and (named.is_file() or not candidate.is_file()):
+        if not named.is_file():
+            raise QueryError(f"no named query {str(name_or_file)!r}; "
+                             "`scgraph query --list` shows them, or give a .rq file")
+        return parse_query(named.read_text(encoding="utf-8"), name=named.stem, path=named)
+    try:
+        text = candidate.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise QueryError(f"{candidate}: cannot read the query: "
+                         f"{exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        line = candidate.read_bytes()[:exc.start].count(b"\n") + 1
+        raise QueryError(f"{candidate}:{line}: is not UTF-8 text (byte "
+                         f"{exc.object[exc.start]:#04x}); save the query as UTF-8") from None
+    if is_update(text):
+        raise QueryError(f"{candidate}: is a SPARQL update; `scgraph query` runs SELECT "
+                         "queries and changes nothing")
+    return parse_query(text, name=candidate.stem, path=candidate)
 
 
 def parse_parameter_value(param: Parameter, raw: str) -> Term:
@@ -263,6 +278,16 @@ def parse_parameter_value(param: Parameter, raw: str) -> Term:
     raise QueryError(f"{where}: unknown parameter type")  # parse_query admits no other
 
 
+def _utf8(value: str) -> bool:
+    """Whether UTF-8 can write ``value`` (a command-line argument that was no valid
+    UTF-8 holds lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def run_query(store: GraphStore, query: NamedQuery | str,
               params: Mapping[str, str] | None = None) -> Table:
     """Run a named query (or its name) on ``store`` with parameter values given as text.
@@ -274,11 +299,21 @@ def run_query(store: GraphStore, query: NamedQuery | str,
     initiative then reads that initiative's neighbourhood, not the whole graph.
     """
     q = load_query(query) if isinstance(query, str) else query
+    where = str(q.path) if q.path is not None and q.path.parent != queries_dir() \
+        else f"query {q.name!r}"
+    form = query_form(q.text)
+    if form != "SELECT":
+        raise QueryError(f"{where}: is {'an' if form == 'ASK' else 'a'} {form} query; "
+                         "`scgraph query` runs SELECT queries (`scgraph serve` answers the "
+                         "others)")
+    check_nesting(q.text)
     bindings = q.bindings(params or {})
     try:
         table = store.select(inject_values(q.text, bindings))
     except RuntimeError as exc:
-        raise QueryError(f"query {q.name!r}: {exc}") from exc
+        raise QueryError(f"{where}: {exc}") from exc
+    except UsageError as exc:  # a syntax error: say in which query
+        raise UsageError(f"{where}: {exc}") from exc
     hidden = [name for name in bindings if name not in table.columns]
     if hidden:
         raise QueryError(f"query {q.name!r}: parameter {hidden[0]!r} is not a result "

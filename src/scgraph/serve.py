@@ -23,10 +23,10 @@ from urllib.parse import parse_qs, urlsplit
 import pyoxigraph as ox
 
 from scgraph import __version__
-from scgraph.errors import ScgraphError, UsageError
+from scgraph.errors import QueryError, ScgraphError, StoreError, UsageError
 from scgraph.namespaces import PREFIXES
 from scgraph.results import MEDIA_TYPES, serialize_boolean, serialize_table
-from scgraph.sparql import QUERY_FORMS, has_keyword, is_update, query_form
+from scgraph.sparql import QUERY_FORMS, check_nesting, has_keyword, is_update, query_form
 from scgraph.store.base import GraphStore, Table, term_value
 
 __all__ = ["ENDPOINT_PATHS", "RDF_MEDIA_TYPES", "SparqlServer", "is_loopback", "make_server"]
@@ -47,7 +47,37 @@ _ALIASES = {"json": "json", "application/sparql-results+json": "json",
             "text/tab-separated-values": "tsv", "turtle": "ttl", "ttl": "ttl",
             "text/turtle": "ttl", "application/x-turtle": "ttl", "nt": "nt",
             "ntriples": "nt", "n-triples": "nt", "application/n-triples": "nt",
-            "text/plain": "nt", "html": "html", "text/html": "html"}
+            "text/plain": "nt", "html": "html", "text/html": "html",
+            "application/xhtml+xml": "html"}
+
+_ALLOW = "GET, HEAD, POST"
+
+
+def _form(text: str) -> dict[str, list[str]]:
+    """The parameters of a query string or form; percent-encoded bytes must be UTF-8."""
+    try:
+        return parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise _Refused(HTTPStatus.BAD_REQUEST, f"a parameter is not UTF-8 once decoded "
+                       f"(byte {exc.start}); percent-encode UTF-8") from None
+
+
+def _decoded(body: bytes, content_type_params: str) -> str:
+    """A request body as text, in the ``charset`` its Content-Type names (else UTF-8)."""
+    charset = "utf-8"
+    for param in content_type_params.split(";"):
+        name, _eq, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise _Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                       f"unknown charset {charset!r}; send UTF-8") from None
+    except UnicodeDecodeError as exc:
+        raise _Refused(HTTPStatus.BAD_REQUEST, f"the body is not {charset} text (byte "
+                       f"{exc.start}); send UTF-8, or name its charset") from None
+
 
 _EXAMPLE = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in ("sc", "rdfs", "dcterms")) + (
     "SELECT ?id ?label WHERE {\n  ?i a sc:Initiative ; dcterms:identifier ?id ; "
@@ -74,28 +104,52 @@ class _Refused(Exception):
         self.status = status
 
 
+def _media_type(fmt: str) -> str:
+    if fmt == "html":
+        return "text/html"
+    return MEDIA_TYPES[fmt] if fmt in MEDIA_TYPES else RDF_MEDIA_TYPES[fmt][0]
+
+
+def _quality(params: list[str]) -> float | None:
+    """The ``q`` of an Accept entry's parameters: 1 if none, None if it is no weight
+    (RFC 9110: a number from 0 to 1, the parameter's name in any case)."""
+    for param in params:
+        name, _eq, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value.strip())
+            except ValueError:
+                return None
+            return q if 0 <= q <= 1 else None  # nan and inf are not in range either
+    return 1.0
+
+
 def _negotiate(accept: str, choices: list[str], explicit: str | None) -> str | None:
-    """The format among ``choices`` that the client prefers (first choice by default)."""
+    """The format among ``choices`` that the client prefers (first choice by default).
+
+    >>> _negotiate("text/*", ["json", "xml", "csv", "tsv"], None)
+    'csv'
+    >>> _negotiate("text/csv;Q=0, */*;q=0.1", ["json", "csv"], None)
+    'json'
+    """
     if explicit:
         fmt = _ALIASES.get(explicit.strip().lower())
         return fmt if fmt in choices else None
     best: tuple[float, int, str] | None = None
     for i, part in enumerate(accept.split(",")):
         media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        if q <= 0:
+        media = media.lower()
+        q = _quality(params)
+        if q is None or q <= 0:
             continue
-        if media in ("*/*", "application/*", "text/*", ""):
+        if media in ("*/*", ""):
             fmt = choices[0]
-            q -= 0.0001  # a concrete type wins over a wildcard of the same weight
+            q -= 0.0002  # a concrete type wins over a wildcard of the same weight
+        elif media.endswith("/*"):
+            fmt = next((c for c in choices if _media_type(c).startswith(media[:-1])), "")
+            q -= 0.0001
         else:
-            fmt = _ALIASES.get(media.lower(), "")
+            fmt = _ALIASES.get(media, "")
         if fmt in choices and (best is None or (q, -i) > (best[0], best[1])):
             best = (q, -i, fmt)
     if best is None:
@@ -146,7 +200,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client left: nobody to tell
+                self.close_connection = True
 
     def _error(self, status: HTTPStatus, message: str) -> None:
         self._send(status, (message + "\n").encode(), "text/plain; charset=utf-8")
@@ -156,29 +213,66 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
-        params = parse_qs(parts.query, keep_blank_values=True)
+        try:
+            params = _form(parts.query)
+        except _Refused as exc:
+            self._error(exc.status, str(exc))
+            return
         self._dispatch(parts.path, params)
 
     def do_POST(self) -> None:
         parts = urlsplit(self.path)
-        params = parse_qs(parts.query, keep_blank_values=True)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if ctype == "application/x-www-form-urlencoded":
-            for key, values in parse_qs(body.decode("utf-8", "replace"),
-                                        keep_blank_values=True).items():
-                params.setdefault(key, []).extend(values)
-        elif ctype == "application/sparql-query":
-            params["query"] = [body.decode("utf-8", "replace")]
+        try:
+            params = _form(parts.query)
+            body = self._body()
+            ctype, _sep, rest = (self.headers.get("Content-Type") or "").partition(";")
+            text = _decoded(body, rest)
+            ctype = ctype.strip().lower()
+            if ctype == "application/x-www-form-urlencoded":
+                for key, values in _form(text).items():
+                    params.setdefault(key, []).extend(values)
+        except _Refused as exc:
+            self.close_connection = True  # what is left of the body is not read
+            self._error(exc.status, str(exc))
+            return
+        if ctype == "application/sparql-query":
+            params["query"] = [text]
         elif ctype == "application/sparql-update":
-            params["update"] = [body.decode("utf-8", "replace")]
-        else:
+            params["update"] = [text]
+        elif ctype != "application/x-www-form-urlencoded":
             self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                         "POST a form (application/x-www-form-urlencoded) or "
                         "application/sparql-query")
             return
         self._dispatch(parts.path, params)
+
+    def _body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            raise _Refused(HTTPStatus.LENGTH_REQUIRED, "send the body with a Content-Length, "
+                           "not in chunks")
+        given = (self.headers.get("Content-Length") or "0").strip()
+        if not given.isdigit() or not given.isascii():
+            raise _Refused(HTTPStatus.BAD_REQUEST,
+                           f"Content-Length {given!r} is not a number of bytes")
+        length = int(given)
+        return self.rfile.read(length) if length else b""
+
+    def _not_allowed(self) -> None:
+        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
+        self.send_header("Allow", _ALLOW)
+        body = b"this endpoint answers GET, HEAD and POST; it is read-only\n"
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_PUT = do_DELETE = do_PATCH = _not_allowed
+
+    def do_OPTIONS(self) -> None:
+        self.send_response(HTTPStatus.NO_CONTENT)
+        self.send_header("Allow", _ALLOW)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _dispatch(self, path: str, params: dict[str, list[str]]) -> None:
         if path not in ("/", *ENDPOINT_PATHS):
@@ -192,15 +286,15 @@ class _Handler(BaseHTTPRequestHandler):
         wants_page = path == "/" and _negotiate(self.headers.get("Accept", ""),
                                                 ["html", "json"], explicit) == "html"
         queries = params.get("query", [])
+        if params.get("default-graph-uri") or params.get("named-graph-uri"):
+            self._error(HTTPStatus.BAD_REQUEST, "default-graph-uri and named-graph-uri are "
+                        "not supported; the default graph is the union of all graphs")
+            return
         if wants_page or (path == "/" and not queries):
             self._page(queries[0] if queries else None)
             return
         if len(queries) != 1 or not queries[0].strip():
             self._error(HTTPStatus.BAD_REQUEST, "give exactly one 'query' parameter")
-            return
-        if params.get("default-graph-uri") or params.get("named-graph-uri"):
-            self._error(HTTPStatus.BAD_REQUEST, "default-graph-uri and named-graph-uri are "
-                        "not supported; the default graph is the union of all graphs")
             return
         try:
             body, media_type = self._answer(queries[0], self.headers.get("Accept", ""),
@@ -210,7 +304,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(HTTPStatus.OK, body, media_type)
 
-    def _run(self, sparql: str) -> tuple[str, Table | bool | list[ox.Triple]]:
+    def _check(self, sparql: str) -> str:
+        """The query's form, once it is known to be a query this server runs."""
         form = query_form(sparql)
         if form == "UPDATE":
             if is_update(sparql):
@@ -221,25 +316,35 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.server.allow_service and has_keyword(sparql, "SERVICE"):
             raise _Refused(HTTPStatus.FORBIDDEN, "SERVICE (federated queries) is disabled; "
                            "start the server with --allow-service to enable it")
+        try:
+            check_nesting(sparql)
+        except QueryError as exc:
+            raise _Refused(HTTPStatus.BAD_REQUEST, str(exc)) from exc
+        return form
+
+    def _run(self, sparql: str) -> Table | bool | list[ox.Triple]:
+        form = self._check(sparql)
         store = self.server.store
         try:
             if form == "SELECT":
-                return form, store.select(sparql)
+                return store.select(sparql)
             if form == "ASK":
-                return form, store.ask(sparql)
-            return form, store.construct(sparql)
+                return store.ask(sparql)
+            return store.construct(sparql)
+        except StoreError as exc:  # not the request's fault
+            raise _Refused(HTTPStatus.SERVICE_UNAVAILABLE, str(exc)) from exc
         except ScgraphError as exc:
             raise _Refused(HTTPStatus.BAD_REQUEST, str(exc)) from exc
 
     def _answer(self, sparql: str, accept: str, explicit: str | None) -> tuple[bytes, str]:
-        form = query_form(sparql)
-        choices = self._FORMS.get(form, ["json"])
+        form = self._check(sparql)
+        choices = self._FORMS[form]
         fmt = _negotiate(accept, choices, explicit)
         if fmt is None:
             raise _Refused(HTTPStatus.NOT_ACCEPTABLE,
-                           f"cannot answer a {form} query as {explicit or accept!r}; "
-                           "available: " + ", ".join(choices))
-        form, result = self._run(sparql)
+                           f"cannot answer {'an' if form == 'ASK' else 'a'} {form} query as "
+                           f"{explicit or accept!r}; available: " + ", ".join(choices))
+        result = self._run(sparql)
         if isinstance(result, Table):
             return serialize_table(result, fmt), MEDIA_TYPES[fmt] + "; charset=utf-8"
         if isinstance(result, bool):
@@ -256,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
         status = HTTPStatus.OK
         if sparql is not None:
             try:
-                _form, result = self._run(sparql)
+                result = self._run(sparql)
                 result_html = _result_html(result)
             except _Refused as exc:
                 status = exc.status

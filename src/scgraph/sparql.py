@@ -16,11 +16,16 @@ import pyoxigraph as ox
 
 from scgraph.errors import QueryError
 
-__all__ = ["QUERY_FORMS", "Token", "has_keyword", "inject_values", "is_update", "query_form",
-           "tokens"]
+__all__ = ["MAX_NESTING", "QUERY_FORMS", "Token", "check_nesting", "has_keyword",
+           "inject_values", "is_update", "query_form", "tokens"]
 
 #: The four query forms; anything else is an update (or not SPARQL).
 QUERY_FORMS = ("ASK", "CONSTRUCT", "DESCRIBE", "SELECT")
+
+#: How deep a query may nest brackets (``{``, ``(``, ``[``). The store's parser goes one
+#: level deeper on its stack for each: a few thousand end the process (a segmentation
+#: fault), where a query people write nests a few dozen.
+MAX_NESTING = 256
 
 _UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY",
                            "MOVE", "ADD", "WITH"})
@@ -102,6 +107,28 @@ def has_keyword(sparql: str, keyword: str) -> bool:
     """
     wanted = keyword.upper()
     return any(w == wanted for w in _words(sparql))
+
+
+def check_nesting(sparql: str) -> None:
+    """Raise QueryError if ``sparql`` nests brackets deeper than :data:`MAX_NESTING`.
+
+    >>> check_nesting("SELECT * { { ?s ?p ?o } }")
+    >>> check_nesting("SELECT * " + "{" * 300 + "}" * 300)
+    Traceback (most recent call last):
+    ...
+    scgraph.errors.QueryError: the query nests brackets deeper than 256 levels (at offset 265)
+    """
+    depth = 0
+    for t in tokens(sparql):
+        if t.kind != "punct":
+            continue
+        if t.text in "{([":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise QueryError(f"the query nests brackets deeper than {MAX_NESTING} levels "
+                                 f"(at offset {t.start})")
+        elif t.text in "})]":
+            depth -= 1
 
 
 def _values_clause(bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
