@@ -163,3 +163,27 @@ def test_pieces_are_the_data_cut_at_line_ends(count: int) -> None:
     assert embedded._pieces(data, count, min_bytes=len(data) + 1) == [data]
     assert embedded._pieces(data + b"_:b <http://p> <http://o> .\n", count,
                             min_bytes=0) == [data + b"_:b <http://p> <http://o> .\n"]
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_closed_store_says_so(tmp_path: Path, read_only: bool) -> None:
+    with EmbeddedStore(tmp_path / "st") as st:
+        st.replace_graphs({"http://example.org/g": b"<http://a> <http://b> <http://c> .\n"})
+    store = EmbeddedStore(tmp_path / "st", read_only=read_only)
+    store.close()
+    store.close()  # twice is no error
+    for use in (lambda: store.select("SELECT * { ?s ?p ?o }"), store.graphs,
+                lambda: store.export("nq"), store.__enter__):
+        with pytest.raises(StoreError, match="the store is closed; open it again"):
+            use()
+    with EmbeddedStore(tmp_path / "st", read_only=read_only) as again:  # the lock is free
+        assert again.graphs() == ["http://example.org/g"]
+
+
+def test_a_store_below_a_file_is_refused_with_the_file_named(tmp_path: Path) -> None:
+    from scgraph.errors import ScgraphError
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ScgraphError, match=r"f/x: cannot make the store: .*f is a file, not a "
+                       "folder"):
+        EmbeddedStore(tmp_path / "f" / "x")

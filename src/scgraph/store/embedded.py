@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TypeVar
+from typing import IO, NoReturn, TypeVar, cast
 
 import pyoxigraph as ox
 
 from scgraph.errors import StoreError, StoreLockedError, UsageError
 from scgraph.namespaces import GRAPH, PREFIXES
+from scgraph.outputs import make_folder
 from scgraph.store.base import EXPORT_FORMATS, Table, Term
 
 __all__ = ["LOCK_FILE", "LOCK_TIMEOUT", "READ_LOCK_FILE", "EmbeddedStore", "StoreFiles",
@@ -187,6 +188,21 @@ def unchanging(path: Path | str) -> Iterator[None]:
         _unlock(fh)
 
 
+class _Closed:
+    """What a closed :class:`EmbeddedStore` holds in place of its store: any use of it
+    says that the store is closed."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+
+    def closed(self) -> NoReturn:
+        raise StoreError(f"{self.location}: the store is closed; open it again "
+                         "(EmbeddedStore(path))")
+
+    def __getattr__(self, name: str) -> NoReturn:
+        self.closed()
+
+
 class EmbeddedStore:
     """An Oxigraph store in the folder ``path``, or in memory when ``path`` is None.
 
@@ -236,7 +252,7 @@ class EmbeddedStore:
                 not (self.path / "CURRENT").is_file():
             raise UsageError(f"{self.path}: folder is not empty and holds no store; "
                              "choose an empty or new folder")
-        self.path.mkdir(parents=True, exist_ok=True)
+        make_folder(self.path, f"{self.path}: cannot make the store")
         self._acquire_lock()
         try:
             with self._changing():
@@ -549,20 +565,23 @@ class EmbeddedStore:
                 self._store.flush()
 
     def close(self) -> None:
-        """Flush and release the lock."""
-        if not self.read_only and hasattr(self, "_store"):
-            with self._changing():
-                with contextlib.suppress(OSError):
-                    self._store.flush()
-                del self._store
-        if hasattr(self, "_store"):
-            del self._store
+        """Flush and release the lock; what uses the store after this raises StoreError."""
+        store = vars(self).get("_store")
+        if store is not None and not isinstance(store, _Closed):
+            if not self.read_only:
+                with self._changing(), contextlib.suppress(OSError):
+                    store.flush()
+            del store
+            self._store = cast(ox.Store, _Closed(self.location))
         if self._held is not None:
             _unlock(self._held)
             self._held = None
         self._release_lock()
 
     def __enter__(self) -> EmbeddedStore:
+        store = vars(self).get("_store")
+        if isinstance(store, _Closed):
+            store.closed()
         return self
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
