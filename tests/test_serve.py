@@ -417,3 +417,11 @@ def test_accept_follows_http(server: SparqlServer, accept: str, query: str,
         {"query": query}), headers={"Accept": accept})
     assert status == 200
     assert ctype.split(";")[0] == media_type
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_a_port_out_of_range_is_a_usage_error(cli, mpsc_store_path: Path, port: str) -> None:
+    result = cli("serve", "--store", mpsc_store_path, "--port", port)
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    assert "Invalid value for '--port'" in result.err

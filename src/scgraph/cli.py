@@ -670,7 +670,8 @@ def push_cmd(
 def serve_cmd(
     store: StoreOpt = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).")] = 7878,
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).", min=0,
+                                      max=65535)] = 7878,
     allow_remote: Annotated[bool, typer.Option(
         "--allow-remote", help="Allow a non-loopback --host (the endpoint has no "
         "authentication).")] = False,

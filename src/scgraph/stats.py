@@ -17,8 +17,8 @@ SELECT
   (COUNT(DISTINCT ?r) AS ?relations)
   (COUNT(DISTINCT ?e) AS ?side_effects)
 WHERE {
-  { ?i a sc:Initiative } UNION { [] sc:hasActor ?a } UNION { ?r a sc:Interaction }
-  UNION { ?e a sc:SideEffect }
+  { ?i a sc:Initiative ; dcterms:identifier [] } UNION { [] sc:hasActor ?a }
+  UNION { ?r a sc:Interaction } UNION { ?e a sc:SideEffect }
 }"""
 
 #: Every graph's triples, in one scan: the total and the datasets' counts.
@@ -35,6 +35,9 @@ SELECT ?g ?name ?title WHERE {
 def store_stats(store: GraphStore) -> dict[str, Any]:
     """Counts of initiatives, actors, relations, side effects, triples, and the datasets.
 
+    ``initiatives`` counts those with a record id (``dcterms:identifier``), as the
+    analytics do: ``reason --materialize`` makes every funding programme an initiative
+    too (``sc:Programme`` is one), but one that no record describes is not counted.
     ``actors`` counts those an initiative names (``sc:hasActor``), as the report does: the
     ontology makes every municipality an actor too (a public authority), but one that no
     initiative names is not counted. ``relations`` counts every typed relation between
