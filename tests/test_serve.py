@@ -425,3 +425,19 @@ def test_a_port_out_of_range_is_a_usage_error(cli, mpsc_store_path: Path, port: 
     assert result.code == 2
     assert "Traceback" not in result.err
     assert "Invalid value for '--port'" in result.err
+
+
+def test_blank_nodes_and_control_characters_in_results(server: SparqlServer) -> None:
+    url = server.url + "sparql"
+    status, body = _curl(url, "-H", "Accept: text/csv", "--data-urlencode",
+                         "query=SELECT ?b WHERE { BIND (BNODE() AS ?b) }")
+    assert status == 200
+    assert body.splitlines()[1].startswith("_:")  # the CSV results format's blank node
+    control = 'query=SELECT ?y WHERE { BIND ("a\\u0001b" AS ?y) }'
+    status, body = _curl(url, "-H", "Accept: application/sparql-results+xml",
+                         "--data-urlencode", control)
+    assert status == 406
+    assert "XML 1.0 cannot carry" in body
+    status, body = _curl(url, "--data-urlencode", control)
+    assert status == 200
+    assert json.loads(body)["results"]["bindings"][0]["y"]["value"] == "a\x01b"

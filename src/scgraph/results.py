@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -51,6 +52,10 @@ def term_json(term: Term) -> dict[str, str]:
     return {"type": "triple", "value": str(term)}
 
 
+#: Characters XML 1.0 cannot hold, not even as a character reference.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _xml_term(term: Term) -> str:
     if isinstance(term, ox.NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
@@ -78,14 +83,19 @@ def serialize_table(table: Table, fmt: str) -> bytes:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(table.columns)
-        for row in table.rows:
-            writer.writerow(["" if t is None else term_value(t) for t in row])
+        for row in table.rows:  # a blank node as _:label, as the CSV results format says
+            writer.writerow(["" if t is None else f"_:{t.value}" if isinstance(t, ox.BlankNode)
+                             else term_value(t) for t in row])
         return buf.getvalue().encode()
     if fmt == "tsv":
         lines = ["\t".join(f"?{c}" for c in table.columns)]
         lines += ["\t".join("" if t is None else str(t) for t in row) for row in table.rows]
         return ("\n".join(lines) + "\n").encode()
     if fmt == "xml":
+        if any(t is not None and _NOT_XML.search(term_value(t) or "") for row in table.rows
+               for t in row):
+            raise UsageError("a value holds a control character that XML 1.0 cannot carry; "
+                             "ask for the results as JSON, CSV or TSV")
         parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
                  "<head>" + "".join(f"<variable name={quoteattr(c)}/>" for c in table.columns)
                  + "</head>", "<results>"]

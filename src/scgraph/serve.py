@@ -346,7 +346,10 @@ class _Handler(BaseHTTPRequestHandler):
                            f"{explicit or accept!r}; available: " + ", ".join(choices))
         result = self._run(sparql)
         if isinstance(result, Table):
-            return serialize_table(result, fmt), MEDIA_TYPES[fmt] + "; charset=utf-8"
+            try:
+                return serialize_table(result, fmt), MEDIA_TYPES[fmt] + "; charset=utf-8"
+            except UsageError as exc:  # a value the format cannot carry
+                raise _Refused(HTTPStatus.NOT_ACCEPTABLE, str(exc)) from exc
         if isinstance(result, bool):
             return serialize_boolean(result, fmt), MEDIA_TYPES[fmt] + "; charset=utf-8"
         media_type, rdf_format = RDF_MEDIA_TYPES[fmt]
