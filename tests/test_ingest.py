@@ -705,3 +705,18 @@ def test_an_initiative_is_one_of_programme_project_or_measure(tmp_path: Path,
         # one kind, the same as the records': accepted
         second.write_text(f"{hub} {rdf_type} <{sc}Project> .\n", encoding="utf-8")
         ingest([second], st)
+
+
+def test_one_path_is_taken_as_a_list_of_one(small_path: Path) -> None:
+    # a str is a sequence too: ingest("data/x", store) read it as the paths "d", "a", ...
+    with EmbeddedStore() as st:
+        assert [d.name for d in ingest(str(small_path), st).datasets] == ["small"]
+    assert [d.name for d in validate_paths(small_path).datasets] == ["small"]
+
+
+def test_an_unknown_engine_is_a_usage_error(small_path: Path) -> None:
+    with EmbeddedStore() as st, pytest.raises(UsageError, match="unknown SHACL engine 'x'; "
+                                              "expected one of python, sparql, pyshacl"):
+        ingest([small_path], st, shacl="x")
+    with pytest.raises(UsageError, match="unknown SHACL engine"):
+        validate_paths([small_path], shacl="x")

@@ -378,3 +378,12 @@ def test_parameter_values_that_are_no_text_are_refused(cli, mpsc_store_path: Pat
     with pytest.raises(QueryError, match="parameter 'min_fields': give the value as text, "
                        "not int"):
         run_query(mpsc, "multi_field_initiatives", {"min_fields": 3})  # type: ignore[dict-item]
+
+
+def test_a_header_problem_is_said_where_a_parameter_is_missing(tmp_path: Path) -> None:
+    path = tmp_path / "p4.rq"
+    path.write_text("# title: t\n# question: q?\n# param: g: foo, e.g. x -- n\n"
+                    "# columns: g\nSELECT ?g {}\n")
+    with pytest.raises(QueryError, match="has no parameter 'g' \\(its parameters: none\\); "
+                       "its header: param 'g': unknown type 'foo'"):
+        load_query(path).bindings({"g": "x"})

@@ -105,8 +105,9 @@ class NamedQuery:
             if p.name == name:
                 return p
         known = ", ".join(p.name for p in self.parameters) or "none"
+        header = f"; its header: {'; '.join(self.problems)}" if self.problems else ""
         raise QueryError(f"query {self.name!r} has no parameter {name!r} "
-                         f"(its parameters: {known})")
+                         f"(its parameters: {known}){header}")
 
     def bindings(self, values: Mapping[str, str]) -> dict[str, Term]:
         """Parse ``values`` (text by parameter name) into RDF terms; fill in defaults."""

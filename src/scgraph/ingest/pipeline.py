@@ -388,12 +388,25 @@ def _documents(graphs: dict[str, list[Part]]) -> Iterator[bytes]:
     return (content(part) for parts in graphs.values() for part in parts)
 
 
-def validate_paths(paths: Sequence[Path | str], store: GraphStore | None = None,
+def _listed(paths: Path | str | Sequence[Path | str]) -> Sequence[Path | str]:
+    """One path as a list of one (a str is a sequence too: of its characters)."""
+    return [paths] if isinstance(paths, str | Path) else paths
+
+
+def _check_engine(shacl: str) -> None:
+    if shacl not in ENGINES:
+        raise UsageError(f"unknown SHACL engine {shacl!r}; expected one of "
+                         + ", ".join(ENGINES))
+
+
+def validate_paths(paths: Path | str | Sequence[Path | str], store: GraphStore | None = None,
                    progress: Progress | None = None, *, shacl: str = "python") -> IngestReport:
     """Run every check of :func:`ingest` and write nothing.
 
     Raises :class:`~scgraph.errors.InputError` listing every problem found.
     """
+    paths = _listed(paths)
+    _check_engine(shacl)
     with tempfile.TemporaryDirectory(prefix="scgraph-ingest-") as spool:
         prepared, warnings, jobs = _prepare(paths, store, progress, Path(spool))
         problems = _validate(jobs, shacl, warnings, progress)
@@ -465,10 +478,11 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
     return _Prepared(report, parts, found["Initiative"])
 
 
-def ingest(paths: Sequence[Path | str], store: GraphStore,
+def ingest(paths: Path | str | Sequence[Path | str], store: GraphStore,
            progress: Progress | None = None, *, shacl: str = "python") -> IngestReport:
     """Check and write datasets into ``store``, each into its own named graph.
 
+    ``paths`` are dataset folders, dataset files or RDF files (or one of them).
     A dataset already in the store is replaced, never duplicated. If anything
     is invalid, :class:`~scgraph.errors.InputError` lists every problem and the
     store is left exactly as it was. ``shacl`` chooses the SHACL engine:
@@ -476,10 +490,9 @@ def ingest(paths: Sequence[Path | str], store: GraphStore,
     (compiled to queries that Oxigraph runs) or ``"pyshacl"`` (the reference
     implementation, slow on large datasets); all find the same problems.
     """
-    if shacl not in ENGINES:
-        raise ValueError(f"unknown SHACL engine {shacl!r}; expected one of {ENGINES}")
+    _check_engine(shacl)
     with tempfile.TemporaryDirectory(prefix="scgraph-ingest-") as spool:
-        return _ingest(paths, store, progress, shacl, Path(spool))
+        return _ingest(_listed(paths), store, progress, shacl, Path(spool))
 
 
 def _ingest(paths: Sequence[Path | str], store: GraphStore, progress: Progress | None,
