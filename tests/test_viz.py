@@ -691,3 +691,20 @@ def test_filters_that_leave_nothing_are_refused(mpsc):
         network_view(data, field="housing", municipality=town)
     with pytest.raises(UsageError, match="--programme: give part of a programme's name"):
         network_view(data, programme=" ")
+
+
+def test_a_view_is_the_same_in_every_process(mpsc_store_path: Path, tmp_path: Path) -> None:
+    # the layout followed the order in which sets listed the data, which Python's hash
+    # seed changes from one process to the next
+    import os
+    import subprocess
+    import sys
+
+    pages = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"network{seed}.html"
+        subprocess.run([sys.executable, "-m", "scgraph", "viz", "--store", str(mpsc_store_path),
+                        "--view", "network", "--actors", "--out", str(out)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1]

@@ -223,6 +223,18 @@ def _spring(g: nx.Graph) -> dict[Hashable, tuple[float, float]]:
     return {v: (float(pos[i, 0]), float(pos[i, 1])) for i, v in enumerate(nodes)}
 
 
+def _canonical(g: nx.Graph, nodes: list[Hashable]) -> nx.Graph:
+    """The subgraph of ``nodes`` with nodes and edges in sorted order: the layout starts
+    from the order of the nodes and sums forces in the order of the edges, so a view is
+    the same however the data came to be listed (sets differ from run to run)."""
+    h = nx.Graph()
+    h.add_nodes_from(sorted(nodes, key=str))
+    ends = ([*sorted((a, b), key=str), w] for a, b, w in
+            g.subgraph(nodes).edges(data="weight", default=1.0))
+    h.add_weighted_edges_from(sorted(ends, key=lambda e: (str(e[0]), str(e[1]))))
+    return h
+
+
 def _layout(g: nx.Graph, spacing: float = 70.0) -> dict[Hashable, tuple[float, float]]:
     """Seeded spring layout per connected component, components packed in rows.
 
@@ -239,7 +251,7 @@ def _layout(g: nx.Graph, spacing: float = 70.0) -> dict[Hashable, tuple[float, f
     for comp, size in boxes:
         if x > 0 and x + size > row_width:
             x, y, row_height = 0.0, y + row_height, 0.0
-        pos = {comp[0]: (0.0, 0.0)} if len(comp) == 1 else _spring(g.subgraph(comp))
+        pos = {comp[0]: (0.0, 0.0)} if len(comp) == 1 else _spring(_canonical(g, comp))
         half = (size - 40.0) / 2
         for k, (px, py) in pos.items():
             out[k] = (round(x + size / 2 + px * half, 1), round(y + size / 2 + py * half, 1))
