@@ -720,3 +720,26 @@ def test_an_unknown_engine_is_a_usage_error(small_path: Path) -> None:
         ingest([small_path], st, shacl="x")
     with pytest.raises(UsageError, match="unknown SHACL engine"):
         validate_paths([small_path], shacl="x")
+
+
+def test_an_rdf_file_that_defines_initiatives_of_another_dataset_is_refused(
+        tmp_path: Path, small_path: Path) -> None:
+    # a ttl export of the store (which merges the graphs) ingested again defined every
+    # initiative in a second dataset: each analysis then met every initiative twice
+    from scgraph.store import write_export
+
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        backup = tmp_path / "backup.ttl"
+        with backup.open("wb") as out:
+            write_export(st, out, "ttl")
+        problems = _refused(st, [backup]).problems
+        assert [(p.file, p.record) for p in problems] == [(str(backup), "T-APP")]
+        assert problems[0].message == (
+            "4 initiatives it defines (types sc:Initiative) are defined by dataset 'small' "
+            "in the store already: T-APP, T-BUS, T-HUB, T-LONE")
+        assert "ingest an nq or trig export" in (problems[0].expected or "")
+        trig = tmp_path / "backup.trig"  # its graphs replace the store's: no second copy
+        with trig.open("wb") as out:
+            write_export(st, out, "trig")
+        assert [d.graphs for d in ingest([trig], st).datasets] == [[dataset_graph_iri("small")]]

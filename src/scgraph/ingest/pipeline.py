@@ -184,6 +184,33 @@ def _said(problem: Problem) -> tuple[str | None, str | None, str]:
     return problem.record, problem.field, problem.message
 
 
+def _defined_in_store(in_files: dict[str, str], store: GraphStore, replaced: set[str]
+                      ) -> list[Problem]:
+    """An initiative an RDF file types that a dataset the store keeps defines already:
+    one problem for each file and dataset (a ``ttl`` export of the store, ingested
+    again, would define every initiative twice)."""
+    excluded = ", ".join(f"<{g}>" for g in sorted(replaced | NOT_DATASETS))
+    values = " ".join(f"<{x}>" for x in sorted(in_files))
+    table = store.select(f"SELECT DISTINCT ?s ?g WHERE {{ VALUES ?s {{ {values} }} "
+                         f"GRAPH ?g {{ ?s a <{SC}Initiative> }} FILTER(?g NOT IN ({excluded})) }}")
+    twice: dict[tuple[str, str], list[str]] = {}
+    for s, g in table.values():
+        if s in in_files and g is not None:
+            twice.setdefault((in_files[s], g), []).append(id_from_iri(s))
+    problems = []
+    for (source, g), ids in sorted(twice.items()):
+        ids.sort()
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        problems.append(Problem(None, f"{len(ids)} initiatives it defines (types "
+                                f"sc:Initiative) are defined by dataset "
+                                f"{dataset_name(g)!r} in the store already: {shown}",
+                                file=source, record=ids[0],
+                                expected="each initiative in one dataset: drop that dataset "
+                                "first, or ingest an nq or trig export, whose graphs replace "
+                                "the store's"))
+    return problems
+
+
 def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
                  progress: Progress | None, spool: Path, on_checked: _OnChecked | None,
                  ) -> tuple[list[_Prepared], list[Problem], list[_Validation]]:
@@ -241,6 +268,8 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
                                         f"RDF file {in_files[x]}", file=rdf.report.source,
                                         record=id_from_iri(x), expected="each initiative in "
                                         "one dataset; ingest one of the files"))
+    if store is not None and in_files:
+        problems.extend(_defined_in_store(in_files, store, replaced))
     run_iris = {initiative_iri(i) for i in run_ids} | set(in_files)
 
     def initiatives_elsewhere(iris: set[str]) -> set[str]:
