@@ -184,10 +184,12 @@ def _after(iri: object, namespace: str) -> str:
 
 
 def _grouped(results: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Rows of results whose last column holds space-separated ids, one row per id."""
+    """Rows of results whose last column holds space-separated ids, one row per id and
+    values (an id listed twice, as a triple two graphs hold is, gives one row)."""
     table = results.itertuples(index=False, name=None)
-    rows = [(*row[:-1], ident) for row in table for ident in str(row[-1] or "").split()]
-    return pd.DataFrame(rows, columns=[*columns, "id"], dtype=object)
+    rows = dict.fromkeys((*row[:-1], ident) for row in table
+                         for ident in str(row[-1] or "").split())
+    return pd.DataFrame(list(rows), columns=[*columns, "id"], dtype=object)
 
 
 def _none(frame: pd.DataFrame) -> pd.DataFrame:
@@ -302,8 +304,9 @@ def _initiatives(results: _Results) -> pd.DataFrame:
 
 
 def _initiatives_joined(results: _Results) -> pd.DataFrame:
-    """The initiatives table by joins: a row for each combination of values."""
-    ini = results("initiatives")
+    """The initiatives table by joins: a row for each combination of values (once, where
+    two graphs hold the same triples)."""
+    ini = results("initiatives").drop_duplicates()
     fields: dict[str, set[str]] = {}
     for value, ident in _grouped(results("fields"), ["value"]).itertuples(index=False):
         fields.setdefault(ident, set()).add(_after(value, FIELD))
