@@ -35,6 +35,10 @@ class Script:
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
 
+#: The answer to a query for the graphs: none.
+NO_GRAPHS = json.dumps({"head": {"vars": ["g"]}, "results": {"bindings": []}}).encode()
+
+
 @pytest.fixture
 def fake() -> Iterator[tuple[str, Script]]:
     script = Script([(200, json.dumps(RESULT).encode())])
@@ -159,12 +163,14 @@ def test_bindings_travel_as_a_values_block_of_terms(fake: tuple[str, Script]) ->
 def test_failed_upload_drops_its_staging_graphs(fake: tuple[str, Script]) -> None:
     """The second upload fails: the first staged graph is dropped, nothing is moved."""
     url, script = fake
-    script.answers = [(200, b""), (500, b"disk full"), (200, b"")]
+    script.answers = [(200, NO_GRAPHS), (200, b""), (500, b"disk full"), (200, b"")]
     store = _store(url, [], retries=0)
     with pytest.raises(EndpointError, match=r"nothing was changed.*HTTP 500.*disk full"):
         store.replace_graphs({"http://g/1": b"<http://a> <http://b> <http://c> .\n",
                               "http://g/2": b"<http://a> <http://b> <http://d> .\n"})
-    updates = [urllib.parse.parse_qs(r["body"])["update"][0] for r in script.requests]
+    listing, *writes = script.requests  # what earlier writes left staged: nothing
+    assert "GRAPH ?g" in urllib.parse.parse_qs(listing["body"])["query"][0]
+    updates = [urllib.parse.parse_qs(r["body"])["update"][0] for r in writes]
     assert len(updates) == 3
     assert updates[0].startswith("INSERT DATA { GRAPH <https://w3id.org/scgraph/graph/_staging/")
     assert updates[2].startswith("DROP SILENT GRAPH <https://w3id.org/scgraph/graph/_staging/")
@@ -173,10 +179,10 @@ def test_failed_upload_drops_its_staging_graphs(fake: tuple[str, Script]) -> Non
 
 def test_graph_store_protocol_upload(fake: tuple[str, Script]) -> None:
     url, script = fake
-    script.answers = [(201, b"")]
+    script.answers = [(200, NO_GRAPHS), (201, b"")]
     store = RemoteStore(url, url, url.replace("sparql", "store"))
     store.replace_graphs({"http://g/1": b"<http://a> <http://b> <http://c> .\n"})
-    put, move = script.requests
+    _listing, put, move = script.requests
     assert put["method"] == "PUT"
     assert put["path"].startswith("/store?graph=https%3A%2F%2Fw3id.org%2Fscgraph%2Fgraph%2F_st")
     assert put["type"] == "application/n-triples"

@@ -11,6 +11,7 @@ proxy: no partial graph, no staging graph, the data already there unchanged.
 from __future__ import annotations
 
 import http.client
+import json
 import shutil
 import socket
 import subprocess
@@ -43,17 +44,22 @@ BASE = "http://example.org/base"  # a graph on the server that no test writes
 
 @dataclass
 class Fault:
-    """What the proxy does: ``kind`` to every request, or only to the ``nth`` (1-based)
-    or to those whose body contains ``when``; everything else is forwarded."""
+    """What the proxy does: ``kind`` to every request, or only to the ``nth`` (1-based),
+    to every one from the ``since``-th on, or to those whose body contains ``when``;
+    everything else is forwarded."""
 
     kind: str = "none"
     nth: int | None = None
     when: str | None = None
+    #: the fault applies from this request on (1-based), to every one after it too
+    since: int | None = None
     seen: list[str] = field(default_factory=list)
 
     def applies(self, number: int, body: str) -> bool:
         if self.kind == "none":
             return False
+        if self.since is not None:
+            return number >= self.since
         if self.nth is not None:
             return number == self.nth
         return self.when is None or self.when in body
@@ -392,3 +398,49 @@ def test_the_proxy_stops_itself_after_its_budget() -> None:
     assert proxy.closed.wait(10)
     with pytest.raises(EndpointError, match="cannot connect"):
         remote.ask("ASK {}")
+
+
+def test_staged_graphs_that_cannot_be_removed_are_named_and_can_be_dropped(
+        fault: Setup, cli) -> None:
+    """The upload fails after one chunk landed, and so does removing it (the server went
+    away): the error names the staged graph, stats says every query sees it, and drop
+    removes it. Before, the message said "nothing was changed", stats listed the graph as
+    a dataset, and drop refused it."""
+    before = _snapshot(fault.direct)
+    data = "".join(f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" .\n"
+                   for i in range(30)).encode()
+    remote = RemoteStore(fault.proxy.url + "/query", fault.proxy.url + "/update",
+                         timeout=TIMEOUT, retries=0, chunk_size=10)
+    # request 1 lists what earlier writes left, 2 is the first chunk: from 3 on, all fail
+    fault.proxy.fault = Fault("500", since=3)
+    with pytest.raises(EndpointError, match="those staged for it could not be removed: "
+                       f"{STAGING}") as info:
+        remote.replace_graphs({dataset_graph_iri("faults"): data})
+    left = [g for g in _snapshot(fault.direct) if g.startswith(STAGING)]
+    assert len(left) == 1
+    assert left[0] in str(info.value)
+    fault.proxy.fault = Fault()
+    query, update = fault.direct.query_endpoint, fault.direct.update_endpoint or ""
+    stats = cli("stats", "--endpoint", query, "--format", "json")
+    assert stats.code == 0, stats.err
+    assert left[0] not in [d["graph"] for d in json.loads(stats.out)["datasets"]]
+    assert f"holds graphs an interrupted write left staged, which every query sees: " \
+           f"{left[0]}" in " ".join(stats.err.split())
+    dropped = cli("drop", left[0], "--endpoint", query, "--update-endpoint", update)
+    assert dropped.code == 0, dropped.err
+    assert _snapshot(fault.direct) == before
+
+
+def test_a_write_drops_what_writes_an_hour_ago_left_staged(fault: Setup) -> None:
+    old = f"{STAGING}20000101T000000Z-{'0' * 32}/0"
+    legacy = f"{STAGING}{'1' * 32}/0"  # staged by an earlier version: its IRI has no time
+    recent = f"{STAGING}{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{'2' * 32}/0"
+    triple = b"<http://example.org/x> <http://example.org/y> \"z\" .\n"
+    for graph in (old, legacy, recent):
+        fault.direct.update(f"INSERT DATA {{ GRAPH <{graph}> {{ {triple.decode()} }} }}")
+    try:
+        assert fault.direct.leftovers() == sorted([old, legacy, recent])
+        fault.direct.replace_graphs({dataset_graph_iri("faults"): triple})
+        assert fault.direct.leftovers() == [recent]  # another write's, perhaps still going
+    finally:
+        fault.direct.drop_graphs([recent, dataset_graph_iri("faults")])

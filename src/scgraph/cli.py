@@ -122,10 +122,17 @@ def _progress(enabled: bool) -> Iterator[object]:
 
 
 def _stale(store: GraphStore) -> list[str]:
-    """Why graphs made from the datasets are out of date (to print as notes)."""
+    """Why graphs made from the datasets are out of date, and which graphs an interrupted
+    write left staged on an endpoint (to print as notes)."""
     from scgraph.datasets import stale_graphs
+    from scgraph.store.remote import RemoteStore
 
-    return list(stale_graphs(store).values())
+    notes = list(stale_graphs(store).values())
+    if isinstance(store, RemoteStore) and (left := store.leftovers()):
+        notes.append(f"{store.query_endpoint} holds graphs an interrupted write left "
+                     f"staged, which every query sees: {', '.join(left)}; `scgraph drop` "
+                     "with their IRIs removes them (a write drops them an hour later)")
+    return notes
 
 
 def _print_warnings(warnings: list[Problem]) -> None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import unquote
 
+import pyoxigraph as ox
+
 from scgraph.errors import UsageError
 from scgraph.namespaces import (
     GRAPH,
@@ -21,6 +23,7 @@ from scgraph.namespaces import (
     PREFIXES,
     SC,
     SCREENING_GRAPH,
+    STAGING,
     dataset_graph_iri,
     sparql_prefixes,
 )
@@ -109,9 +112,18 @@ def graph_named(name: str, graphs: Collection[str]) -> str:
     return graph if graph in graphs else name
 
 
+def _is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 def drop_datasets(store: GraphStore, names: Sequence[str], *,
                   force: bool = False) -> DropReport:
-    """Remove the datasets ``names`` (dataset names or graph IRIs) from ``store``.
+    """Remove the datasets ``names`` (dataset names or graph IRIs) from ``store``, or
+    graphs an interrupted write left staged (their IRIs).
 
     All are removed in one update, or none: an unknown name, a graph that is not a
     dataset, or (unless ``force``) another dataset that refers to an initiative of a
@@ -120,6 +132,9 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
     if not names:
         raise UsageError("name a dataset to drop; `scgraph stats` lists them")
     present = set(store.graphs())
+    # a graph an interrupted write left staged on an endpoint, named by its IRI
+    present |= {g for g in names if g.startswith(STAGING) and _is_iri(g)
+                and store.ask(f"ASK {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")}
     graphs: list[str] = []
     for name in names:
         graph = graph_named(name, present | set(_NOT_DATASETS))
@@ -140,9 +155,11 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
 
 def dataset_graphs(graphs: Iterable[str]) -> list[str]:
     """The graphs of ``graphs`` that ``ingest`` names for datasets, sorted: under the
-    scgraph graph namespace, and not the ontology nor one ``reason`` or ``screen`` made.
+    scgraph graph namespace, and not the ontology nor one ``reason`` or ``screen`` made,
+    nor one a write stages its graphs in (:data:`~scgraph.namespaces.STAGING`).
     (An endpoint's own graphs, a triple store's system graphs say, are left out.)"""
-    return sorted(g for g in set(graphs) - set(_NOT_DATASETS) if g.startswith(GRAPH))
+    return sorted(g for g in set(graphs) - set(_NOT_DATASETS)
+                  if g.startswith(GRAPH) and not g.startswith(STAGING))
 
 
 def references(store: GraphStore, graphs: Sequence[str], present: Iterable[str], *,

@@ -24,6 +24,7 @@ __all__ = [
     "SC",
     "SCREENING_GRAPH",
     "SOLUTION",
+    "STAGING",
     "actor_iri",
     "dataset_graph_iri",
     "id_from_iri",
@@ -51,6 +52,9 @@ INFERRED_GRAPH = GRAPH + "inferred"
 #: Dataset graphs are ``GRAPH + <name>`` with "/" escaped, so no dataset name gives these.
 SCREENING_GRAPH = GRAPH + "screening/solution-types"
 PATTERNS_GRAPH = GRAPH + "screening/patterns"
+#: Where a write stages its graphs before one update moves them in place: no dataset
+#: name gives these either ("_staging/..." escapes its "/").
+STAGING = GRAPH + "_staging/"
 
 PREFIXES: dict[str, str] = {
     "sc": SC,

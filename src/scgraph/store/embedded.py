@@ -20,7 +20,7 @@ from typing import IO, NoReturn, TypeVar, cast
 import pyoxigraph as ox
 
 from scgraph.errors import StoreError, StoreLockedError, UsageError
-from scgraph.namespaces import GRAPH, PREFIXES
+from scgraph.namespaces import PREFIXES, STAGING
 from scgraph.outputs import make_folder
 from scgraph.store.base import EXPORT_FORMATS, Table, Term
 
@@ -63,7 +63,7 @@ def store_files(path: Path) -> StoreFiles:
 
 _OPEN_ATTEMPTS = 5
 _T = TypeVar("_T")
-_STAGING = GRAPH + "_staging/"
+_STAGING = STAGING
 #: Graphs a write creates are listed here until the write commits.
 _JOURNAL = _STAGING + "journal"
 _PENDING = _STAGING + "pending"

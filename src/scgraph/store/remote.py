@@ -22,7 +22,7 @@ graph is named (``docs/endpoints.md`` says how to set that up per engine).
 from __future__ import annotations
 
 import base64
-import contextlib
+import calendar
 import json
 import os
 import socket
@@ -39,12 +39,21 @@ from typing import Any
 import pyoxigraph as ox
 
 from scgraph.errors import EndpointError, UsageError
-from scgraph.namespaces import GRAPH, PREFIXES
+from scgraph.namespaces import PREFIXES, STAGING
 from scgraph.sparql import inject_values
 from scgraph.store.base import EXPORT_FORMATS, Table, Term
 
-__all__ = ["ENV_PASSWORD", "ENV_RETRIES", "ENV_TIMEOUT", "ENV_TOKEN", "ENV_USER",
-           "TRANSIENT_STATUS", "RemoteStore", "parse_json_results"]
+__all__ = [
+    "ENV_PASSWORD",
+    "ENV_RETRIES",
+    "ENV_TIMEOUT",
+    "ENV_TOKEN",
+    "ENV_USER",
+    "LEFTOVER_SECONDS",
+    "TRANSIENT_STATUS",
+    "RemoteStore",
+    "parse_json_results",
+]
 
 ENV_USER = "SCGRAPH_ENDPOINT_USER"
 ENV_PASSWORD = "SCGRAPH_ENDPOINT_PASSWORD"
@@ -53,8 +62,20 @@ ENV_TIMEOUT = "SCGRAPH_ENDPOINT_TIMEOUT"
 ENV_RETRIES = "SCGRAPH_ENDPOINT_RETRIES"
 #: HTTP statuses worth retrying: the server or a proxy in front of it is busy or restarting.
 TRANSIENT_STATUS = frozenset({502, 503, 504})
-_STAGING = GRAPH + "_staging/"
+_STAGING = STAGING
 _JSON_RESULTS = "application/sparql-results+json"
+#: How old a staged graph must be before a write drops it as left by an interrupted one.
+LEFTOVER_SECONDS = 3600.0
+
+
+def _staged_at(graph: str) -> float:
+    """When the write that staged ``graph`` started (its IRI says), in seconds since the
+    epoch; 0 for one an earlier version of scgraph staged, whose IRI does not say."""
+    stamp = graph[len(STAGING):].split("-", 1)[0]
+    try:
+        return calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ"))
+    except ValueError:
+        return 0.0
 
 
 class _AnswerLost(EndpointError):
@@ -309,17 +330,33 @@ class RemoteStore:
             body = "\n".join(with_blanks)
             self.update(f"INSERT {{ GRAPH <{graph}> {{\n{body}\n}} }} WHERE {{}}")
 
+    def leftovers(self) -> list[str]:
+        """The graphs an interrupted write left staged (:data:`STAGING`), sorted: they
+        are in the union default graph, so every query sees their triples twice."""
+        table = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        return sorted(g for (g,) in table.values() if g is not None and g.startswith(STAGING))
+
+    def _drop_old_leftovers(self) -> None:
+        """Drop what writes that ended at least :data:`LEFTOVER_SECONDS` ago left staged
+        (a younger one may be another write's, still going on)."""
+        now = time.time()
+        old = [g for g in self.leftovers() if now - _staged_at(g) >= LEFTOVER_SECONDS]
+        if old:
+            self.drop_graphs(old)
+
     def replace_graphs(self, graphs: Mapping[str, bytes]) -> None:
         """Replace each named graph by the given N-Triples, all or nothing.
 
         Each graph is uploaded to a temporary graph first; one update request then
-        moves all of them in place. If an upload fails, the temporary graphs are
-        dropped and the endpoint's graphs are as before.
+        moves all of them in place. If an upload fails (or is interrupted), the temporary
+        graphs are dropped and the endpoint's graphs are as before; if even that fails,
+        the error names them. What earlier writes left staged is dropped first.
         """
         if self.update_endpoint is None:
             raise UsageError(f"{self.query_endpoint}: no update endpoint given; "
                              "pass --update-endpoint to write")
-        run = uuid.uuid4().hex
+        self._drop_old_leftovers()
+        run = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex}"
         staged: list[tuple[str, str]] = []
         empty: list[str] = []
         moving = False
@@ -329,7 +366,7 @@ class RemoteStore:
                 if not data.strip():
                     empty.append(target)
                     continue
-                tmp = f"{_STAGING}{run}/{i}"
+                tmp = f"{STAGING}{run}/{i}"
                 staged.append((tmp, target))
                 self._upload(tmp, data)
             steps = [f"MOVE SILENT GRAPH <{tmp}> TO GRAPH <{target}>" for tmp, target in staged]
@@ -337,17 +374,29 @@ class RemoteStore:
             if steps:
                 moving = True
                 self.update(" ;\n".join(steps))
-        except (EndpointError, ValueError, UnicodeDecodeError) as exc:
-            with contextlib.suppress(EndpointError):
+        except BaseException as exc:  # an interrupt too: what was staged must go
+            left = ""
+            try:
                 if staged:
                     self.update(" ;\n".join(f"DROP SILENT GRAPH <{tmp}>" for tmp, _ in staged))
+            except (EndpointError, KeyboardInterrupt):
+                left = (f"; the graphs it replaces are as they were, but those staged for "
+                        f"it could not be removed: {', '.join(tmp for tmp, _ in staged)}. "
+                        "Every query sees their triples until `scgraph drop` names them (a "
+                        "write an hour later drops them)")
             if moving and isinstance(exc, _AnswerLost):  # MOVE is one request: all or none
                 raise EndpointError(
                     f"writing to {self.update_endpoint}: no answer to the final MOVE, so the "
                     "graphs are either all as before or all replaced; run `scgraph stats "
                     f"--endpoint ...` to see which: {exc}") from exc
-            raise EndpointError(f"writing to {self.update_endpoint} failed, nothing was "
-                                f"changed: {exc}") from exc
+            if left:
+                why = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+                raise EndpointError(f"writing to {self.update_endpoint} failed ({why})"
+                                    f"{left}") from exc
+            if isinstance(exc, EndpointError | ValueError | UnicodeDecodeError):
+                raise EndpointError(f"writing to {self.update_endpoint} failed, nothing was "
+                                    f"changed: {exc}") from exc
+            raise
 
     def drop_graphs(self, graphs: Sequence[str]) -> None:
         """Remove named graphs in one update request."""
