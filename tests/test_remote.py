@@ -205,3 +205,19 @@ def test_connect_chooses_the_store(tmp_path: object) -> None:
         read_only.replace_graphs({"http://g": b""})
 
 
+
+
+@pytest.mark.parametrize(("name", "raw"), [
+    ("SCGRAPH_ENDPOINT_TIMEOUT", "nan"), ("SCGRAPH_ENDPOINT_TIMEOUT", "inf"),
+    ("SCGRAPH_ENDPOINT_TIMEOUT", "0"), ("SCGRAPH_ENDPOINT_TIMEOUT", "-1"),
+    ("SCGRAPH_ENDPOINT_RETRIES", "abc"), ("SCGRAPH_ENDPOINT_RETRIES", "1e3"),
+])
+def test_limits_from_the_environment_are_checked(monkeypatch: pytest.MonkeyPatch, name: str,
+                                                 raw: str) -> None:
+    # nan and inf ended in tracebacks, 0 made every request fail, 1e3 retries never ended
+    monkeypatch.setenv(name, raw)
+    default = "60" if name.endswith("TIMEOUT") else "3"
+    with pytest.raises(UsageError, match=f"{name}='{raw}' is not a number from .* to .*; "
+                       f"unset it or give e.g. {default}"):
+        RemoteStore("http://127.0.0.1:1/q")
+

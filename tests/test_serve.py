@@ -441,3 +441,22 @@ def test_blank_nodes_and_control_characters_in_results(server: SparqlServer) -> 
     status, body = _curl(url, "--data-urlencode", control)
     assert status == 200
     assert json.loads(body)["results"]["bindings"][0]["y"]["value"] == "a\x01b"
+
+
+def test_viz_on_an_endpoint_without_initiatives_names_the_endpoint(cli,
+                                                                    tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "st") as st:
+        st.replace_graphs({"http://example.org/g": b"<http://a> <http://b> <http://c> .\n"})
+    with EmbeddedStore(tmp_path / "st", read_only=True) as st:
+        srv = make_server(st, "127.0.0.1", 0)
+        thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        try:
+            url = srv.url + "sparql"
+            result = cli("viz", "--endpoint", url, "--view", "overview", "--out",
+                         tmp_path / "x.html")
+        finally:
+            srv.shutdown()
+            srv.server_close()
+    assert result.code == 2
+    assert f"error: {url} holds no initiatives" in result.err

@@ -483,8 +483,8 @@ def viz_cmd(
         else:
             screened = None
     if data.initiatives.empty:
-        raise UsageError(f"store {store_path(store)} holds no initiatives; "
-                         "run `scgraph ingest` first")
+        where = endpoint or f"store {store_path(store)}"
+        raise UsageError(f"{where} holds no initiatives; run `scgraph ingest` first")
     code = lang.value
     if view is ViewName.overview:
         v = overview_view(data, lang=code)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import calendar
 import json
+import math
 import os
 import socket
 import time
@@ -62,7 +63,6 @@ ENV_TIMEOUT = "SCGRAPH_ENDPOINT_TIMEOUT"
 ENV_RETRIES = "SCGRAPH_ENDPOINT_RETRIES"
 #: HTTP statuses worth retrying: the server or a proxy in front of it is busy or restarting.
 TRANSIENT_STATUS = frozenset({502, 503, 504})
-_STAGING = STAGING
 _JSON_RESULTS = "application/sparql-results+json"
 #: How old a staged graph must be before a write drops it as left by an interrupted one.
 LEFTOVER_SECONDS = 3600.0
@@ -82,16 +82,18 @@ class _AnswerLost(EndpointError):
     """The request went out but its answer did not come back: it may have been done."""
 
 
-def _env_number(name: str, default: float) -> float:
+def _env_number(name: str, default: float, *, least: float, most: float) -> float:
+    """The number the environment variable ``name`` gives, from ``least`` to ``most``."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        value = -1.0
-    if value < 0:
-        raise UsageError(f"{name}={raw!r} is not a number >= 0; unset it or give e.g. 30")
+        value = math.nan
+    if not least <= value <= most:  # nan and inf too
+        raise UsageError(f"{name}={raw!r} is not a number from {least:g} to {most:g}; unset "
+                         f"it or give e.g. {default:g}")
     return value
 
 
@@ -152,8 +154,11 @@ class RemoteStore:
         self.update_endpoint = update_endpoint
         self.graph_store = graph_store
         self.location = query_endpoint
-        self.timeout = _env_number(ENV_TIMEOUT, 60.0) if timeout is None else timeout
-        self.retries = int(_env_number(ENV_RETRIES, 3)) if retries is None else retries
+        self.timeout = _env_number(ENV_TIMEOUT, 60.0, least=0.1, most=86400.0) \
+            if timeout is None else timeout
+        # backoff doubles: 10 retries wait 8.5 minutes in all at the default 0.5 s
+        self.retries = int(_env_number(ENV_RETRIES, 3, least=0, most=10)) \
+            if retries is None else retries
         self.backoff = backoff
         self.chunk_size = chunk_size
         self._sleep = sleep
@@ -281,7 +286,7 @@ class RemoteStore:
         """IRIs of the named graphs that hold triples, sorted."""
         table = self.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return sorted(v for (v,) in table.values()
-                      if v is not None and not v.startswith(_STAGING))
+                      if v is not None and not v.startswith(STAGING))
 
     def export(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialise the named graphs (or one of them) as ``fmt`` (see EXPORT_FORMATS)."""
