@@ -444,3 +444,29 @@ def test_a_write_drops_what_writes_an_hour_ago_left_staged(fault: Setup) -> None
         assert fault.direct.leftovers() == [recent]  # another write's, perhaps still going
     finally:
         fault.direct.drop_graphs([recent, dataset_graph_iri("faults")])
+
+
+def test_an_endpoint_whose_default_graph_is_no_union_is_refused(
+        tmp_path: Path, cli, small_path: Path) -> None:
+    """Oxigraph started without --union-default-graph: writes work, but every query of
+    scgraph found nothing, and stats, query, analyze and report said 0 with exit 0."""
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    port = _free_port()
+    log = tmp_path / "oxigraph.log"
+    proc = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "data"), "--bind",
+                             f"127.0.0.1:{port}"], stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait(base + "/query", proc, log)
+        assert cli("ingest", small_path, "--endpoint", base + "/query",
+                   "--update-endpoint", base + "/update").code == 0
+        for args in (["stats"], ["analyze", "isolated"], ["query", "relations_by_type"]):
+            result = cli(*args, "--endpoint", base + "/query")
+            assert result.code == 2, (args, result.out)
+            assert "the default graph is not the union of the named graphs" in \
+                " ".join(result.err.split())
+            assert "--union-default-graph" in result.err
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -72,6 +72,6 @@ def connect(store: Path | str | None = None, *, endpoint: str | None = None,
         return open_store(store, read_only=read_only, create=create)
     if store is not None:
         raise UsageError("give either --store or --endpoint, not both")
-    if read_only:
-        return RemoteStore(endpoint)
+    if read_only:  # what is read must come from the union of the graphs, as it does here
+        return RemoteStore(endpoint, check_union=True)
     return RemoteStore(endpoint, update_endpoint, graph_store)

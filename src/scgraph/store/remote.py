@@ -146,7 +146,8 @@ class RemoteStore:
                  graph_store: str | None = None, *, timeout: float | None = None,
                  retries: int | None = None,
                  backoff: float = 0.5, chunk_size: int = 2000,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 check_union: bool = False) -> None:
         for url in (query_endpoint, update_endpoint, graph_store):
             if url is not None and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
                 raise UsageError(f"endpoint {url!r} is not an http(s) URL")
@@ -163,6 +164,8 @@ class RemoteStore:
         self.chunk_size = chunk_size
         self._sleep = sleep
         self._headers = self._auth_headers()
+        #: check, before the first query, that the default graph is the named graphs' union
+        self._union_unchecked = check_union
 
     @staticmethod
     def _auth_headers() -> dict[str, str]:
@@ -232,6 +235,9 @@ class RemoteStore:
         return text
 
     def _post_query(self, sparql: str, accept: str) -> bytes:
+        if self._union_unchecked:
+            self._union_unchecked = False
+            self.check_union()
         body = urllib.parse.urlencode({"query": sparql}).encode()
         return self._request("POST", self.query_endpoint, body=body, headers={
             "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
@@ -246,6 +252,21 @@ class RemoteStore:
             "Content-Type": "application/x-www-form-urlencoded"}, repeatable=False)
 
     # -- reading ---------------------------------------------------------------------------
+    def check_union(self) -> None:
+        """Raise EndpointError if the endpoint's default graph is not the union of its named
+        graphs: a triple of a named graph is then not in it, and every query of scgraph,
+        which reads the default graph, would find nothing (and say so by no error)."""
+        probe = self.select("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+                            "FILTER(!isBlank(?s) && !isBlank(?o)) } LIMIT 1")
+        if not probe.rows:
+            return  # no named graph holds a triple: nothing to tell by
+        s, p, o = probe.rows[0]
+        if not self.ask(f"ASK {{ {s} {p} {o} }}"):
+            raise EndpointError(
+                f"{self.query_endpoint}: the default graph is not the union of the named "
+                "graphs, so scgraph's queries would find nothing; start Oxigraph with "
+                "--union-default-graph (docs/endpoints.md gives the setting for each engine)")
+
     def _results(self, sparql: str, bindings: Mapping[str, Term] | None) -> Table | bool:
         text = inject_values(sparql, bindings or {})
         data = self._post_query(text, _JSON_RESULTS)
