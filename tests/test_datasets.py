@@ -65,7 +65,8 @@ def test_a_dataset_others_refer_to_is_dropped_only_with_them_or_by_force(
         ingest([_other(tmp_path)], st)
         before = st.export("nq")
         with pytest.raises(UsageError, match=r"other refers to T-HUB\. Nothing was dropped\. "
-                                             r"Drop them together \(`scgraph drop small other`\)"):
+                                             r"Drop them together \(`scgraph drop small other`, "
+                                             r"with the same --store or --endpoint\)"):
             drop_datasets(st, ["small"])
         assert st.export("nq") == before
         # by its graph's IRI, together with the dataset that refers to it
@@ -248,3 +249,22 @@ def test_stale_graphs_name_the_datasets_dropped_since(tmp_path: Path, small_path
         drop_datasets(st, ["small"])  # the last dataset: nothing ingested is left
         assert sorted(stale_graphs(st)) == sorted([INFERRED_GRAPH, SCREENING_GRAPH])
         assert "dataset small, which is no longer" in stale_graphs(st)[INFERRED_GRAPH]
+
+
+def test_the_drop_hint_names_every_dataset_that_must_go_along(tmp_path: Path,
+                                                              small_path: Path) -> None:
+    # "third" refers to "other", which refers to "small": the hint named small and other
+    # only, and following it was refused again
+    third = tmp_path / "third"
+    third.mkdir()
+    (third / "initiatives.csv").write_text(
+        "id,name,action_fields,depends_on\nX-1,Portal,administration,O-1\n",
+        encoding="utf-8")
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        ingest([_other(tmp_path)], st)
+        ingest([third], st)
+        with pytest.raises(UsageError, match=r"`scgraph drop small other third`"):
+            drop_datasets(st, ["small"])
+        assert [dataset_name(g) for g, _ in drop_datasets(st, ["small", "other", "third"])
+                .dropped] == ["small", "other", "third"]

@@ -145,8 +145,15 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
         if graph not in graphs:
             graphs.append(graph)
     referred = references(store, graphs, present)
-    if not force:
-        _refuse_references(referred, graphs)
+    if not force and referred:
+        # what must go with them: the datasets that refer to those, and so on
+        together = list(graphs)
+        new = sorted({g for g, _ in referred} - set(together))
+        while new:
+            together += new
+            new = sorted({g for g, _ in references(store, new, present, besides=together)}
+                         - set(together))
+        _refuse_references(referred, together)
     counts = [(g, int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> "
                                    "{ ?s ?p ?o } }").values()[0][0] or 0)) for g in graphs]
     store.drop_graphs(graphs)
@@ -179,17 +186,16 @@ def references(store: GraphStore, graphs: Sequence[str], present: Iterable[str],
     return [(str(g), str(i)) for g, i in table.values()]
 
 
-def _refuse_references(rows: list[tuple[str, str]], graphs: list[str]) -> None:
-    """Raise UsageError if ``rows`` (:func:`references` into ``graphs``) has any."""
-    if not rows:
-        return
+def _refuse_references(rows: list[tuple[str, str]], together: list[str]) -> None:
+    """Raise UsageError for ``rows`` (:func:`references` into the graphs to drop), which
+    can be dropped with the graphs ``together``."""
     shown = "; ".join(f"{dataset_name(g)} refers to {i}" for g, i in rows[:_SHOWN])
     more = f" (and {len(rows) - _SHOWN} more)" if len(rows) > _SHOWN else ""
-    referring = sorted({dataset_name(g) for g, _ in rows})
-    together = " ".join([*map(dataset_name, graphs), *referring])
+    names = " ".join(map(dataset_name, together))
     raise UsageError(f"other datasets refer to initiatives of the datasets to drop: {shown}"
                      f"{more}. Nothing was dropped. Drop them together (`scgraph drop "
-                     f"{together}`), or pass --force to leave those references dangling")
+                     f"{names}`, with the same --store or --endpoint), or pass --force to "
+                     "leave those references dangling")
 
 
 def stale_graphs(store: GraphStore) -> dict[str, str]:
