@@ -179,3 +179,18 @@ def test_cli_export_takes_a_dataset_name_for_its_graph(cli, small_store: Path  #
     unknown = cli("export", "--store", small_store, "--graph", "nope")
     assert unknown.code == 2
     assert "no graph 'nope' in the store" in unknown.err
+
+
+def test_cli_export_writes_a_file_as_others_may_read_it(cli, small_store: Path,  # type: ignore[no-untyped-def]
+                                                        tmp_path: Path) -> None:
+    # the file passes through mkstemp, which made it 0600 whatever the umask said
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        out = tmp_path / "export.nq"
+        assert cli("export", "--store", small_store, "--out", out).code == 0
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

@@ -306,6 +306,7 @@ def export_cmd(
             with connect(store, endpoint=endpoint, read_only=True) as st:
                 write_export(st, tmp, fmt.value, graph=_graph_named(st, graph))
             size = tmp.tell()
+        os.chmod(name, _file_mode())  # mkstemp makes it 0600; a new file is 0666 - umask
         os.replace(name, output)
     except OSError as exc:
         raise ScgraphError(f"{output}: cannot write: {exc.strerror or exc}") from exc
@@ -560,6 +561,13 @@ def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) ->
     for row in rows:
         table.add_row(*map(Text, row))
     return table
+
+
+def _file_mode() -> int:
+    """The mode ``open()`` gives a new file under the process's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _missing(value: object) -> bool:
