@@ -221,3 +221,11 @@ def test_limits_from_the_environment_are_checked(monkeypatch: pytest.MonkeyPatch
                        f"unset it or give e.g. {default}"):
         RemoteStore("http://127.0.0.1:1/q")
 
+
+
+def test_credentials_in_the_url_are_refused_without_repeating_them() -> None:
+    # urllib took "user:pw@host" for a host name ("Name or service not known")
+    with pytest.raises(UsageError, match="endpoint 'http://…@127.0.0.1:1/q': give "
+                       "credentials in SCGRAPH_ENDPOINT_USER") as info:
+        RemoteStore("http://user:secret@127.0.0.1:1/q")
+    assert "secret" not in str(info.value)

@@ -68,6 +68,12 @@ _JSON_RESULTS = "application/sparql-results+json"
 LEFTOVER_SECONDS = 3600.0
 
 
+def _without_secret(url: str) -> str:
+    """``url`` with what stands before ``@`` in its host part left out."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(netloc="…@" + parts.netloc.rpartition("@")[2]))
+
+
 def _staged_at(graph: str) -> float:
     """When the write that staged ``graph`` started (its IRI says), in seconds since the
     epoch; 0 for one an earlier version of scgraph staged, whose IRI does not say."""
@@ -151,6 +157,11 @@ class RemoteStore:
         for url in (query_endpoint, update_endpoint, graph_store):
             if url is not None and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
                 raise UsageError(f"endpoint {url!r} is not an http(s) URL")
+            if url is not None and "@" in urllib.parse.urlsplit(url).netloc:
+                raise UsageError(f"endpoint {_without_secret(url)!r}: give credentials in "
+                                 f"{ENV_USER} and {ENV_PASSWORD} (or {ENV_TOKEN}), not in "
+                                 "the URL, where the shell's history and the process list "
+                                 "show them")
         self.query_endpoint = query_endpoint
         self.update_endpoint = update_endpoint
         self.graph_store = graph_store
