@@ -57,7 +57,7 @@ class RawRecord:
         if value is None:
             return []
         parts = [str(v) for v in value] if isinstance(value, list) else str(value).split(sep)
-        return [nfc(p.strip()) for p in parts if p.strip()]
+        return [q if q.isascii() else nfc(q) for p in parts if (q := p.strip())]
 
 
 @dataclass(slots=True)
