@@ -125,3 +125,26 @@ def test_tables_show_square_brackets_in_the_data_as_written(cli, tmp_path: Path)
     stats = cli("stats", "--store", store)
     assert stats.code == 0, stats.err
     assert "store [x]" in stats.out.replace("\n", "")
+
+
+def test_the_table_format_shows_the_first_rows_and_says_so(cli, mpsc_store: Path,
+                                                            tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            ) -> None:
+    # a terminal table of 200,000 rows took minutes and a gigabyte of memory
+    import scgraph.cli
+
+    many = tmp_path / "many.rq"
+    many.write_text("SELECT ?n WHERE { VALUES ?n { "
+                    + " ".join(str(k) for k in range(1, 1501)) + " } }")
+    result = cli("query", many, "--store", mpsc_store)
+    assert result.code == 0, result.err
+    assert " 1000 " in result.out
+    assert " 1001 " not in result.out
+    assert "note: the table shows the first 1000 of 1500 rows; --format csv or json gives " \
+           "all" in " ".join(result.err.split())
+    assert len(cli("query", many, "--store", mpsc_store, "--format", "csv").out
+               .splitlines()) == 1501
+    monkeypatch.setattr(scgraph.cli, "TABLE_ROWS", 10)
+    isolated = cli("analyze", "isolated", "--store", mpsc_store)
+    assert "the table shows the first 10 of 73 rows" in " ".join(isolated.err.split())

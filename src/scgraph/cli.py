@@ -549,7 +549,19 @@ def analyze_cmd(
     else:
         out.print(_table(f"{name} ({len(frame)} rows)", [str(c) for c in frame.columns],
                          (["" if _missing(v) else str(v) for v in row]
-                          for row in frame.itertuples(index=False))))
+                          for row in frame.head(TABLE_ROWS).itertuples(index=False))))
+        _say_shown(len(frame))
+
+
+#: Rows the table format shows at most: a terminal table of 200,000 rows took minutes and a
+#: gigabyte; the other formats give every row.
+TABLE_ROWS = 1000
+
+
+def _say_shown(rows: int) -> None:
+    if rows > TABLE_ROWS:
+        err.print(f"note: the table shows the first {TABLE_ROWS} of {rows} rows; "
+                  "--format csv or json gives all", markup=False)
 
 
 def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> RichTable:
@@ -645,8 +657,10 @@ def query_cmd(
         table = run_query(st, query, values)
     if fmt is QueryFormat.table:
         out.print(_table(query.title or query.name, table.columns,
-                         (["" if v is None else v for v in row] for row in table.values())))
+                         (["" if v is None else v for v in row]
+                          for row in table.values()[:TABLE_ROWS])))
         err.print(f"{len(table)} rows", markup=False)
+        _say_shown(len(table))
         return
     sys.stdout.buffer.write(serialize_table(table, fmt.value))
     sys.stdout.buffer.flush()
