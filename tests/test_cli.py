@@ -182,3 +182,18 @@ def test_commands_start_without_what_they_do_not_use() -> None:
                            "import sys; print('rdflib' in sys.modules)"],
                           capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "True"
+
+
+def test_a_refused_ingest_leaves_no_new_store_behind(cli, tmp_path: Path) -> None:
+    # the refused run said "nothing was written", yet left a store folder
+    data = tmp_path / "ds"
+    data.mkdir()
+    (data / "initiatives.csv").write_text("id,name,action_fields\nA,,energy\n")
+    store = tmp_path / "new" / "deeper" / "store"
+    result = cli("ingest", "--store", store, data)
+    assert result.code == 1
+    assert not (tmp_path / "new").exists()
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    assert cli("ingest", "--store", existing, data).code == 1
+    assert existing.is_dir()  # a folder that was there stays

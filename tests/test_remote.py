@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -225,7 +226,8 @@ def test_limits_from_the_environment_are_checked(monkeypatch: pytest.MonkeyPatch
 
 def test_credentials_in_the_url_are_refused_without_repeating_them() -> None:
     # urllib took "user:pw@host" for a host name ("Name or service not known")
-    with pytest.raises(UsageError, match="endpoint 'http://…@127.0.0.1:1/q': give "
-                       "credentials in SCGRAPH_ENDPOINT_USER") as info:
+    with pytest.raises(UsageError, match=re.escape("endpoint 'http://…@127.0.0.1:1/q': give "
+                                                   "credentials in SCGRAPH_ENDPOINT_USER")
+                       ) as info:
         RemoteStore("http://user:secret@127.0.0.1:1/q")
     assert "secret" not in str(info.value)

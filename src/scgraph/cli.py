@@ -163,10 +163,22 @@ def ingest_cmd(
     """
     from scgraph.ingest import ingest  # with rdflib, for SHACL: only the commands that ingest
 
-    with connect(store, endpoint=endpoint, update_endpoint=update_endpoint,
-                 graph_store=graph_store) as st, _progress(True) as say:
-        report = ingest(paths, st, progress=say)  # type: ignore[arg-type]
-        stale = _stale(st)
+    # the topmost folder this run would make for a new store, removed if it writes nothing
+    folder = store_path(store).absolute() if endpoint is None else None
+    while folder is not None and not folder.parent.exists():
+        folder = folder.parent
+    new = folder is not None and not folder.exists()
+    written = False
+    try:
+        with connect(store, endpoint=endpoint, update_endpoint=update_endpoint,
+                     graph_store=graph_store) as st, _progress(True) as say:
+            report = ingest(paths, st, progress=say)  # type: ignore[arg-type]
+            written = True
+            stale = _stale(st)
+    except BaseException:
+        if new and not written and folder is not None:  # made for a run that wrote nothing
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     report.keep_tables()  # the store closed: its files are as analyses will find them
     _print_warnings(report.warnings)
     _print_report(report, "ingested")
