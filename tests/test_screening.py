@@ -411,3 +411,47 @@ def test_analyze_screening_and_report_say_when_the_screening_graph_is_stale(
     report = cli("report", "--out", tmp_path / "report")
     assert report.code == 0
     assert "note: the screening graph does not say when it was made" in report.err
+
+
+def test_an_ingest_in_the_same_second_as_the_screening_is_seen_as_later(
+        small_path: Path) -> None:
+    # both times were cut to whole seconds and compared with ">": an ingest in the second
+    # the screening was made left no note
+    from scgraph.datasets import stale_graphs
+
+    with EmbeddedStore() as st:
+        ingest([small_path], st)
+        screen(st)
+        ingest([small_path], st)  # within milliseconds
+        assert "is older than dataset small" in stale_graphs(st)[SCREENING_GRAPH]
+
+
+@pytest.mark.parametrize("when", ['"2026-01-01T10:00:00"', '"last week"'])
+def test_a_time_an_rdf_file_gives_in_any_form_is_no_crash(small_path: Path, tmp_path: Path,
+                                                          when: str) -> None:
+    # a dateTime without a zone could not be compared with the screening's, and one that
+    # is no time at all could not be read: ingest (after writing), stats and report failed
+    from scgraph.datasets import stale_graphs
+    from scgraph.stats import store_stats
+
+    with EmbeddedStore() as st:
+        ingest([small_path], st)
+        screen(st)
+        run = "<https://w3id.org/scgraph/graph/extra/ingest>"
+        path = tmp_path / "extra.nq"
+        path.write_text(
+            "<https://w3id.org/scgraph/graph/extra> "
+            "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/dcat#Dataset> "
+            "<https://w3id.org/scgraph/graph/extra> .\n"
+            "<https://w3id.org/scgraph/graph/extra> <http://purl.org/dc/terms/identifier> "
+            "\"extra\" <https://w3id.org/scgraph/graph/extra> .\n"
+            "<https://w3id.org/scgraph/graph/extra> <http://www.w3.org/ns/prov#wasGeneratedBy> "
+            f"{run} <https://w3id.org/scgraph/graph/extra> .\n"
+            f"{run} <http://www.w3.org/ns/prov#endedAtTime> {when}"
+            "^^<http://www.w3.org/2001/XMLSchema#dateTime> "
+            "<https://w3id.org/scgraph/graph/extra> .\n",
+            encoding="utf-8")
+        ingest([path], st)
+        assert store_stats(st)["datasets"]
+        notes = stale_graphs(st)
+        assert SCREENING_GRAPH in notes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import pyoxigraph as ox
@@ -198,6 +198,16 @@ def _refuse_references(rows: list[tuple[str, str]], together: list[str]) -> None
                      "leave those references dangling")
 
 
+def _time(text: str | None) -> datetime | None:
+    """An ``xsd:dateTime``'s text as an aware datetime (one without a zone taken as UTC);
+    None if it is no such time (an RDF file may say anything)."""
+    try:
+        when = datetime.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 def stale_graphs(store: GraphStore) -> dict[str, str]:
     """Why each graph made from the datasets (:data:`DERIVED_GRAPHS`) may not match the
     datasets now, by graph: a dataset ingested after it, a dataset in the store it was not
@@ -216,13 +226,14 @@ def stale_graphs(store: GraphStore) -> dict[str, str]:
         made = [m for (m,) in store.select(
             f"{sparql_prefixes()} SELECT ?made WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}"
         ).values() if m]
-        if not made:
+        made_at = _time(made[0]) if made else None
+        if made_at is None:
             out[graph] = (f"the {label} does not say when it was made (an earlier version "
                           f"of scgraph made it); {again}")
             continue
         reasons = []
         later = {name: when for name, when in ingested
-                 if when and datetime.fromisoformat(when) > datetime.fromisoformat(made[0])}
+                 if (at := _time(when)) is not None and at > made_at}
         if later:
             reasons.append(f"is older than dataset "
                            f"{', '.join(f'{n} ({w})' for n, w in later.items())}: {holds} "

@@ -324,7 +324,8 @@ def provenance_triples(graph: str, *, name: str, metadata: dict[str, object],
         m.add(g, DCT + "source", _source(str(src)))
     m.add(g, PROV + "wasGeneratedBy", run)
     m.add(run, RDF_TYPE, iri(PROV + "Activity"))
-    m.add(run, PROV + "endedAtTime", literal(when.isoformat(), XSD + "dateTime"))
+    m.add(run, PROV + "endedAtTime", literal(when.isoformat(timespec="milliseconds"),
+                                               XSD + "dateTime"))
     m.add(run, SC + "toolVersion", literal(f"scgraph {__version__}"))
     for fname, digest in files:
         f = iri(f"{graph}/file/{_segment(fname)}")

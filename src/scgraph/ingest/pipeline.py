@@ -309,7 +309,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
     prepared: list[_Prepared] = []
     jobs: list[_Validation] = []
     run_defined: dict[str, int] = {}  # initiative IRI -> the prepared dataset defining it
-    when = datetime.now(UTC).replace(microsecond=0)
+    when = datetime.now(UTC)  # to the millisecond: compared with when graphs were made
     raws.clear()
     while checked:
         raw, ds = checked.pop(0)  # let each dataset's records go once it is mapped

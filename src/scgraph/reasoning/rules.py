@@ -186,7 +186,7 @@ def _description(method: str, seconds: float, datasets: list[str]) -> list[ox.Tr
         *(ox.Triple(run, ox.NamedNode(prov + "used"), ox.NamedNode(d)) for d in datasets),
         ox.Triple(run, ox.NamedNode(SC + "toolVersion"), ox.Literal(__version__)),
         ox.Triple(run, ox.NamedNode(prov + "endedAtTime"), ox.Literal(
-            datetime.now(UTC).isoformat(timespec="seconds"),
+            datetime.now(UTC).isoformat(timespec="milliseconds"),
             datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"))),
         ox.Triple(run, ox.NamedNode(dct + "description"), ox.Literal(
             f"method {method}; {seconds:.2f} s", language="en")),

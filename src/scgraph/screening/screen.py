@@ -159,7 +159,7 @@ def assignment_ntriples(inferred: pd.DataFrame, *, keywords_sha256: str | None =
     m.add(g, SC + "toolVersion", literal(f"scgraph {__version__}"))
     if made is not None:
         m.add(g, PREFIXES["prov"] + "generatedAtTime",
-              literal(made.isoformat(timespec="seconds"), PREFIXES["xsd"] + "dateTime"))
+              literal(made.isoformat(timespec="milliseconds"), PREFIXES["xsd"] + "dateTime"))
     if keywords_sha256:
         m.add(g, SC + "sha256", literal(keywords_sha256))
     for dataset in datasets:
