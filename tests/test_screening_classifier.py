@@ -218,3 +218,21 @@ def test_measured_numbers_are_the_ones_in_the_docs() -> None:
             line = (f"| **all** | {row.labelled} | {row.predicted} | {row.correct} "
                     f"| **{precision}** | **{recall}** |")
         assert line in doc, line
+
+
+@pytest.mark.parametrize(("content", "field", "message"), [
+    # a global flag compiles alone but not where the rule joins its patterns
+    (b"types:\n  drone:\n    match: ['(?i)drone']\n", "types.drone.match",
+     "'(?i)drone' is not a regular expression: global flags not at the start"),
+    (b"types:\n  drone:\n    match: ['dr\xf6hne']\n", None, "cannot be read: 'utf-8' codec"),
+])
+def test_keyword_files_that_crashed_screen_are_located(tmp_path: Path, content: bytes,
+                                                       field: str | None,
+                                                       message: str) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as info:
+        keyword_rules(path)
+    [problem] = info.value.problems
+    assert (problem.file, problem.field) == (str(path), field)
+    assert problem.message.startswith(message)

@@ -159,6 +159,7 @@ def _patterns(value: object, where: str, key: str, problems: list[Problem],
                                     "is lower-cased before matching)"))
             continue
         try:
+            re.compile(f"(?:{text})")  # as the rule joins them: no global flag such as (?i)
             out.append(re.compile(text))
         except re.error as exc:
             problems.append(Problem(key, f"{text!r} is not a regular expression: {exc}",
@@ -171,7 +172,7 @@ def _read_rules(path: Path) -> tuple[KeywordRule, ...]:
     where = str(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InputError([Problem(None, f"cannot be read: {exc}", file=where,
                                   expected="a YAML file like scgraph/screening/keywords.yaml")]
                          ) from exc
