@@ -455,3 +455,16 @@ def test_a_time_an_rdf_file_gives_in_any_form_is_no_crash(small_path: Path, tmp_
         assert store_stats(st)["datasets"]
         notes = stale_graphs(st)
         assert SCREENING_GRAPH in notes
+
+
+@pytest.mark.parametrize("pid", ["P 2", "P<2", 'P"2', "P%zz"])
+def test_a_pattern_id_an_iri_cannot_hold_is_located(tmp_path: Path, pid: str) -> None:
+    # it failed the write of the patterns graph: "writing failed" with exit 2, no line
+    cell = '"' + pid.replace('"', '""') + '"'
+    folder = _pattern_folder(tmp_path, f"P-1,city_app,\n{cell},city_app,\n",
+                             f"{cell},drone flights,surveillance,risk,mobility,,\n")
+    with pytest.raises(InputError) as info:
+        read_patterns(folder)
+    [problem] = [p for p in info.value.problems if p.field == "id"]
+    assert (Path(problem.file or "").name, problem.line) == ("side_effect_patterns.csv", 3)
+    assert f"pattern id {pid!r} has a character an IRI cannot hold" in problem.message

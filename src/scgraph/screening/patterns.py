@@ -9,6 +9,7 @@ solution tends to cause, with its source) and ``pattern_solution_types.csv``
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -88,6 +89,8 @@ def _items(value: str | None) -> list[str]:
 
 
 #: The columns each file must have.
+#: What a pattern id may hold: it is the last segment of the pattern's IRI.
+_ID = re.compile(r"[A-Za-z0-9._-]+")
 _REQUIRED = {PATTERNS_FILE: ("id", "trigger", "effect", "polarity", "affects_fields"),
              MAPPING_FILE: ("pattern_id", "solution_types")}
 
@@ -175,6 +178,10 @@ def read_patterns(folder: Path | str | None = None) -> list[Pattern]:
             problem("id", "missing or repeated pattern id", pid, "a unique id per pattern")
             continue
         seen.add(pid)
+        if not _ID.fullmatch(pid):  # it names the pattern's node: part of an IRI
+            problem("id", f"pattern id {pid!r} has a character an IRI cannot hold", pid,
+                    "letters, digits, '-', '_' and '.' (e.g. SEP-01)")
+            continue
 
         effects = _items(row.get("effect"))
         for kind in effects:
