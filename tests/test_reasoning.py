@@ -355,3 +355,29 @@ def test_stats_count_the_same_initiatives_after_materializing(mpsc_store: Embedd
     with (mpsc_path / "initiatives.csv").open(encoding="utf-8", newline="") as f:
         records = sum(1 for _ in csv.DictReader(f))
     assert store_stats(mpsc_store)["initiatives"] == records == 249
+
+
+def test_blank_node_side_effects_are_counted_and_checked(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # an RDF file may write a side effect as a blank node: ingest counted 0 side effects,
+    # and reason --check ended with a SyntaxError (the node's label read as an IRI)
+    data = tmp_path / "bn.ttl"
+    data.write_text(
+        "@prefix sc: <https://w3id.org/scgraph/ontology#> .\n"
+        "@prefix sce: <https://w3id.org/scgraph/effect/> .\n"
+        "@prefix scf: <https://w3id.org/scgraph/field/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        "@prefix ini: <https://w3id.org/scgraph/id/initiative/> .\n"
+        "ini:B-A a sc:Initiative , sc:Project ; dcterms:identifier \"B-A\" ; "
+        "rdfs:label \"A\" ; sc:actionField scf:mobility ; "
+        "dcterms:source <https://example.org/a> .\n"
+        "_:se a sc:SideEffect , sc:Risk ; sc:effectKind sce:data_protection ; "
+        "sc:sideEffectOf ini:B-A ; dcterms:source <https://example.org/a> .\n",
+        encoding="utf-8")
+    store = tmp_path / "st"
+    ingested = cli("ingest", "--store", store, data)
+    assert ingested.code == 0, ingested.err
+    assert "1 initiatives, 0 relations, 1 side effects" in ingested.out
+    checked = cli("reason", "--store", store, "--check")
+    assert checked.code == 0, checked.err
+    assert "consistent: ontology and 1 initiatives" in checked.out

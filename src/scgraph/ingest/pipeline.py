@@ -501,10 +501,10 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
     release_memory()
     # counted as records are: the nodes typed so (data types each node explicitly)
     found = typed((p for ps in parts.values() for p in ps if isinstance(p, bytes)),
-                  "Initiative", "Interaction", "SideEffect")
+                  "Initiative", "Interaction", "SideEffect", blank=True)
     report.initiatives, report.relations, report.side_effects = (
         len(found["Initiative"]), len(found["Interaction"]), len(found["SideEffect"]))
-    return _Prepared(report, parts, found["Initiative"])
+    return _Prepared(report, parts, {x for x in found["Initiative"] if x[0] != "_"})
 
 
 def ingest(paths: Path | str | Sequence[Path | str], store: GraphStore,

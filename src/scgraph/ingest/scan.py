@@ -31,7 +31,7 @@ __all__ = ["described_initiatives", "initiative_iris", "kinds_said", "named_iris
 #: The classes of the kinds of initiative; the ontology makes them disjoint.
 _KINDS = tuple(k.capitalize() for k in KINDS)
 
-_TYPED = re.compile(rb"> " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}".encode())
+_TYPED = re.compile(rb"(?:>|(_:\S+)) " + re.escape(f"<{PREFIXES['rdf']}type> <{SC}".encode())
                     + rb"(\w+)> \.\n")
 _INITIATIVE_IRI = re.compile(rb"<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)>")
 _DESCRIBED = re.compile(rb"\n<(" + re.escape(initiative_iri("").encode()) + rb"[^>]*)> ")
@@ -52,14 +52,21 @@ def _line_starts(document: bytes, pattern: re.Pattern[bytes]) -> list[Any]:
     return head + pattern.findall(document)
 
 
-def typed(documents: Iterable[bytes], *classes: str) -> dict[str, set[str]]:
+def typed(documents: Iterable[bytes], *classes: str, blank: bool = False
+          ) -> dict[str, set[str]]:
     """For each of these classes of scgraph's ontology (``"Initiative"``, say), the IRIs
-    that these N-Triples type with it."""
+    that these N-Triples type with it; with ``blank``, the blank nodes too (``_:label``;
+    labels are the document's, so count them only within one document)."""
     found: dict[str, set[str]] = {c: set() for c in classes}
     for d in documents:
         for m in _TYPED.finditer(d):
-            nodes = found.get(m.group(1).decode())
-            if nodes is not None:  # the subject: from the line's start
+            nodes = found.get(m.group(2).decode())
+            if nodes is None:
+                continue
+            if m.group(1) is not None:
+                if blank:
+                    nodes.add(m.group(1).decode())
+            else:  # the subject: from the line's start
                 nodes.add(d[d.rfind(b"\n", 0, m.start()) + 2:m.start()].decode())
     return found
 

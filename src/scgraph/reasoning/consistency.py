@@ -112,7 +112,8 @@ def _rows(work: ox.Store, sparql: str) -> list[dict[str, str]]:
     result = work.query(sparql_prefixes() + sparql)
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
-    return [{n: t.value for n in names if (t := row[n]) is not None} for row in result]
+    return [{n: f"_:{t.value}" if isinstance(t, ox.BlankNode) else t.value
+             for n in names if (t := row[n]) is not None} for row in result]
 
 
 def _chunks(work: ox.Store) -> dict[str, list[str]]:
@@ -142,12 +143,20 @@ def _term(iri: str) -> str:
 
 
 def _batch_triples(work: ox.Store, nodes: Iterable[str]) -> bytes:
+    nodes = list(nodes)
     values = " ".join(_term(n) for n in nodes if not n.startswith("_:"))
     q = (f"CONSTRUCT {{ ?a ?p ?o . ?o ?p2 ?o2 }} WHERE {{ VALUES ?a {{ {values} }} "
          f"?a ?p ?o OPTIONAL {{ ?o ?p2 ?o2 FILTER(!isBlank(?o)) }} }}")
     result = work.query(q)
     assert isinstance(result, ox.QueryTriples)
-    return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES) or b""
+    triples = list(result)
+    # a blank node (a side effect or interaction an RDF file wrote so) cannot be named in
+    # a query: its own triples are taken from the store directly
+    for n in nodes:
+        if n.startswith("_:"):
+            triples += [q.triple for q in work.quads_for_pattern(ox.BlankNode(n[2:]), None,
+                                                                 None, ox.DefaultGraph())]
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def _rest_triples(work: ox.Store, anchored: set[str], ontology_subjects: set[str]) -> bytes:
