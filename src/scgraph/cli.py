@@ -531,7 +531,7 @@ def _measure_names() -> list[str]:
 def analyze_cmd(
     name: Annotated[str, typer.Argument(
         help="The measure: field-matrix, cross-field, isolated, bridges, critical, "
-             "side-effects or integration.", show_default=False)],
+             "side-effects, integration or screening.", show_default=False)],
     store: StoreOpt = None,
     endpoint: EndpointOpt = None,
     fmt: Annotated[TableCsvJson, typer.Option("--format", help="Output format.")] =
