@@ -381,3 +381,16 @@ def test_blank_node_side_effects_are_counted_and_checked(cli, tmp_path: Path) ->
     checked = cli("reason", "--store", store, "--check")
     assert checked.code == 0, checked.err
     assert "consistent: ontology and 1 initiatives" in checked.out
+
+
+def test_a_hermit_failure_says_java_s_message(small_path: Path) -> None:
+    # only the last three lines were shown: stack frames, not what HermiT could not read
+    from scgraph.errors import ReasonerError
+
+    with EmbeddedStore() as st:
+        ingest([small_path], st)
+        st.replace_graphs({"https://example.org/odd": (
+            f"<{INI}T-HUB> <{SC}fundingTotalEur> "
+            "\"1,5 Mio\"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n").encode()})
+        with pytest.raises(ReasonerError, match=r"MalformedLiteralException.*1,5 Mio"):
+            check_consistency(st)

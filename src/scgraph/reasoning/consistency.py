@@ -104,8 +104,11 @@ def hermit_consistent(ntriples: bytes) -> bool:
         return True
     if "InconsistentOntologyException" in done.stderr or "Inconsistent ontology" in done.stderr:
         return False
-    tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-    raise ReasonerError("HermiT failed (exit " + str(done.returncode) + "): " + " | ".join(tail))
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    # Java's message is the line that names the exception, not the stack frames after it
+    said = [ln.strip() for ln in lines if "Exception" in ln and not ln.strip().startswith("at ")]
+    shown = said[:2] or lines[-3:]
+    raise ReasonerError("HermiT failed (exit " + str(done.returncode) + "): " + " | ".join(shown))
 
 
 def _rows(work: ox.Store, sparql: str) -> list[dict[str, str]]:
