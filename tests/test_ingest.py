@@ -743,3 +743,23 @@ def test_an_rdf_file_that_defines_initiatives_of_another_dataset_is_refused(
         with trig.open("wb") as out:
             write_export(st, out, "trig")
         assert [d.graphs for d in ingest([trig], st).datasets] == [[dataset_graph_iri("small")]]
+
+
+def test_a_list_item_of_sources_is_one_source_and_an_amount_may_be_10_15(
+        tmp_path: Path) -> None:
+    # a list's item was split at " | " ("Council minutes | 2021-03" became two sources),
+    # and exactly 10^15 euros, the documented upper bound, was refused
+    import unicodedata
+
+    data = tmp_path / "s.json"
+    data.write_text(json.dumps({"initiatives": [{
+        "id": "J-9", "name": "x", "action_fields": ["energy"],
+        "funding_total_eur": "1000000000000000",
+        "source": ["Council minutes | 2021-03", unicodedata.normalize("NFD", "Gütersloh")],
+    }]}), encoding="utf-8")
+    with EmbeddedStore() as st:
+        ingest([data], st)
+        rows = st.select("SELECT ?s ?f WHERE { ?i <http://purl.org/dc/terms/source> ?s ; "
+                         "<https://w3id.org/scgraph/ontology#fundingTotalEur> ?f }").values()
+    assert sorted(s for s, _ in rows) == ["Council minutes | 2021-03", "Gütersloh"]
+    assert {f for _, f in rows} == {"1000000000000000"}

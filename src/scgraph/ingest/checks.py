@@ -21,6 +21,7 @@ from scgraph.ingest.records import (
 )
 from scgraph.namespaces import is_url, url_problem
 from scgraph.ontology import RELATION_PROPERTIES, Vocabulary
+from scgraph.texts import nfc
 
 __all__ = ["CheckedDataset", "check_dataset"]
 
@@ -139,7 +140,8 @@ class _Checker:
         value = self.required(rec, key, rid)
         if value is not None and not _ID.fullmatch(value):
             self.problem(rec, key, f"{_short(value)} is not a usable id", record=rid,
-                         expected="letters, digits and - _ . : / without spaces, ';' or '|'",
+                         expected="an id without spaces and without any of ; | < > \" { } "
+                         "\\ ^ ` (letters, digits, - _ . : / are usual)",
                          value=value)
             return None
         return value
@@ -193,7 +195,7 @@ class _Checker:
                          expected="a plain number such as 8000000 (put remarks in "
                          "funding_note)", value=value)
             return None
-        if amount < 0 or amount >= _MAX_EUR:
+        if amount < 0 or amount > _MAX_EUR:
             self.problem(rec, key, f"{_short(value)} is out of range", record=rid,
                          expected="an amount from 0 to 10^15 euros", value=value)
             return None
@@ -447,12 +449,13 @@ def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:
 
 def _sources(c: _Checker, rec: RawRecord, rid: str | None) -> list[str]:
     given = rec.values.get("source")
-    if type(given) is list:  # a document's list: each item one or more sources
-        texts = [c.printable(rec, "source", t.strip(), rid) for t in map(str, given)
+    if type(given) is list:  # a document's list: each item one source, as written
+        texts = [c.printable(rec, "source", nfc(t.strip()), rid) for t in map(str, given)
                  if t.strip()]
-    else:
-        texts = [c.text(rec, "source", rid)]
-    sources = [s.strip() for t in texts if t is not None for s in t.split(" | ") if s.strip()]
+        sources = [t for t in texts if t is not None]
+    else:  # text: sources with " | " between them
+        text = c.text(rec, "source", rid)
+        sources = [s.strip() for s in (text or "").split(" | ") if s.strip()]
     for src, why in bad_urls(sources):
         c.problem(rec, "source", f"{_short(src)} is not a valid URL: {why}", record=rid,
                   expected=VALID_URL, value=src)
