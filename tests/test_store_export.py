@@ -194,3 +194,33 @@ def test_cli_export_writes_a_file_as_others_may_read_it(cli, small_store: Path, 
     finally:
         os.umask(mask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_cli_export_writes_through_a_link_and_into_a_pipe(cli, small_store: Path,  # type: ignore[no-untyped-def]
+                                                          tmp_path: Path) -> None:
+    # the file was renamed over whatever --out named: a symbolic link became a file (its
+    # target kept the old content), a named pipe too (its reader got nothing)
+    import os
+    import threading
+
+    with EmbeddedStore(small_store, read_only=True) as st:
+        expected = st.export("nq")
+    target = tmp_path / "t.nq"
+    target.write_text("old")
+    link = tmp_path / "link.nq"
+    link.symlink_to(target)
+    assert cli("export", "--store", small_store, "--out", link).code == 0
+    assert link.is_symlink()
+    assert target.read_bytes() == expected
+    pipe = tmp_path / "pipe.nq"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    assert cli("export", "--store", small_store, "--out", pipe).code == 0
+    reader.join(timeout=30)
+    assert got == [expected]
+    assert not pipe.is_file()  # still the pipe
+    folder = cli("export", "--store", small_store, "--out", tmp_path)
+    assert folder.code == 2
+    assert "is a folder; --out names the file to write" in folder.err

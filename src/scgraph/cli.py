@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -291,14 +291,22 @@ def export_cmd(
     endpoint: EndpointOpt = None,
 ) -> None:
     """Write the store's content as RDF."""
+
+    def export_to(out: IO[bytes]) -> int:
+        """Export through a temporary file into ``out`` (a stream: no half of an export
+        is read from it if the store fails); the bytes written."""
+        with tempfile.TemporaryFile() as tmp:
+            with connect(store, endpoint=endpoint, read_only=True) as st:
+                write_export(st, tmp, fmt.value, graph=_graph_named(st, graph))
+            size = tmp.tell()
+            tmp.seek(0)
+            shutil.copyfileobj(tmp, out, 1 << 20)
+        out.flush()
+        return size
+
     if output is None:
         try:
-            with tempfile.TemporaryFile() as tmp:
-                with connect(store, endpoint=endpoint, read_only=True) as st:
-                    write_export(st, tmp, fmt.value, graph=_graph_named(st, graph))
-                tmp.seek(0)
-                shutil.copyfileobj(tmp, sys.stdout.buffer, 1 << 20)
-            sys.stdout.buffer.flush()
+            export_to(sys.stdout.buffer)
         except BrokenPipeError:
             raise  # the reader stopped reading: not an error (see main)
         except OSError as exc:
@@ -306,10 +314,21 @@ def export_cmd(
                                f"TMPDIR the export passes through: {exc.strerror or exc}"
                                ) from exc
         return
+    target = output.resolve()  # through a symbolic link: its file is replaced, not the link
+    if target.is_dir():
+        raise ScgraphError(f"{output}: is a folder; --out names the file to write")
+    if target.exists() and not target.is_file():  # a pipe or a device: written into
+        try:
+            with target.open("wb") as sink:
+                size = export_to(sink)
+        except OSError as exc:
+            raise ScgraphError(f"{output}: cannot write: {exc.strerror or exc}") from exc
+        err.print(f"wrote {output} ({size} bytes)", markup=False)
+        return
     # written next to the output and renamed: a failed export leaves no half of a file
-    make_folder(output.resolve().parent, f"{output}: cannot write")  # as viz and report do
+    make_folder(target.parent, f"{output}: cannot write")  # as viz and report do
     try:
-        fd, name = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.",
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                     suffix=".tmp")
     except OSError as exc:
         raise ScgraphError(f"{output}: cannot write: {exc.strerror or exc}") from exc
@@ -319,7 +338,7 @@ def export_cmd(
                 write_export(st, tmp, fmt.value, graph=_graph_named(st, graph))
             size = tmp.tell()
         os.chmod(name, _file_mode())  # mkstemp makes it 0600; a new file is 0666 - umask
-        os.replace(name, output)
+        os.replace(name, target)
     except OSError as exc:
         raise ScgraphError(f"{output}: cannot write: {exc.strerror or exc}") from exc
     finally:
