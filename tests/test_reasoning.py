@@ -394,3 +394,17 @@ def test_a_hermit_failure_says_java_s_message(small_path: Path) -> None:
             "\"1,5 Mio\"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n").encode()})
         with pytest.raises(ReasonerError, match=r"MalformedLiteralException.*1,5 Mio"):
             check_consistency(st)
+
+
+def test_an_export_with_the_inferred_graph_counts_the_datasets_initiatives(
+        cli, mpsc_store: EmbeddedStore, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # the inferred graph types the ten funding programmes sc:Initiative: ingesting the
+    # export said 259 initiatives, where stats (and the records) say 249
+    from scgraph.store import write_export
+
+    export = tmp_path / "all.nq"
+    with export.open("wb") as out:
+        write_export(mpsc_store, out, "nq")
+    result = cli("ingest", "--store", tmp_path / "copy", export)
+    assert result.code == 0, result.err
+    assert "249 initiatives, 194 relations, 48 side effects" in result.out

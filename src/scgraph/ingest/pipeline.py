@@ -499,8 +499,10 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
         parts[g] = ["".join(lines[i:i + step]).encode() for i in range(0, len(lines), step)]
         del lines
     release_memory()
-    # counted as records are: the nodes typed so (data types each node explicitly)
-    found = typed((p for ps in parts.values() for p in ps if isinstance(p, bytes)),
+    # counted as records are: the nodes typed so (data types each node explicitly), in the
+    # datasets' graphs: not in what reason inferred (a programme is an initiative there)
+    found = typed((p for g, ps in parts.items() if g not in NOT_DATASETS
+                   for p in ps if isinstance(p, bytes)),
                   "Initiative", "Interaction", "SideEffect", blank=True)
     report.initiatives, report.relations, report.side_effects = (
         len(found["Initiative"]), len(found["Interaction"]), len(found["SideEffect"]))
