@@ -355,6 +355,17 @@ def test_cli_screen(cli, small: Path, tmp_path: Path) -> None:  # type: ignore[n
         result = cli("screen", option, path)
         assert result.code == 2
         assert f"{path}: no such" in result.err
+    # a folder without the pattern files, and a folder as the keyword file, alike (the
+    # first was exit 1, "cannot be read", as if the data were invalid)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = cli("screen", "--patterns", empty)
+    assert result.code == 2
+    assert (f"{empty}: no side_effect_patterns.csv and no pattern_solution_types.csv in it"
+            in " ".join(result.err.split()))
+    result = cli("screen", "--keywords", empty)
+    assert result.code == 2
+    assert f"{empty}: a folder; --keywords names a keyword-rule file" in result.err
 
 
 def test_a_dataset_ingested_after_screen_makes_the_screening_graph_stale(

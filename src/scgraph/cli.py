@@ -426,11 +426,18 @@ def screen_cmd(
     from scgraph.screening import PATTERNS_GRAPH, SCREENING_GRAPH, screen
 
     if keywords is not None and not keywords.is_file():
-        raise UsageError(f"{keywords}: no such file; --keywords names a keyword-rule file "
+        what = "a folder" if keywords.is_dir() else "no such file"
+        raise UsageError(f"{keywords}: {what}; --keywords names a keyword-rule file "
                          "(like scgraph/screening/keywords.yaml)")
-    if patterns is not None and not patterns.is_dir():
-        raise UsageError(f"{patterns}: no such folder; --patterns names a folder with "
-                         "side_effect_patterns.csv and pattern_solution_types.csv")
+    if patterns is not None:
+        from scgraph.screening.patterns import MAPPING_FILE, PATTERNS_FILE
+
+        missing = [f for f in (PATTERNS_FILE, MAPPING_FILE) if not (patterns / f).is_file()]
+        if not patterns.is_dir() or missing:
+            what = ("no such folder" if not patterns.exists() else "not a folder"
+                    if not patterns.is_dir() else f"no {' and no '.join(missing)} in it")
+            raise UsageError(f"{patterns}: {what}; --patterns names a folder with "
+                             f"{PATTERNS_FILE} and {MAPPING_FILE}")
     with open_store(store, create=False) as st:
         report = screen(st, keywords=keywords, patterns=patterns)
     out.print(f"screened {report.initiatives} initiatives: {report.classified} without stated "
