@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scgraph.datasets import dataset_name, drop_datasets
+from scgraph.datasets import DERIVED_GRAPHS, dataset_name, drop_datasets
 from scgraph.errors import UsageError
 from scgraph.ingest import ingest
 from scgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, dataset_graph_iri
@@ -268,3 +268,20 @@ def test_the_drop_hint_names_every_dataset_that_must_go_along(tmp_path: Path,
             drop_datasets(st, ["small"])
         assert [dataset_name(g) for g, _ in drop_datasets(st, ["small", "other", "third"])
                 .dropped] == ["small", "other", "third"]
+
+
+def test_drop_names_only_made_graphs_that_used_the_dropped_data(tmp_path: Path,
+                                                                small_path: Path) -> None:
+    # both made graphs were named after dropping a dataset neither was made from
+    from scgraph.reasoning import materialize
+    from scgraph.screening import screen
+
+    with EmbeddedStore(tmp_path / "s") as st:
+        ingest([small_path], st)
+        materialize(st)
+        screen(st)
+        ingest([_other(tmp_path)], st)
+        assert drop_datasets(st, ["other"]).stale == []
+        assert drop_datasets(st, ["small"]).stale == sorted(
+            [INFERRED_GRAPH, "https://w3id.org/scgraph/graph/screening/solution-types"],
+            key=list(DERIVED_GRAPHS).index)

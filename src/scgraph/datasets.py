@@ -156,8 +156,24 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
         _refuse_references(referred, together)
     counts = [(g, int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> "
                                    "{ ?s ?p ?o } }").values()[0][0] or 0)) for g in graphs]
+    made = [g for g in DERIVED_GRAPHS if g in present and _may_hold(store, g, graphs)]
     store.drop_graphs(graphs)
-    return DropReport(counts, [g for g in DERIVED_GRAPHS if g in present], referred)
+    return DropReport(counts, made, referred)
+
+
+def _made_from(store: GraphStore, graph: str) -> set[str]:
+    """The graphs a graph of :data:`DERIVED_GRAPHS` says it was made from."""
+    pattern = _MADE[graph][3]
+    return {str(u) for (u,) in store.select(
+        f"{sparql_prefixes()} SELECT ?used WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}"
+    ).values() if u}
+
+
+def _may_hold(store: GraphStore, made: str, dropped: Sequence[str]) -> bool:
+    """Whether the made graph may hold what came from the ``dropped`` graphs: it was made
+    from one of them, or does not say what it was made from."""
+    used = dataset_graphs(_made_from(store, made))
+    return not used or bool(set(used) & set(dropped))
 
 
 def dataset_graphs(graphs: Iterable[str]) -> list[str]:
@@ -221,7 +237,7 @@ def stale_graphs(store: GraphStore) -> dict[str, str]:
     present = dataset_graphs(store.graphs()) if made_graphs else []
     out: dict[str, str] = {}
     for graph in made_graphs:
-        label, holds, pattern, from_pattern = _MADE[graph]
+        label, holds, pattern, _from = _MADE[graph]
         again = f"run `{DERIVED_GRAPHS[graph]}` again"
         made = [m for (m,) in store.select(
             f"{sparql_prefixes()} SELECT ?made WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}"
@@ -238,9 +254,7 @@ def stale_graphs(store: GraphStore) -> dict[str, str]:
             reasons.append(f"is older than dataset "
                            f"{', '.join(f'{n} ({w})' for n, w in later.items())}: {holds} "
                            "miss what came since")
-        said = {u for (u,) in store.select(
-            f"{sparql_prefixes()} SELECT ?used WHERE {{ GRAPH <{graph}> {{ {from_pattern} }} }}"
-        ).values() if u}
+        said = _made_from(store, graph)
         used = dataset_graphs(said)
         # a dataset it was not made from came since (an RDF file, which records no time of
         # its own, say); a graph that names nothing it used is older than that record
