@@ -407,15 +407,15 @@ def test_staged_graphs_that_cannot_be_removed_are_named_and_can_be_dropped(
     removes it. Before, the message said "nothing was changed", stats listed the graph as
     a dataset, and drop refused it."""
     before = _snapshot(fault.direct)
-    data = "".join(f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" .\n"
-                   for i in range(30)).encode()
+    # what a dataset holds, so that the datasets on the server refer to its nodes
+    data = fault.direct.export("nt", graph=dataset_graph_iri("mpsc"))
     remote = RemoteStore(fault.proxy.url + "/query", fault.proxy.url + "/update",
-                         timeout=TIMEOUT, retries=0, chunk_size=10)
+                         timeout=TIMEOUT, retries=0, chunk_size=2000)
     # request 1 lists what earlier writes left, 2 is the first chunk: from 3 on, all fail
     fault.proxy.fault = Fault("500", since=3)
     with pytest.raises(EndpointError, match="those staged for it could not be removed: "
                        f"{STAGING}") as info:
-        remote.replace_graphs({dataset_graph_iri("faults"): data})
+        remote.replace_graphs({dataset_graph_iri("mpsc"): data})
     left = [g for g in _snapshot(fault.direct) if g.startswith(STAGING)]
     assert len(left) == 1
     assert left[0] in str(info.value)

@@ -144,7 +144,8 @@ def drop_datasets(store: GraphStore, names: Sequence[str], *,
             raise UsageError(f"no dataset {name!r} in the store; `scgraph stats` lists them")
         if graph not in graphs:
             graphs.append(graph)
-    referred = references(store, graphs, present)
+    # a staged graph repeats what its dataset holds: nothing depends on it
+    referred = references(store, [g for g in graphs if not g.startswith(STAGING)], present)
     if not force and referred:
         # what must go with them: the datasets that refer to those, and so on
         together = list(graphs)
