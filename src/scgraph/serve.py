@@ -258,6 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _not_allowed(self) -> None:
+        self.close_connection = True  # its body, if it sent one, is not read
         self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
         self.send_header("Allow", _ALLOW)
         body = b"this endpoint answers GET, HEAD and POST; it is read-only\n"
