@@ -292,13 +292,17 @@ def export_cmd(
 ) -> None:
     """Write the store's content as RDF."""
 
+    def export_into(tmp: IO[bytes]) -> int:
+        """Write the export into the file ``tmp``; the bytes written."""
+        with connect(store, endpoint=endpoint, read_only=True) as st:
+            write_export(st, tmp, fmt.value, graph=_graph_named(st, graph))
+        return tmp.tell()
+
     def export_to(out: IO[bytes]) -> int:
         """Export through a temporary file into ``out`` (a stream: no half of an export
         is read from it if the store fails); the bytes written."""
         with tempfile.TemporaryFile() as tmp:
-            with connect(store, endpoint=endpoint, read_only=True) as st:
-                write_export(st, tmp, fmt.value, graph=_graph_named(st, graph))
-            size = tmp.tell()
+            size = export_into(tmp)
             tmp.seek(0)
             shutil.copyfileobj(tmp, out, 1 << 20)
         out.flush()
@@ -334,9 +338,7 @@ def export_cmd(
         raise ScgraphError(f"{output}: cannot write: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w+b") as tmp:
-            with connect(store, endpoint=endpoint, read_only=True) as st:
-                write_export(st, tmp, fmt.value, graph=_graph_named(st, graph))
-            size = tmp.tell()
+            size = export_into(tmp)
         os.chmod(name, _file_mode())  # mkstemp makes it 0600; a new file is 0666 - umask
         os.replace(name, target)
     except OSError as exc:
