@@ -348,6 +348,7 @@ def test_a_file_named_like_a_named_query_does_not_replace_it(cli, mpsc_store_pat
     (b"DELETE WHERE { ?s ?p ?o }", "bad.rq: is a SPARQL update; `scgraph query` runs SELECT"),
     (b"SELECT * WHERE " + b"{" * 5000 + b"}" * 5000, "nests brackets deeper than 256 levels"),
     (b"SELECT ?x { ?x ?p }", "bad.rq: SPARQL syntax error"),
+    (b"SELEC ?x { ?x ?p ?o }", "bad.rq: SPARQL syntax error"),  # no query: not "an UPDATE"
 ])
 def test_query_files_that_cannot_run_are_named_with_the_reason(
         cli, mpsc_store_path: Path, tmp_path: Path, content: bytes, message: str) -> None:

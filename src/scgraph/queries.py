@@ -303,7 +303,7 @@ def run_query(store: GraphStore, query: NamedQuery | str,
     where = str(q.path) if q.path is not None and q.path.parent != queries_dir() \
         else f"query {q.name!r}"
     form = query_form(q.text)
-    if form != "SELECT":
+    if form in ("ASK", "CONSTRUCT", "DESCRIBE"):  # text that is no query: the parser says why
         raise QueryError(f"{where}: is {'an' if form == 'ASK' else 'a'} {form} query; "
                          "`scgraph query` runs SELECT queries (`scgraph serve` answers the "
                          "others)")
