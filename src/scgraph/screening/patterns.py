@@ -9,10 +9,10 @@ solution tends to cause, with its source) and ``pattern_solution_types.csv``
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -65,8 +65,10 @@ def pattern_iri(pattern_id: str) -> str:
 
     >>> pattern_iri("SEP-01")
     'https://w3id.org/scgraph/id/pattern/SEP-01'
+    >>> pattern_iri("SEP 01")  # percent-encoded, as a record's id is
+    'https://w3id.org/scgraph/id/pattern/SEP%2001'
     """
-    return f"{DATA}pattern/{pattern_id}"
+    return f"{DATA}pattern/{quote(pattern_id, safe='')}"
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,6 @@ def _items(value: str | None) -> list[str]:
 
 
 #: The columns each file must have.
-#: What a pattern id may hold: it is the last segment of the pattern's IRI.
-_ID = re.compile(r"[A-Za-z0-9._-]+")
 _REQUIRED = {PATTERNS_FILE: ("id", "trigger", "effect", "polarity", "affects_fields"),
              MAPPING_FILE: ("pattern_id", "solution_types")}
 
@@ -178,10 +178,6 @@ def read_patterns(folder: Path | str | None = None) -> list[Pattern]:
             problem("id", "missing or repeated pattern id", pid, "a unique id per pattern")
             continue
         seen.add(pid)
-        if not _ID.fullmatch(pid):  # it names the pattern's node: part of an IRI
-            problem("id", f"pattern id {pid!r} has a character an IRI cannot hold", pid,
-                    "letters, digits, '-', '_' and '.' (e.g. SEP-01)")
-            continue
 
         effects = _items(row.get("effect"))
         for kind in effects:
