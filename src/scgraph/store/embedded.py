@@ -59,14 +59,12 @@ def store_files(path: Path) -> StoreFiles:
                 continue
             found.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
     return tuple(sorted(found))
-
-
 _OPEN_ATTEMPTS = 5
 _T = TypeVar("_T")
-_STAGING = STAGING
+
 #: Graphs a write creates are listed here until the write commits.
-_JOURNAL = _STAGING + "journal"
-_PENDING = _STAGING + "pending"
+_JOURNAL = STAGING + "journal"
+_PENDING = STAGING + "pending"
 #: Parts of N-Triples smaller than this are bulk-loaded whole (a load costs about 15 ms).
 _PIECE_BYTES = 1 << 20
 
@@ -316,7 +314,7 @@ class EmbeddedStore:
         journal = ox.NamedNode(_JOURNAL)
         pending = {q.object for q in self._store.quads_for_pattern(None, None, None, journal)}
         stale = [g for g in self._store.named_graphs()
-                 if isinstance(g, ox.NamedNode) and g.value.startswith(_STAGING)]
+                 if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING)]
         for g in [*pending, *stale]:
             if isinstance(g, ox.NamedNode):
                 self._store.remove_graph(g)
@@ -403,7 +401,7 @@ class EmbeddedStore:
         """IRIs of the named graphs, sorted."""
         return self._read(lambda store: sorted(
             g.value for g in store.named_graphs()
-            if isinstance(g, ox.NamedNode) and not g.value.startswith(_STAGING)))
+            if isinstance(g, ox.NamedNode) and not g.value.startswith(STAGING)))
 
     def __len__(self) -> int:
         return self._read(len)
@@ -498,7 +496,7 @@ class EmbeddedStore:
         run = uuid.uuid4().hex
         existing = {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
         journal = ox.NamedNode(_JOURNAL)
-        entries = [ox.Quad(ox.NamedNode(f"{_STAGING}{run}"), ox.NamedNode(_PENDING),
+        entries = [ox.Quad(ox.NamedNode(f"{STAGING}{run}"), ox.NamedNode(_PENDING),
                            ox.NamedNode(g), journal) for g in graphs if g not in existing]
         staged: list[tuple[str, str]] = []
         refused: BaseException | None = None  # what before_commit raised
@@ -509,7 +507,7 @@ class EmbeddedStore:
             for i, (target, data) in enumerate(graphs.items()):
                 into = target
                 if target in existing:
-                    into = f"{_STAGING}{run}/{i}"
+                    into = f"{STAGING}{run}/{i}"
                     staged.append((into, target))
                 # each part its own bulk load: the loader's memory grows with its input
                 for part in [data] if isinstance(data, bytes) else data:
