@@ -59,9 +59,10 @@ def store_files(path: Path) -> StoreFiles:
                 continue
             found.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
     return tuple(sorted(found))
+
+
 _OPEN_ATTEMPTS = 5
 _T = TypeVar("_T")
-
 #: Graphs a write creates are listed here until the write commits.
 _JOURNAL = STAGING + "journal"
 _PENDING = STAGING + "pending"
