@@ -197,3 +197,23 @@ def test_a_refused_ingest_leaves_no_new_store_behind(cli, tmp_path: Path) -> Non
     existing.mkdir()
     assert cli("ingest", "--store", existing, data).code == 1
     assert existing.is_dir()  # a folder that was there stays
+
+
+@pytest.mark.parametrize("args", [["query", "--list"], ["analyze", "isolated"],
+                                  ["query", "relations_by_type", "--format", "csv"],
+                                  ["export"]])
+def test_a_reader_that_stops_reading_is_no_error(mpsc_store_path: Path,
+                                                 args: list[str]) -> None:
+    # `scgraph ... | head`: the command exited with 1, which means invalid input data
+    import os
+
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the first byte
+    try:
+        done = subprocess.run([sys.executable, "-m", "scgraph", *args, *(
+            [] if args == ["query", "--list"] else ["--store", str(mpsc_store_path)])],
+            stdout=write, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    finally:
+        os.close(write)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

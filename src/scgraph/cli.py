@@ -57,7 +57,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(soft_wrap=True, highlight=False)
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader of standard output stopped reading (``... | head``): nothing went
+        wrong, so :func:`main` exits with 0 (rich's own way exits with 1). Output still
+        to come goes to the null device."""
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise BrokenPipeError
+
+
+out = _Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 StoreOpt = Annotated[Path | None, typer.Option(
@@ -778,6 +787,10 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="scgraph", standalone_mode=True)
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         code = exc.code
+        if code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            # the command line's reader stopped reading (`... | head`): typer exits with 1
+            # and quiets the closed stream; nothing went wrong here
+            return EXIT_OK
         return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_ERROR)
     except InputError as exc:
         err.print(f"error: {exc}", markup=False)
