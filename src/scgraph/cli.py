@@ -57,12 +57,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
 class _Console(Console):
     def on_broken_pipe(self) -> None:
         """The reader of standard output stopped reading (``... | head``): nothing went
         wrong, so :func:`main` exits with 0 (rich's own way exits with 1). Output still
         to come goes to the null device."""
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
         raise BrokenPipeError
 
 
