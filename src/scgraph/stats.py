@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scgraph.datasets import dataset_graphs, dataset_name
+from scgraph.datasets import DERIVED_GRAPHS, dataset_graphs, dataset_name
 from scgraph.namespaces import ONTOLOGY_GRAPH, sparql_prefixes
 from scgraph.store.base import GraphStore
 
@@ -17,9 +17,9 @@ SELECT
   (COUNT(DISTINCT ?r) AS ?relations)
   (COUNT(DISTINCT ?e) AS ?side_effects)
 WHERE {
-  { ?i a sc:Initiative ; dcterms:identifier [] } UNION { [] sc:hasActor ?a }
+  { GRAPH ?g { ?i a sc:Initiative } FILTER(?g NOT IN (MADE)) } UNION { [] sc:hasActor ?a }
   UNION { ?r a sc:Interaction } UNION { ?e a sc:SideEffect }
-}"""
+}""".replace("MADE", ", ".join(f"<{g}>" for g in DERIVED_GRAPHS))
 
 #: Every graph's triples, in one scan: the total and the datasets' counts.
 _GRAPHS = "SELECT ?g (COUNT(*) AS ?triples) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
@@ -35,9 +35,9 @@ SELECT ?g ?name ?title WHERE {
 def store_stats(store: GraphStore) -> dict[str, Any]:
     """Counts of initiatives, actors, relations, side effects, triples, and the datasets.
 
-    ``initiatives`` counts those with a record id (``dcterms:identifier``), as the
-    analytics do: ``reason --materialize`` makes every funding programme an initiative
-    too (``sc:Programme`` is one), but one that no record describes is not counted.
+    ``initiatives`` counts the nodes a dataset types so, not the graphs ``reason`` and
+    ``screen`` made: ``reason --materialize`` makes every funding programme an initiative
+    too (``sc:Programme`` is one), which the analytics, reading records' ids, do not count.
     ``actors`` counts those an initiative names (``sc:hasActor``), as the report does: the
     ontology makes every municipality an actor too (a public authority), but one that no
     initiative names is not counted. ``relations`` counts every typed relation between
