@@ -323,8 +323,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Refused(HTTPStatus.BAD_REQUEST, str(exc)) from exc
         return form
 
-    def _run(self, sparql: str) -> Table | bool | list[ox.Triple]:
-        form = self._check(sparql)
+    def _run(self, sparql: str, form: str | None = None) -> Table | bool | list[ox.Triple]:
+        """The result of ``sparql``, whose ``form`` :meth:`_check` gave (else checked here)."""
+        form = form or self._check(sparql)
         store = self.server.store
         try:
             if form == "SELECT":
@@ -345,7 +346,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Refused(HTTPStatus.NOT_ACCEPTABLE,
                            f"cannot answer {'an' if form == 'ASK' else 'a'} {form} query as "
                            f"{explicit or accept!r}; available: " + ", ".join(choices))
-        result = self._run(sparql)
+        result = self._run(sparql, form)
         if isinstance(result, Table):
             try:
                 return serialize_table(result, fmt), MEDIA_TYPES[fmt] + "; charset=utf-8"
