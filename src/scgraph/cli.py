@@ -14,6 +14,7 @@ Exit codes (mapped in :func:`main`, nowhere else):
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -61,13 +62,10 @@ app = typer.Typer(
 
 class _Console(Console):
     def on_broken_pipe(self) -> None:
-        """The reader of standard output stopped reading (``... | head``): nothing went
-        wrong, so :func:`main` exits with 0 (rich's own way exits with 1). Output still
-        to come goes to the null device."""
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-        os.close(null)
-        raise BrokenPipeError
+        """The reader of standard output stopped reading (``... | head``): raised as the
+        write's own error would be, which typer quiets and :func:`main` exits 0 for
+        (rich's own way exits with 1 at once)."""
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 out = _Console(soft_wrap=True, highlight=False)
@@ -325,7 +323,7 @@ def export_cmd(
         try:
             export_to(sys.stdout.buffer)
         except BrokenPipeError:
-            raise  # the reader stopped reading: not an error (see main)
+            raise  # the reader stopped reading: not an error (typer quiets it; see main)
         except OSError as exc:
             raise ScgraphError(f"export: cannot write to standard output, or to the file in "
                                f"TMPDIR the export passes through: {exc.strerror or exc}"
@@ -792,8 +790,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         code = exc.code
         if code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
-            # the command line's reader stopped reading (`... | head`): typer exits with 1
-            # and quiets the closed stream; nothing went wrong here
+            # the reader of standard output stopped reading (`... | head`): typer quiets
+            # the closed stream and exits with 1; nothing went wrong here
             return EXIT_OK
         return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_ERROR)
     except InputError as exc:
@@ -805,8 +803,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK
     return EXIT_OK
 
 
