@@ -14,14 +14,18 @@ from scgraph.stats import store_stats
 from scgraph.store import EmbeddedStore
 
 
+def _dataset(tmp_path: Path, name: str, row: str) -> Path:
+    """A dataset folder ``name`` of one initiative (a row of id,name,fields,depends_on)."""
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "initiatives.csv").write_text(f"id,name,action_fields,depends_on\n{row}\n",
+                                            encoding="utf-8")
+    return folder
+
+
 def _other(tmp_path: Path) -> Path:
     """A dataset whose initiative depends on T-HUB of the small dataset."""
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "initiatives.csv").write_text(
-        "id,name,action_fields,depends_on\nO-1,Dashboard,administration,T-HUB\n",
-        encoding="utf-8")
-    return other
+    return _dataset(tmp_path, "other", "O-1,Dashboard,administration,T-HUB")
 
 
 def test_a_dropped_dataset_is_gone_and_the_others_are_as_they_were(
@@ -255,11 +259,7 @@ def test_the_drop_hint_names_every_dataset_that_must_go_along(tmp_path: Path,
                                                               small_path: Path) -> None:
     # "third" refers to "other", which refers to "small": the hint named small and other
     # only, and following it was refused again
-    third = tmp_path / "third"
-    third.mkdir()
-    (third / "initiatives.csv").write_text(
-        "id,name,action_fields,depends_on\nX-1,Portal,administration,O-1\n",
-        encoding="utf-8")
+    third = _dataset(tmp_path, "third", "X-1,Portal,administration,O-1")
     with EmbeddedStore(tmp_path / "s") as st:
         ingest([small_path], st)
         ingest([_other(tmp_path)], st)
