@@ -460,3 +460,19 @@ def test_viz_on_an_endpoint_without_initiatives_names_the_endpoint(cli,
             srv.server_close()
     assert result.code == 2
     assert f"error: {url} holds no initiatives" in result.err
+
+
+def test_a_store_that_cannot_answer_gives_503(mpsc: EmbeddedStore) -> None:
+    # a SERVICE target that does not answer failed the store's read: that is no fault of
+    # the request, which got 400
+    srv = make_server(mpsc, "127.0.0.1", 0, allow_service=True)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        status, body = _curl(srv.url + "sparql", "--data-urlencode",
+                             "query=SELECT * { SERVICE <http://127.0.0.1:1/x> { ?s ?p ?o } }")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert status == 503
+    assert "reading failed" in body
