@@ -145,10 +145,13 @@ def _baseline_stats(n: int, work: Path) -> dict[str, Any]:
 
     from scgraph import stats
 
-    graph = rdflib.Graph()
+    # the triples in one named graph of a dataset whose default graph is their union, as
+    # in scgraph's store (the counts leave out the graphs reason and screen made)
+    dataset = rdflib.Dataset(default_union=True)
+    graph = dataset.graph(rdflib.URIRef("https://w3id.org/scgraph/graph/bench"))
     graph.parse(work / "all.nt", format="nt")
     start = time.perf_counter()
-    list(graph.query(stats._COUNTS))
+    list(dataset.query(stats._COUNTS))
     triples = len(graph)
     return {"seconds": time.perf_counter() - start, "triples": triples}
 
