@@ -30,6 +30,7 @@ from scgraph.namespaces import (
 )
 from scgraph.ontology import vocabulary
 from scgraph.store import EmbeddedStore
+from scgraph.texts import nfc
 
 FIELDS = sorted(vocabulary().fields)
 SETTINGS = settings(max_examples=40, deadline=None,
@@ -109,14 +110,16 @@ def test_arbitrary_text_documents_give_only_scgraph_errors(text: str, suffix: st
 
 _ID_CHARS = st.characters(whitelist_categories=("Lu", "Ll", "Nd"),
                           whitelist_characters="-_.:/#%?=")
+# in Unicode normalization form C, as ingest keeps text (docs/record-format.md): a record
+# in another form comes back in this one ("\u1f71" as "\u03ac")
 _TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1,
-                max_size=40).map(str.strip).filter(bool)
+                max_size=40).map(lambda t: nfc(t.strip())).filter(bool)
 
 
 @st.composite
 def _record_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
-    ids = draw(st.lists(st.text(_ID_CHARS, min_size=1, max_size=12), min_size=1, max_size=6,
-                        unique=True))
+    ids = draw(st.lists(st.text(_ID_CHARS, min_size=1, max_size=12).map(nfc), min_size=1,
+                        max_size=6, unique=True))
     records = []
     for i, ident in enumerate(ids):
         others = [x for x in ids if x != ident]
