@@ -34,7 +34,8 @@ from scgraph.namespaces import (
 )
 from scgraph.ontology import RELATION_PROPERTIES
 
-__all__ = ["Mapped", "iri", "literal", "map_dataset", "provenance_triples", "side_effect_iri"]
+__all__ = ["Mapped", "iri", "literal", "map_dataset", "provenance_triples", "side_effect_iri",
+           "xsd_datetime"]
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
@@ -77,6 +78,22 @@ def _source(value: str) -> str:
     """A source: an IRI if it is a plain http(s) URL (checked to be a valid IRI), else a
     literal."""
     return iri(value) if is_url(value) else literal(value)
+
+
+def xsd_datetime(when: datetime) -> str:
+    """``when`` (in UTC) as an ``xsd:dateTime`` in its canonical form, to the millisecond:
+    ``Z``, and no trailing zeros in the fraction, so that every store gives it back as
+    written (Virtuoso turns ``.840`` into ``.84``).
+
+    >>> from datetime import UTC
+    >>> xsd_datetime(datetime(2026, 11, 27, 18, 0, 24, 840000, tzinfo=UTC))
+    '2026-11-27T18:00:24.84Z'
+    >>> xsd_datetime(datetime(2026, 11, 27, 18, 0, 24, tzinfo=UTC))
+    '2026-11-27T18:00:24Z'
+    """
+    whole, _dot, fraction = when.isoformat(timespec="milliseconds").partition(".")
+    digits = fraction[:3].rstrip("0")
+    return f"{whole}.{digits}Z" if digits else f"{whole}Z"
 
 
 def _decimal(amount: Decimal) -> str:
@@ -324,7 +341,7 @@ def provenance_triples(graph: str, *, name: str, metadata: dict[str, object],
         m.add(g, DCT + "source", _source(str(src)))
     m.add(g, PROV + "wasGeneratedBy", run)
     m.add(run, RDF_TYPE, iri(PROV + "Activity"))
-    m.add(run, PROV + "endedAtTime", literal(when.isoformat(timespec="milliseconds"),
+    m.add(run, PROV + "endedAtTime", literal(xsd_datetime(when),
                                                XSD + "dateTime"))
     m.add(run, SC + "toolVersion", literal(f"scgraph {__version__}"))
     for fname, digest in files:

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from scgraph import __version__
 from scgraph.datasets import dataset_graphs
 from scgraph.errors import UsageError
+from scgraph.ingest.mapping import xsd_datetime
 from scgraph.memory import release_memory
 from scgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, SC, sparql_prefixes
 from scgraph.store.base import GraphStore
@@ -186,7 +187,7 @@ def _description(method: str, seconds: float, datasets: list[str]) -> list[ox.Tr
         *(ox.Triple(run, ox.NamedNode(prov + "used"), ox.NamedNode(d)) for d in datasets),
         ox.Triple(run, ox.NamedNode(SC + "toolVersion"), ox.Literal(__version__)),
         ox.Triple(run, ox.NamedNode(prov + "endedAtTime"), ox.Literal(
-            datetime.now(UTC).isoformat(timespec="milliseconds"),
+            xsd_datetime(datetime.now(UTC)),
             datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"))),
         ox.Triple(run, ox.NamedNode(dct + "description"), ox.Literal(
             f"method {method}; {seconds:.2f} s", language="en")),

@@ -26,7 +26,7 @@ import pandas as pd
 
 from scgraph import __version__
 from scgraph.datasets import dataset_graphs, stale_graphs
-from scgraph.ingest.mapping import Mapped, iri, literal
+from scgraph.ingest.mapping import Mapped, iri, literal, xsd_datetime
 from scgraph.namespaces import (
     DATA,
     PREFIXES,
@@ -159,7 +159,7 @@ def assignment_ntriples(inferred: pd.DataFrame, *, keywords_sha256: str | None =
     m.add(g, SC + "toolVersion", literal(f"scgraph {__version__}"))
     if made is not None:
         m.add(g, PREFIXES["prov"] + "generatedAtTime",
-              literal(made.isoformat(timespec="milliseconds"), PREFIXES["xsd"] + "dateTime"))
+              literal(xsd_datetime(made), PREFIXES["xsd"] + "dateTime"))
     if keywords_sha256:
         m.add(g, SC + "sha256", literal(keywords_sha256))
     for dataset in datasets:
