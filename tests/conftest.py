@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,25 @@ def _analytics_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
         os.environ.pop("SCGRAPH_CACHE_DIR", None)
     else:
         os.environ["SCGRAPH_CACHE_DIR"] = before
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _temp_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Temporary files of this session, and of the processes it starts, stay in its folder.
+
+    A process the tests kill (tests/test_crash_safety.py) cannot remove its spool, and a
+    notebook or doctest may write into a fresh temporary folder: all of that lands here,
+    where pytest clears old sessions, not in the system's /tmp.
+    """
+    folder = str(tmp_path_factory.mktemp("tmp"))
+    before = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = folder
+    yield
+    if before[0] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = before[0]
+    tempfile.tempdir = before[1]
 
 
 @pytest.fixture(scope="session")
