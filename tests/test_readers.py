@@ -72,6 +72,24 @@ def test_yaml_records_carry_their_lines(small_path: Path) -> None:
     assert rel.loc.path == "initiatives[0].relations[0]"
 
 
+def test_yaml_plain_scalars_are_kept_as_written(tmp_path: Path) -> None:
+    """As CSV cells and JSON numbers are: YAML 1.1 would read these as 83, 750, False,
+    8.15, 1.1, 32768 and a date."""
+    doc = tmp_path / "d.yaml"
+    doc.write_text("initiatives:\n"
+                   "  - {id: 0123, name: 08.15, action_fields: [energy, on], status: no,\n"
+                   "     funding_total_eur: 0100000, description: 1.10, year: 2021-03-01}\n"
+                   "  - {id: 12:30, name: ~, action_fields: energy, depends_on: [0x1F]}\n",
+                   "utf-8")
+    ds, problems, _ = _read(doc)
+    assert problems == []
+    first, second = (r.values for r in ds.initiatives)  # type: ignore[attr-defined]
+    assert first == {"id": "0123", "name": "08.15", "action_fields": ["energy", "on"],
+                     "status": "no", "funding_total_eur": "0100000", "description": "1.10",
+                     "year": "2021-03-01"}
+    assert second == {"id": "12:30", "action_fields": "energy", "depends_on": ["0x1F"]}
+
+
 def test_json_syntax_error_is_located(tmp_path: Path) -> None:
     bad = tmp_path / "d.json"
     bad.write_text('{"initiatives": [\n  {"id": "A",}\n]}', encoding="utf-8")

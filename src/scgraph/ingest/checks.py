@@ -32,6 +32,10 @@ _ID = re.compile(r"[^\s;|<>\"{}\\^`]+")
 _EFFECT = re.compile(r"[a-z][a-z0-9_]*")
 _YEAR = re.compile(r"\d{4}")
 _MAX_EUR = Decimal("1e15")
+#: "150.000" or "1.500.000": German thousands separators, or a decimal point?
+_DOTTED_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
+#: "1234,50" or "1.234,50": a decimal comma
+_DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})*,\d+|[+-]?\d+,\d+")
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; tab, LF and CR are allowed
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: Fields that take several values: ';'-separated in CSV (source: ' | '), or a list in a
@@ -186,14 +190,26 @@ class _Checker:
         value = self.text(rec, key, rid)
         if value is None:
             return None
+        plain = "a plain number such as 8000000 or 8000000.50, without thousands separators"
+        if _DOTTED_THOUSANDS.fullmatch(value):  # read as a decimal, 150.000 would be 150
+            self.problem(rec, key, f"{_short(value)} has thousands separators" if
+                         value.count(".") > 1 else f"{_short(value)} is ambiguous: '.' before "
+                         "three digits may separate thousands (German notation) or start "
+                         "decimals", record=rid, expected=f"{plain} ('.' is the decimal point: "
+                         f"{value.replace('.', '')} if thousands are meant)", value=value)
+            return None
+        if _DECIMAL_COMMA.fullmatch(value):
+            self.problem(rec, key, f"{_short(value)} has a decimal comma", record=rid,
+                         expected=f"{plain} ('.' is the decimal point: "
+                         f"{value.replace('.', '').replace(',', '.')})", value=value)
+            return None
         try:
             amount = Decimal(value.replace("_", ""))
         except InvalidOperation:
             amount = None
         if amount is None or not amount.is_finite() or "e" in value.lower():
             self.problem(rec, key, f"{_short(value)} is not an amount in euros", record=rid,
-                         expected="a plain number such as 8000000 (put remarks in "
-                         "funding_note)", value=value)
+                         expected=f"{plain} (put remarks in funding_note)", value=value)
             return None
         if amount < 0 or amount > _MAX_EUR:
             self.problem(rec, key, f"{_short(value)} is out of range", record=rid,
@@ -417,6 +433,9 @@ def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:
     year = c.year(rec, rid)
     fed = c.euros(rec, "funding_federal_eur", rid)
     total = c.euros(rec, "funding_total_eur", rid)
+    if fed is not None and total is not None and fed > total:  # the federal share is part
+        c.warn(rec, "funding_federal_eur", f"{fed} € federal is more than the total, "
+               f"{total} € (funding_total_eur): are the columns swapped?", record=rid)
     kind = c.choice(rec, "kind", KINDS, rid, "kind of initiative")
     depends = rec.items("depends_on")
     for dep in depends:

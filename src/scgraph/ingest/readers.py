@@ -82,6 +82,13 @@ def read_dataset(path: Path, problems: list[Problem], warnings: list[Problem]) -
 
 def _read_folder(folder: Path, problems: list[Problem], warnings: list[Problem]) -> RawDataset:
     ds = RawDataset(name=folder.resolve().name, source=folder)
+    misnamed = _misnamed(folder)
+    for path, meant in misnamed:
+        problems.append(Problem(None, f"named like {meant}, but only {meant} is read",
+                                file=str(path), expected=f"the name {meant} (file names are "
+                                "lower case, with '_')"))
+    if misnamed:
+        return ds
     ini_path = folder / "initiatives.csv"
     if not (ini_path.is_file() or ini_path.is_symlink()):
         problems.append(Problem(None, "the folder has no initiatives.csv", file=str(folder),
@@ -113,6 +120,30 @@ def _read_folder(folder: Path, problems: list[Problem], warnings: list[Problem])
     return ds
 
 
+def _misnamed(folder: Path) -> list[tuple[Path, str]]:
+    """Files of ``folder`` named like one of a dataset's files but not exactly
+    (``Relations.csv``, ``side-effects.csv``), with the name meant: read as any other
+    file, ignored, their records would be lost without a word."""
+    try:
+        names = sorted(p.name for p in folder.iterdir())
+    except OSError:
+        return []
+    wanted = (*_KIND_OF_FILE, *_METADATA_FILES)
+    found = []
+    for name in names:
+        meant = next((w for w in wanted if name.lower().replace("-", "_") == w), None)
+        if meant is not None and name != meant and not _same(folder / name, folder / meant):
+            found.append((folder / name, meant))  # (the same file where case is ignored)
+    return found
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
 def _read_bytes(path: Path, problems: list[Problem]) -> str | None:
     try:
         size = path.stat().st_size
@@ -140,9 +171,12 @@ def _read_bytes(path: Path, problems: list[Problem]) -> str | None:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start:exc.start + 4]
-        problems.append(Problem(None, f"invalid UTF-8 (byte {bad[:1]!r} at offset {exc.start})",
-                                file=str(path), line=line,
-                                expected="a file saved as UTF-8"))
+        problems.append(Problem(None, f"invalid UTF-8 (byte {bad[:1]!r} at offset {exc.start}"
+                                " of the file; it was most likely saved as Windows-1252 or "
+                                "Latin-1)", file=str(path), line=line,
+                                expected="a file saved as UTF-8" + (
+                                    ' (in Excel: "CSV UTF-8")' if path.suffix.lower() == ".csv"
+                                    else "")))
         return None
     return text.removeprefix("\ufeff")
 
@@ -183,19 +217,24 @@ def _parse_csv(path: Path, text: str, kind: RecordKind, problems: list[Problem],
                                 expected=", ".join(h.lower() for h in cased)))
         return []
     missing = [c for c in REQUIRED_COLUMNS[fname] if c not in header]
+    if missing and (sep := _other_separator(text, header, fname)):
+        problems.append(Problem(None, sep, file=str(path), line=1, expected=(
+            "columns separated by commas, the header first: "
+            + ",".join(REQUIRED_COLUMNS[fname]) + ',... (in Excel: save as "CSV UTF-8")')))
+        return []
     if missing:
         problems.append(Problem(", ".join(missing),
                                 f"required column{'s' if len(missing) > 1 else ''} missing",
                                 file=str(path), line=1,
                                 expected="columns " + ",".join(REQUIRED_COLUMNS[fname])))
         return []
-    dupes = sorted({h for h in header if header.count(h) > 1})
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
         problems.append(Problem(", ".join(dupes), "column appears more than once",
                                 file=str(path), line=1, expected="each column once"))
         return []
     for col in header:
-        if col not in COLUMNS[fname]:
+        if col and col not in COLUMNS[fname]:
             warnings.append(Problem(col, "unknown column is ignored", file=str(path), line=1,
                                     expected="one of " + ", ".join(COLUMNS[fname])))
     where = str(path)
@@ -205,6 +244,9 @@ def _parse_csv(path: Path, text: str, kind: RecordKind, problems: list[Problem],
     names = [header[i] for i in kept]
     # the values in one C call (the required columns are at least two, so a tuple)
     pick = operator.itemgetter(*kept)
+    # columns without a name (a spreadsheet's empty columns at the end): their cells
+    # must be empty, or their values would be lost
+    unnamed = [i for i, h in enumerate(header) if not h]
     prev_end = 1
     while True:
         start = prev_end + 1
@@ -217,6 +259,12 @@ def _parse_csv(path: Path, text: str, kind: RecordKind, problems: list[Problem],
                 problems.append(Problem(None, "a cell is longer than 1,000,000 characters",
                                         file=str(path), line=start,
                                         expected="a shorter value (is a quote left open?)"))
+                break
+            if "unexpected end of data" in str(exc):  # reported where the record starts
+                problems.append(Problem(None, f"malformed CSV: {exc}: a quote opened in this "
+                                        "record is never closed", file=str(path), line=start,
+                                        expected='a closing " after the cell\'s text (a quote '
+                                        'inside a cell is written as "")'))
                 break
             problems.append(Problem(None, f"malformed CSV: {exc}", file=str(path),
                                     line=reader.line_num or start,
@@ -232,6 +280,12 @@ def _parse_csv(path: Path, text: str, kind: RecordKind, problems: list[Problem],
                                     expected="one cell per column (quote cells that contain "
                                     "commas)"))
             continue
+        if unnamed and (filled := [i + 1 for i in unnamed if row[i].strip()]):
+            problems.append(Problem(None, "a value in column " + ", ".join(map(str, filled))
+                                    + ", which has no name in the header", file=where,
+                                    line=start, expected="a column name in line 1 for every "
+                                    "column that holds values"))
+            continue
         if max(map(len, row)) > _MAX_CELL:
             for h, v in zip(header, row, strict=True):
                 if len(v) > _MAX_CELL:
@@ -244,17 +298,43 @@ def _parse_csv(path: Path, text: str, kind: RecordKind, problems: list[Problem],
     return records
 
 
+def _other_separator(text: str, header: list[str], fname: str) -> str | None:
+    """What separates the columns instead of commas (German Excel writes ``;``), or the
+    ``sep=`` line Excel may write before the header, as a message; None if neither."""
+    first = text.split("\n", 1)[0].strip().lower()
+    if first.startswith("sep="):
+        return 'the file starts with a "sep=" line (as Excel may write it), not the header'
+    for sep, name in ((";", "semicolons"), ("\t", "tabs")):
+        names = [h.strip() for h in ",".join(header).replace(",", sep).split(sep)]
+        if sep in ",".join(header) and all(c in names for c in REQUIRED_COLUMNS[fname]):
+            return f"the columns are separated by {name}, not by commas"
+    return None
+
+
+_NULL = "tag:yaml.org,2002:null"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that records the line of every mapping under ``__line__``."""
+    """A safe loader that records the line of every mapping under ``__line__``, and keeps
+    every plain scalar but ``null`` (``~``, nothing) as the text written, as CSV and JSON
+    cells are: YAML 1.1 reads ``id: 0123`` as 83, ``12:30`` as 750, ``no`` as false and
+    ``1.10`` as 1.1. Checks then read numbers, years and amounts from the text."""
+
+
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag in (_NULL, _MERGE)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)  # resolve merge keys (<<) first
-    keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+    # a key written twice; a key merged in (<<) and written again is the one written
+    keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.tag != _MERGE]
     for key in keys:
         if keys.count(key) > 1:
             raise yaml.constructor.ConstructorError(
                 None, None, f"key {key!r} appears twice in one mapping", node.start_mark)
+    loader.flatten_mapping(node)  # resolve merge keys (<<): the merged ones come first
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
