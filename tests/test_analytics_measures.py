@@ -23,6 +23,10 @@ How the golden files were checked by hand (against data/mpsc/*.csv):
   any one actor or initiative by brute force leaves the fields connected.
 - side-effects: mobility→mobility = 10 counted from the side effects of
   mobility initiatives that list mobility in affects_fields (6 risks, 4 benefits).
+  spill_over counts those landing in a field their initiative does not work in:
+  environment→energy holds 4 side effects and no spill-over (MPSC-KN, KL-FAUTH, MPSC-P
+  and MPSC-HAS all work in energy too); 93 in all, recomputed from the CSV files in
+  :func:`test_spill_over_matches_raw_csv`.
 - unmitigated-risks / data-protection-exposure: the risks with an empty
   mitigation column; data_protection and surveillance rows read off
   side_effects.csv.
@@ -98,6 +102,31 @@ def test_golden(mpsc_data: GraphData, name: str) -> None:
     measure = MEASURES.get(name) or EXTRA[name]
     expected = (GOLDEN / f"{name}.csv").read_text(encoding="utf-8")
     assert _csv(measure(mpsc_data)) == expected
+
+
+def test_spill_over_matches_raw_csv(mpsc_data: GraphData, mpsc_path: Path) -> None:
+    """Per cell, the side effects landing in a field their initiative does not work in;
+    the overview view draws a spill-over arrow for exactly the cells that have some."""
+    from scgraph.viz.views import overview_view
+
+    def items(cell: str) -> list[str]:
+        return [x.strip() for x in cell.split(";") if x.strip()]
+
+    rows = csv.DictReader((mpsc_path / "initiatives.csv").open(encoding="utf-8"))
+    own = {r["id"]: items(r["action_fields"]) for r in rows}
+    spill: dict[tuple[str, str], int] = {}
+    for r in csv.DictReader((mpsc_path / "side_effects.csv").open(encoding="utf-8")):
+        for landed in items(r["affects_fields"]):
+            for cause in own[r["initiative_id"]]:
+                spill[cause, landed] = spill.get((cause, landed), 0) + (
+                    landed not in own[r["initiative_id"]])
+    out = spillover_matrix(mpsc_data)
+    cells = zip(out["cause_field"], out["landed_field"], strict=True)
+    assert dict(zip(cells, out["spill_over"], strict=True)) == spill
+    assert sum(spill.values()) == 93
+    drawn = {(e["from"][2:], e["to"][2:]) for e in overview_view(mpsc_data).edges
+             if e["relation"] == "spill_over"}
+    assert drawn == {cell for cell, n in spill.items() if n}
 
 
 def test_registry_names_are_the_cli_names() -> None:
@@ -194,8 +223,10 @@ def test_spillover_and_data_protection() -> None:
                           ("A", "energy_saving", "benefit", ["energy"], None),
                           ("A", "surveillance", "risk", ["administration", "safety"], "rules")])
     spill = spillover_matrix(data).set_index(["cause_field", "landed_field"])
-    assert spill.loc[("energy", "administration")].tolist() == [2, 2, 0, True]
-    assert spill.loc[("energy", "energy")].tolist() == [1, 0, 1, False]
+    assert spill.loc[("energy", "administration")].tolist() == [2, 2, 0, 2]
+    assert spill.loc[("energy", "energy")].tolist() == [1, 0, 1, 0]
+    # A works in energy too: its benefit landing there spills over from neither field
+    assert spill.loc[("mobility", "energy")].tolist() == [1, 0, 1, 0]
     assert unmitigated_risks(data)["effect"].tolist() == ["data_protection"]
     assert data_protection_exposure(data).values.tolist() == [["administration", 2, 1, 1],
                                                               ["safety", 1, 0, 1]]

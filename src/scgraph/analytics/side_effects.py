@@ -17,8 +17,12 @@ __all__ = [
     "unmitigated_risks",
 ]
 
-#: Side-effect kinds that count as data-protection risks.
-DATA_PROTECTION_EFFECTS = ("data_protection", "surveillance")
+#: Side-effect kinds that count as data-protection risks, the risk the Smart City
+#: Charta puts first: data protection itself, data breaches, purpose creep (personal
+#: data re-used for other purposes) and surveillance. The screening, the report, the
+#: network view and the query ``unmitigated_data_protection_risks`` count the same kinds;
+#: the ontology's ``sc:InitiativeWithDataProtectionRisk`` is narrower (``data_protection``).
+DATA_PROTECTION_EFFECTS = ("data_breach", "data_protection", "purpose_creep", "surveillance")
 
 
 def _has_mitigation(value: object) -> bool:
@@ -37,8 +41,10 @@ def spillover_matrix(source: GraphStore | GraphData) -> pd.DataFrame:
     -------
     DataFrame with columns ``cause_field``, ``landed_field``, ``side_effects``,
     ``risks``, ``benefits`` (ints; risks + benefits = side_effects) and
-    ``spill_over`` (True when the effect lands outside the cause's field),
-    sorted by side effects descending, then the two fields.
+    ``spill_over`` (int: how many of them land in a field their initiative does not work
+    in, as the ``overview`` view draws them; an effect of an initiative of two fields that
+    lands in one of them spills over from neither), sorted by side effects descending,
+    then the two fields.
     """
     data = as_graph_data(source)
     fields = data.fields_of()
@@ -46,16 +52,18 @@ def spillover_matrix(source: GraphStore | GraphData) -> pd.DataFrame:
     eff = data.side_effects
     for ini, polarity, landed in zip(eff["initiative_id"], eff["polarity"],
                                      eff["affects_fields"], strict=True):
-        for cf in fields.get(ini, []):
+        own = fields.get(ini, [])
+        for cf in own:
             for lf in landed:
-                counts[cf, lf][str(polarity)] += 1
-    rows = [(cf, lf, c["risk"] + c["benefit"], c["risk"], c["benefit"], cf != lf)
+                cell = counts[cf, lf]
+                cell[str(polarity)] += 1
+                cell["spill_over"] += lf not in own
+    rows = [(cf, lf, c["risk"] + c["benefit"], c["risk"], c["benefit"], c["spill_over"])
             for (cf, lf), c in counts.items()]
     out = pd.DataFrame(rows, columns=["cause_field", "landed_field", "side_effects", "risks",
                                       "benefits", "spill_over"])
-    for col in ("side_effects", "risks", "benefits"):
+    for col in ("side_effects", "risks", "benefits", "spill_over"):
         out[col] = out[col].astype("int64")
-    out["spill_over"] = out["spill_over"].astype(bool)
     return out.sort_values(["side_effects", "cause_field", "landed_field"],
                            ascending=[False, True, True]).reset_index(drop=True)
 
