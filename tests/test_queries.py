@@ -388,3 +388,32 @@ def test_a_header_problem_is_said_where_a_parameter_is_missing(tmp_path: Path) -
     with pytest.raises(QueryError, match="has no parameter 'g' \\(its parameters: none\\); "
                        "its header: param 'g': unknown type 'foo'"):
         load_query(path).bindings({"g": "x"})
+
+
+def test_data_protection_risks_are_the_kinds_the_analytics_count(tmp_path: Path) -> None:
+    """Every kind of DATA_PROTECTION_EFFECTS, with or without a description; a mitigated
+    risk, a benefit and another kind of risk are left out."""
+    from scgraph.analytics.side_effects import DATA_PROTECTION_EFFECTS
+    from scgraph.ingest import ingest
+
+    folder = tmp_path / "dp"
+    folder.mkdir()
+    (folder / "initiatives.csv").write_text(
+        "id,name,action_fields\nP-1,Platform,digital_infrastructure\nP-2,Cameras,safety\n",
+        encoding="utf-8")
+    (folder / "side_effects.csv").write_text(
+        "initiative_id,effect,polarity,affects_fields,description,mitigation\n"
+        "P-1,data_protection,risk,administration,,\n"
+        "P-1,purpose_creep,risk,administration,Data re-used,\n"
+        "P-1,data_breach,risk,safety,Leak,Encryption\n"
+        "P-1,it_security,risk,safety,Attack,\n"
+        "P-2,surveillance,risk,safety,,\n"
+        "P-2,data_breach,risk,safety,,\n"
+        "P-2,data_protection,benefit,safety,Less data,\n", encoding="utf-8")
+    with EmbeddedStore(tmp_path / "store") as st:
+        ingest([folder], st)
+        table = run_query(st, load_query("unmitigated_data_protection_risks"), {})
+    rows = [(i, e, d or "") for i, _label, e, d in table.values()]
+    assert rows == [("P-1", "data_protection", ""), ("P-1", "purpose_creep", "Data re-used"),
+                    ("P-2", "data_breach", ""), ("P-2", "surveillance", "")]
+    assert {e for _, e, _ in rows} | {"data_breach"} == set(DATA_PROTECTION_EFFECTS)

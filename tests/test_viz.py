@@ -443,7 +443,7 @@ def _expected_marks(frame: pd.DataFrame) -> tuple[set[str], set[str]]:
 
 
 def test_data_protection_effects_are_ontology_kinds():
-    assert set(vocabulary().effect_kinds) >= DATA_PROTECTION_EFFECTS
+    assert set(vocabulary().effect_kinds) >= set(DATA_PROTECTION_EFFECTS)
     assert "data_protection" in DATA_PROTECTION_EFFECTS
 
 

@@ -32,6 +32,7 @@ import scgraph
 from scgraph.analytics import projection
 from scgraph.analytics.cache import cached_frames, code_key, kept_frames
 from scgraph.analytics.projection import GraphData, load_graph_data
+from scgraph.analytics.side_effects import DATA_PROTECTION_EFFECTS
 from scgraph.errors import ScgraphError, UsageError
 from scgraph.namespaces import SC
 from scgraph.screening import classifier
@@ -58,11 +59,6 @@ SCREENING_COLUMNS = [
 ]
 #: Status values, from most to least settled.
 STATUSES = ("mitigated", "recorded", "open")
-#: Side-effect kinds that count as data-protection risks, the risk the Smart City
-#: Charta puts first: data protection itself, surveillance, data breaches and
-#: purpose creep (personal data re-used for other purposes).
-DATA_PROTECTION_EFFECTS = frozenset({"data_breach", "data_protection", "purpose_creep",
-                                     "surveillance"})
 
 
 def _status(recorded: pd.DataFrame) -> dict[tuple[str, str], str]:
