@@ -404,6 +404,20 @@ def test_notebook_display(small):
 
 # --- the command ---------------------------------------------------------------------------
 
+def test_cli_viz_out_dash_writes_standard_output(mpsc_store_path, tmp_path):
+    """As `export` does; before, a file named "-" was written in the current folder."""
+    import subprocess
+    import sys
+
+    base = [sys.executable, "-m", "scgraph", "viz", "--store", str(mpsc_store_path),
+            "--view", "overview", "--out"]
+    piped = subprocess.run([*base, "-"], cwd=tmp_path, capture_output=True, check=True)
+    subprocess.run([*base, str(tmp_path / "o.html")], capture_output=True, check=True)
+    assert piped.stdout == (tmp_path / "o.html").read_bytes()
+    assert b"wrote standard output: overview view" in piped.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.html"]
+
+
 def test_cli_viz(cli, small_path, tmp_path):
     assert cli("ingest", small_path).code == 0
     out = tmp_path / "v" / "net.html"

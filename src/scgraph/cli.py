@@ -476,8 +476,8 @@ class Lang(StrEnum):
 @app.command("viz")
 def viz_cmd(
     view: Annotated[ViewName, typer.Option("--view", help="Which view to draw.")],
-    output: Annotated[Path, typer.Option("--out", help="HTML file to write.",
-                                         show_default=False)],
+    output: Annotated[Path, typer.Option("--out", help="HTML file to write (- for standard "
+                                         "output).", show_default=False)],
     store: StoreOpt = None,
     endpoint: EndpointOpt = None,
     municipality: Annotated[str | None, typer.Option(
@@ -507,6 +507,7 @@ def viz_cmd(
         municipality_view,
         network_view,
         overview_view,
+        render_html,
         write_html,
     )
 
@@ -549,8 +550,13 @@ def viz_cmd(
     else:
         assert initiative is not None
         v = impact_view(data, initiative, lang=code, details=details)
-    path = write_html(v, output)
-    err.print(f"wrote {path}: {view.value} view, {len(v.nodes)} nodes, {len(v.edges)} edges",
+    if str(output) == "-":
+        sys.stdout.buffer.write(render_html(v).encode("utf-8"))
+        sys.stdout.buffer.flush()
+        where = "standard output"
+    else:
+        where = str(write_html(v, output))
+    err.print(f"wrote {where}: {view.value} view, {len(v.nodes)} nodes, {len(v.edges)} edges",
               markup=False)
 # --- analytics ---
 
