@@ -72,6 +72,18 @@ def test_report_writes_html_markdown_and_csv(cli, mpsc_store: Path, tmp_path: Pa
     assert pd.read_csv(io.StringIO((out / "integration.csv").read_text("utf-8"))).shape[0] == 89
 
 
+def test_report_of_a_store_without_initiatives_is_refused(cli, small_path: Path,
+                                                         tmp_path: Path) -> None:
+    """As viz refuses a view of nothing; before, a report of zeros was written."""
+    store = tmp_path / "st"
+    assert cli("ingest", "--store", store, small_path).code == 0
+    assert cli("drop", "--store", store, small_path.name).code == 0
+    result = cli("report", "--store", store, "--out", tmp_path / "report")
+    assert result.code == 2
+    assert f"store {store} holds no initiatives; run `scgraph ingest` first" in result.err
+    assert not (tmp_path / "report").exists()
+
+
 def test_analyze_screening_is_its_golden_file(cli, mpsc_store: Path) -> None:
     """``analyze screening`` prints tests/golden/screening_mpsc.csv (checked by hand, see
     tests/test_screening.py::test_screening_mpsc_matches_golden)."""

@@ -652,10 +652,16 @@ def report_cmd(
     ] = Path("out/report"),
 ) -> None:
     """Write the dependency report as one self-contained HTML file and Markdown."""
+    from scgraph.errors import UsageError
+    from scgraph.namespaces import SC
     from scgraph.reports import write_report
     from scgraph.screening import stale_screening
 
     with connect(store, endpoint=endpoint, read_only=True) as st:
+        if not len(st.select(f"SELECT ?i WHERE {{ GRAPH ?g {{ ?i a <{SC}Initiative> }} }} "
+                             "LIMIT 1")):  # as viz: a report of nothing is no report
+            where = endpoint or f"store {store_path(store)}"
+            raise UsageError(f"{where} holds no initiatives; run `scgraph ingest` first")
         written = write_report(st, out_dir)
         stale = stale_screening(st)
     out.print(f"wrote {written.html}", markup=False)
