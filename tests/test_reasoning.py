@@ -328,6 +328,13 @@ def test_cli_reason(cli, small_path: Path, tmp_path: Path) -> None:  # type: ign
     assert "CrossFieldInitiative 2" in r.out
     assert cli("reason").code == 2
     assert cli("reason", "--owlrl").code == 2
+    r = cli("reason", "--materialize", "--batch-size", "1")  # was accepted, and meant nothing
+    assert r.code == 2
+    assert "--batch-size only applies to --check" in r.err
+    r = cli("reason", "--check", "--batch-size", "1")
+    assert r.code == 0, r.err
+    # Musterstadt's three initiatives kept together, Beispieldorf's one
+    assert "(HermiT, 2 batches" in r.out
     r = cli("reason", "--drop")
     assert (r.code, r.out.strip()) == (0, "dropped the inferred graph")
     r = cli("ingest", INCONSISTENT)

@@ -376,9 +376,11 @@ def reason_cmd(
                         "of the SPARQL rules (slow).")] = False,
     drop: Annotated[bool, typer.Option(
         "--drop", help="Remove the inferred graph.")] = False,
-    batch_size: Annotated[int, typer.Option(
-        "--batch-size", help="With --check: at most this many initiatives per HermiT run "
-                             "(whole municipalities are kept together).")] = 2000,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", min=1, help="With --check: at most this many initiatives per HermiT "
+        "run; a municipality is kept whole, so one with more initiatives makes a larger "
+        "batch  [default: 2000]",
+        show_default=False)] = None,
 ) -> None:
     """Check consistency (HermiT) and materialise inferred triples into their own graph."""
     from scgraph.errors import InconsistentError, UsageError
@@ -391,6 +393,8 @@ def reason_cmd(
         raise UsageError("--drop cannot be combined with --check or --materialize")
     if owlrl and not materialize:
         raise UsageError("--owlrl only applies to --materialize")
+    if batch_size is not None and not check:
+        raise UsageError("--batch-size only applies to --check")
     if drop:
         with open_store(store, create=False) as st:
             gone = drop_inferred(st)
@@ -399,8 +403,8 @@ def reason_cmd(
         return
     if check:
         with open_store(store, read_only=True) as st, _progress(True) as say:
-            report = check_consistency(st, batch_size=batch_size,
-                                       progress=say)  # type: ignore[arg-type]
+            sized = {} if batch_size is None else {"batch_size": batch_size}
+            report = check_consistency(st, progress=say, **sized)  # type: ignore[arg-type]
         if not report.consistent:
             raise InconsistentError(
                 [str(p) for p in report.problems],
