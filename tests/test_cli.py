@@ -10,6 +10,7 @@ import pytest
 import typer
 
 from scgraph.cli import app
+from scgraph.errors import StoreError
 from scgraph.namespaces import SCREENING_GRAPH
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,6 +198,42 @@ def test_a_refused_ingest_leaves_no_new_store_behind(cli, tmp_path: Path) -> Non
     existing.mkdir()
     assert cli("ingest", "--store", existing, data).code == 1
     assert existing.is_dir()  # a folder that was there stays
+
+
+def test_a_refused_ingest_removes_only_what_it_made(cli, tmp_path: Path, small_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another run may make a store beside the new one, or win the race for the new one
+    itself; the refused run removed the whole new folder, and the other store with it."""
+    import scgraph.cli
+    import scgraph.ingest
+
+    data = tmp_path / "ds"
+    data.mkdir()
+    (data / "initiatives.csv").write_text("id,name,action_fields\nA,,energy\n")
+    real_ingest = scgraph.ingest.ingest
+
+    def beside(paths, st, **kwargs):  # type: ignore[no-untyped-def]
+        subprocess.run([sys.executable, "-m", "scgraph", "ingest", "--store",
+                        str(tmp_path / "proj" / "b"), str(small_path)], check=True)
+        return real_ingest(paths, st, **kwargs)
+
+    monkeypatch.setattr(scgraph.ingest, "ingest", beside)
+    assert cli("ingest", "--store", tmp_path / "proj" / "a", data).code == 1
+    assert sorted(p.name for p in (tmp_path / "proj").iterdir()) == ["b"]
+    monkeypatch.setattr(scgraph.ingest, "ingest", real_ingest)
+    assert "initiatives" in cli("stats", "--store", tmp_path / "proj" / "b").out
+
+    real_connect = scgraph.cli.connect
+
+    def lost_the_race(store, **kwargs):  # type: ignore[no-untyped-def]
+        with real_connect(store, **kwargs) as st:  # the other run's store, made meanwhile
+            real_ingest([small_path], st)
+        raise StoreError(f"{store}: store is in use by process 1")
+
+    monkeypatch.setattr(scgraph.cli, "connect", lost_the_race)
+    assert cli("ingest", "--store", tmp_path / "race" / "st", data).code == 2
+    monkeypatch.setattr(scgraph.cli, "connect", real_connect)
+    assert "4 " in cli("stats", "--store", tmp_path / "race" / "st").out
 
 
 @pytest.mark.parametrize("args", [["query", "--list"], ["analyze", "isolated"],

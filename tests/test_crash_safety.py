@@ -159,6 +159,59 @@ def test_sigkill_during_ingest_leaves_old_or_new_dataset_whole(
     assert interrupted >= KILLS // 2, f"only {interrupted} runs were killed before the end"
 
 
+def _read_only_view(store_dir: Path) -> tuple[list[str], frozenset[str]]:
+    """Every named graph a reader sees (before any writer undoes anything), and the
+    dataset's triples."""
+    with EmbeddedStore(store_dir, read_only=True) as st:
+        every = sorted(g for g in st.select(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").column("g") if g)
+        held = (_triples(st.export("nt", graph=GRAPH), ox.RdfFormat.N_TRIPLES)
+                if GRAPH in every else frozenset())
+    return every, held
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_ingest_undoes_its_write_before_it_exits(
+        tmp_path: Path, versions: dict[str, tuple[Path, frozenset[str]]],
+        sig: signal.Signals) -> None:
+    """Ctrl-C or SIGTERM (`timeout`, a CI job cancelled) at random moments: the command
+    says so and exits 130 or 143, having undone its write and removed its temporary files.
+    Before, it left its staging graphs, and readers saw them until the next write: every
+    triple twice, or a dataset that never committed."""
+    store_dir = tmp_path / "store"
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    env = {**os.environ, "TMPDIR": str(spool)}
+    assert _ingest(store_dir, versions["old"][0]).wait() == 0
+    every, _ = _read_only_view(store_dir)
+    rng = random.Random(sig)
+    current, stopped = "old", 0
+    for _ in range(6):
+        target = "new" if current == "old" else "old"
+        proc = subprocess.Popen([sys.executable, "-m", "scgraph", "ingest", "--store",
+                                 str(store_dir), str(versions[target][0])],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        _CHILDREN.append(proc)
+        start = _wait_for_lock(store_dir, proc)
+        time.sleep(rng.uniform(0, 0.8))
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        code = proc.wait()
+        said = proc.stderr.read().decode() if proc.stderr else ""
+        stopped += code != 0
+        assert code in (0, 128 + sig), said
+        if code:
+            assert said.strip().endswith("interrupted" if sig == signal.SIGINT
+                                         else "terminated"), said
+        assert "Traceback" not in said
+        graphs, held = _read_only_view(store_dir)
+        assert graphs == every, f"after {time.monotonic() - start:.2f} s: {graphs}"
+        assert held in (versions[current][1], versions[target][1])
+        current = "old" if held == versions["old"][1] else "new"
+        assert list(spool.iterdir()) == []
+    assert stopped >= 3, f"only {stopped} runs were stopped before the end"
+
+
 # --- concurrency: readers during a write, a second writer ----------------------------------------
 
 def _scgraph(*args: str) -> subprocess.CompletedProcess[str]:

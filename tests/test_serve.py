@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -187,8 +188,10 @@ def test_only_loopback_without_a_flag(mpsc: EmbeddedStore) -> None:
     srv.server_close()
 
 
-def test_serve_command(mpsc_store_path: Path) -> None:
-    """`scgraph serve` in its own process, stopped with SIGINT."""
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serve_command(mpsc_store_path: Path, sig: signal.Signals) -> None:
+    """`scgraph serve` in its own process, stopped with SIGINT (Ctrl-C) or SIGTERM (a
+    service manager): "stopped", exit 0 (a SIGTERM ended it with -15 before)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen([sys.executable, "-m", "scgraph", "serve", "--store",
                              str(mpsc_store_path), "--port", "0", "--quiet"],
@@ -202,9 +205,11 @@ def test_serve_command(mpsc_store_path: Path) -> None:
                              "-H", "Accept: text/csv")
         assert (status, list(csv.reader(io.StringIO(body)))) == (200, [["n"], ["249"]])
     finally:
-        proc.send_signal(2)
+        proc.send_signal(sig)
         proc.wait(timeout=30)
     assert proc.returncode == 0
+    assert proc.stderr is not None
+    assert proc.stderr.read().strip().endswith("stopped")
     refused = subprocess.run([sys.executable, "-m", "scgraph", "serve", "--store",
                               str(mpsc_store_path), "--host", "0.0.0.0", "--port", "0"],
                              capture_output=True, text=True, env=env, timeout=60)

@@ -7,7 +7,8 @@ Exit codes (mapped in :func:`main`, nowhere else):
 1     invalid input data (every problem is listed, nothing was written)
       or data inconsistent with the ontology (``reason --check``)
 2     usage, I/O, store or endpoint error
-130   interrupted
+130   interrupted (Ctrl-C)
+143   terminated (SIGTERM); both undo a write that did not commit
 ====  ==========================================================
 """
 
@@ -18,8 +19,10 @@ import errno
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
@@ -48,7 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = ["app", "main"]
 
-EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 app = typer.Typer(
     name="scgraph",
@@ -174,27 +177,47 @@ def ingest_cmd(
     """
     from scgraph.ingest import ingest  # with rdflib, for SHACL: only the commands that ingest
 
-    # the topmost folder this run would make for a new store, removed if it writes nothing
-    folder = store_path(store).absolute() if endpoint is None else None
-    while folder is not None and not folder.parent.exists():
-        folder = folder.parent
-    new = folder is not None and not folder.exists()
-    written = False
+    # the folders this run would make for a new store (the store's first), removed if it
+    # writes nothing: the store's if this run opened it, the others only while empty
+    # (another run may have made a store beside it meanwhile)
+    made: list[Path] = []
+    if endpoint is None:
+        folder = store_path(store).absolute()
+        while not folder.exists() and folder != folder.parent:
+            made.append(folder)
+            folder = folder.parent
+    opened = written = False
     try:
         with connect(store, endpoint=endpoint, update_endpoint=update_endpoint,
                      graph_store=graph_store) as st, _progress(True) as say:
+            opened = True
             report = ingest(paths, st, progress=say)  # type: ignore[arg-type]
             written = True
             stale = _stale(st)
     except BaseException:
-        if new and not written and folder is not None:  # made for a run that wrote nothing
-            shutil.rmtree(folder, ignore_errors=True)
+        if made and not written:
+            _remove_made(made, opened)
         raise
     report.keep_tables()  # the store closed: its files are as analyses will find them
     _print_warnings(report.warnings)
     _print_report(report, "ingested")
     for why in stale:
         err.print(f"note: {why}", markup=False)
+
+
+def _remove_made(made: list[Path], opened: bool) -> None:
+    """Remove the folders an ingest made for a new store that it wrote nothing into: the
+    store's with what the store put there if this run opened it (no other could), each
+    other one only if it is empty."""
+    if opened:
+        shutil.rmtree(made[0], ignore_errors=True)
+    for folder in made:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            continue
+        except OSError:  # not empty: another run's store, or files of another program
+            return
 
 
 @app.command("drop")
@@ -799,12 +822,31 @@ def serve_cmd(
             server.server_close()
 
 
+class Terminated(KeyboardInterrupt):
+    """A SIGTERM came: the command stops as on Ctrl-C, so that what is open is closed and
+    a write that did not commit is undone (by default the process would end on the spot)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (see the module docstring)."""
+    signals: list[int] = []
+
+    def terminate(signum: int, frame: object) -> None:
+        signals.append(signum)
+        raise Terminated
+
+    def stopped() -> int:
+        err.print("terminated" if signals else "interrupted", markup=False)
+        return EXIT_TERMINATED if signals else EXIT_INTERRUPTED
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, terminate) if main_thread else None
     try:
         app(args=argv, prog_name="scgraph", standalone_mode=True)
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         code = exc.code
+        if code == EXIT_INTERRUPTED:  # typer's exit for Ctrl-C, and a SIGTERM here
+            return stopped()
         if code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
             # the reader of standard output stopped reading (`... | head`): typer quiets
             # the closed stream and exits with 1; nothing went wrong here
@@ -816,9 +858,11 @@ def main(argv: list[str] | None = None) -> int:
     except ScgraphError as exc:
         err.print(f"error: {exc}", markup=False)
         return exc.exit_code
-    except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # before or after typer runs the command
+        return stopped()
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
     return EXIT_OK
 
 

@@ -87,6 +87,8 @@ class TablesWorker:
             pid = os.fork()
         if pid == 0:  # the worker: write the tables, and leave without cleaning up
             status = 1
+            # not the command's handler, which would run the ingest's undo in this copy
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             warnings.simplefilter("ignore")  # a warning would write to the terminal
             gc.enable()  # paused while the ingest prepares; pandas makes cycles
             tag = _tag(os.getpid())

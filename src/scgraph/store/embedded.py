@@ -12,6 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -531,11 +532,18 @@ class EmbeddedStore:
             if swaps:
                 self._store.update(" ;\n".join(swaps))
         except BaseException as exc:
-            if exc is not refused and not isinstance(exc, (OSError, SyntaxError, ValueError)):
-                raise  # left for the next opening to undo
-            self._drop_staging()
-            if exc is refused:
-                raise
+            try:  # undone now, so that no reader sees a write that did not commit
+                self._drop_staging()
+            except BaseException as undo:  # a full disk, a second Ctrl-C: the next
+                # opening for writing undoes it
+                if isinstance(exc, OSError | SyntaxError | ValueError) and exc is not refused:
+                    raise StoreError(
+                        f"{self.location}: writing failed ({exc}), and undoing it failed too "
+                        f"({undo}); the next `scgraph ingest` or `drop` on this store undoes "
+                        "it, until then readers see the graphs it left") from exc
+                raise exc from None
+            if exc is refused or not isinstance(exc, OSError | SyntaxError | ValueError):
+                raise  # what validation found, an interrupt, or an error of the program
             raise StoreError(f"{self.location}: writing failed, nothing was changed: "
                              f"{exc}") from exc
         self._store.flush()
@@ -548,10 +556,21 @@ class EmbeddedStore:
             self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES,
                                   to_graph=ox.NamedNode(graph), lenient=lenient)
             return
-        with ThreadPoolExecutor(len(pieces)) as pool:
-            loads = [pool.submit(self._store.bulk_load, piece, format=ox.RdfFormat.N_TRIPLES,
-                                 to_graph=ox.NamedNode(graph), lenient=lenient)
-                     for piece in pieces]
+        pool = ThreadPoolExecutor(len(pieces))
+        loads = [pool.submit(self._store.bulk_load, piece, format=ox.RdfFormat.N_TRIPLES,
+                             to_graph=ox.NamedNode(graph), lenient=lenient)
+                 for piece in pieces]
+        try:
+            pool.shutdown(wait=True)
+        except BaseException:
+            # Ctrl-C or SIGTERM while the pieces load: a running load cannot be stopped,
+            # and the undo must not run beside it (it would drop the staging graph that
+            # the load then fills again), so wait for the pieces, a second interrupt too
+            pool.shutdown(wait=False, cancel_futures=True)
+            while not all(load.done() for load in loads):
+                with contextlib.suppress(BaseException):
+                    futures.wait(loads)
+            raise
         for load in loads:
             load.result()  # the first error, if any, once every piece has stopped
 
