@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -187,3 +188,43 @@ def test_a_store_below_a_file_is_refused_with_the_file_named(tmp_path: Path) -> 
     with pytest.raises(ScgraphError, match=r"f/x: cannot make the store: .*f is a file, not a "
                        "folder"):
         EmbeddedStore(tmp_path / "f" / "x")
+
+
+@pytest.mark.parametrize("read_lock", [True, False], ids=["read-lock-file", "none"])
+def test_a_store_on_a_read_only_file_system_can_be_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_lock: bool) -> None:
+    """Readers opened the lock files for appending, so a store on a read-only mount (or
+    another user's) failed every command with a traceback; a writer is refused, exit 2."""
+    import builtins
+    import errno
+
+    with EmbeddedStore(tmp_path / "st") as st:
+        st.replace_graphs({G1: OLD})
+    if not read_lock:
+        (tmp_path / "st" / embedded.READ_LOCK_FILE).unlink()
+
+    def read_only_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if any(c in mode for c in "aw+"):
+            raise OSError(errno.EROFS, "Read-only file system", str(file))
+        return builtins.open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(embedded, "open", read_only_open, raising=False)
+    with EmbeddedStore(tmp_path / "st", read_only=True) as st:
+        assert _content(st) == {(f"<{G1}>", "<http://a>", "<http://b>", "<http://c>")}
+    with pytest.raises(StoreError, match=re.escape(
+            "cannot write the store (scgraph.lock: Read-only file system); choose a store "
+            "you may write")):
+        EmbeddedStore(tmp_path / "st")
+
+
+def test_a_damaged_store_is_named_as_such(tmp_path: Path) -> None:
+    """A truncated file of the store: opening it for writing raised RocksDB's
+    RuntimeError (a traceback from ingest, drop, screen, reason)."""
+    with EmbeddedStore(tmp_path / "st") as st:
+        st.replace_graphs({G1: OLD, G2: NEW})
+    table = sorted((tmp_path / "st").glob("*.sst"))[0]
+    table.write_bytes(table.read_bytes()[:100])
+    for read_only in (True, False):
+        with pytest.raises(StoreError, match=r"Corruption.*the store's files are damaged: "
+                           r"restore the folder from a backup"):
+            EmbeddedStore(tmp_path / "st", read_only=read_only)

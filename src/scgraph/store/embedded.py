@@ -152,9 +152,27 @@ def _holder(path: Path) -> str:
         return "unknown"
 
 
-def _flock(path: Path, name: str, mode: int) -> IO[str]:
-    """Take ``mode`` on the lock file ``name``, waiting up to LOCK_TIMEOUT seconds."""
-    fh = open(path / name, "a+", encoding="utf-8")  # noqa: SIM115 - held while open
+def _flock(path: Path, name: str, mode: int) -> IO[str] | None:
+    """Take ``mode`` on the lock file ``name``, waiting up to LOCK_TIMEOUT seconds.
+
+    A reader of a store it may not write (another user's, or on a read-only file system)
+    locks the file opened for reading; with no such file on a read-only file system there
+    is no writer to wait for, and no lock (None).
+    """
+    try:
+        fh = open(path / name, "a+", encoding="utf-8")  # noqa: SIM115 - held while open
+    except OSError as exc:
+        if mode != fcntl.LOCK_SH:
+            raise StoreError(f"{path}: cannot write the store ({name}: "
+                             f"{exc.strerror or exc}); choose a store you may write, or "
+                             "copy this one") from exc
+        try:
+            fh = open(path / name, encoding="utf-8")  # noqa: SIM115 - held while open
+        except OSError:
+            if exc.errno == errno.EROFS:
+                return None
+            raise StoreError(f"{path}: cannot read the store: {name} cannot be opened "
+                             f"({exc.strerror or exc})") from exc
     deadline = time.monotonic() + LOCK_TIMEOUT
     while True:
         try:
@@ -171,6 +189,14 @@ def _flock(path: Path, name: str, mode: int) -> IO[str]:
             time.sleep(0.02)
 
 
+def _damaged(exc: BaseException) -> str:
+    """What to do about an error that says the store's files are damaged."""
+    if "Corruption" not in str(exc):
+        return ""
+    return ("; the store's files are damaged: restore the folder from a backup, or ingest "
+            "the datasets again into a new store")
+
+
 def _unlock(fh: IO[str]) -> None:
     """Release a lock taken with :func:`_flock` and close its file."""
     with contextlib.suppress(OSError):
@@ -185,7 +211,8 @@ def unchanging(path: Path | str) -> Iterator[None]:
     try:
         yield
     finally:
-        _unlock(fh)
+        if fh is not None:
+            _unlock(fh)
 
 
 class _Closed:
@@ -243,7 +270,7 @@ class EmbeddedStore:
                     if attempt + 1 == _OPEN_ATTEMPTS:
                         self._release_lock()
                         raise StoreError(f"{self.path}: cannot open the store read-only: "
-                                         f"{exc}") from exc
+                                         f"{exc}{_damaged(exc)}") from exc
                     time.sleep(0.2 * (attempt + 1))
             return
         if self.path.exists() and not self.path.is_dir():
@@ -258,9 +285,10 @@ class EmbeddedStore:
             with self._changing():
                 self._store = ox.Store(str(self.path))
                 self._drop_staging()
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:  # RocksDB says "Corruption" as RuntimeError
             self._release_lock()
-            raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
+            raise StoreError(f"{self.path}: cannot open the store: {exc}{_damaged(exc)}"
+                             ) from exc
         except StoreError:
             self._release_lock()
             raise
@@ -269,7 +297,12 @@ class EmbeddedStore:
     def _acquire_lock(self) -> None:
         assert self.path is not None
         lock_path = self.path / LOCK_FILE
-        fh = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held while open
+        try:
+            fh = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held while open
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot write the store ({LOCK_FILE}: "
+                             f"{exc.strerror or exc}); choose a store you may write, or "
+                             "copy this one") from exc
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -302,6 +335,7 @@ class EmbeddedStore:
             yield
             return
         fh = _flock(self.path, READ_LOCK_FILE, fcntl.LOCK_EX)
+        assert fh is not None  # None is for a reader only
         if until_close:
             self._held = fh
             yield
