@@ -73,6 +73,23 @@ def test_a_failed_write_changes_nothing(tmp_path: Path) -> None:
         assert len(store) == 1
 
 
+def test_a_write_whose_undo_fails_too_says_so(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk fails the write and then its undo: that second error was a traceback."""
+    import errno
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with EmbeddedStore(tmp_path / "s") as store:
+        store.replace_graphs({G1: OLD})
+        monkeypatch.setattr(store, "_bulk_load", full)
+        monkeypatch.setattr(store, "_drop_staging", full)
+        with pytest.raises(StoreError, match=r"writing failed .*No space left on device.*, and "
+                           r"undoing it failed too .*the next `scgraph ingest` or `drop`"):
+            store.replace_graphs({G2: NEW})
+
+
 def test_a_refused_commit_changes_nothing(tmp_path: Path) -> None:
     """``before_commit`` runs after the data is loaded; if it raises, nothing is written."""
     calls: list[int] = []
