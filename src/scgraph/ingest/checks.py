@@ -182,7 +182,7 @@ class _Checker:
             value = value[:-2]
         if not _YEAR.fullmatch(value) or not 1800 <= int(value) <= 2200:
             self.problem(rec, "year", f"{_short(value)} is not a year", record=rid,
-                         expected="e.g. 2021", value=value)
+                         expected="a year from 1800 to 2200, e.g. 2021", value=value)
             return None
         return int(value)
 

@@ -280,6 +280,11 @@ def _parse_csv(path: Path, text: str, kind: RecordKind, problems: list[Problem],
                                     expected="one cell per column (quote cells that contain "
                                     "commas)"))
             continue
+        if row[0].strip() == header[0] and [c.strip() for c in row] == header:  # two files
+            # pasted together, say
+            problems.append(Problem(None, "the header line again", file=where, line=start,
+                                    expected="the header once, in line 1"))
+            continue
         if unnamed and (filled := [i + 1 for i in unnamed if row[i].strip()]):
             problems.append(Problem(None, "a value in column " + ", ".join(map(str, filled))
                                     + ", which has no name in the header", file=where,
