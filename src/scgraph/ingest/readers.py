@@ -433,11 +433,15 @@ def _lone_surrogates(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
             yield from _lone_surrogates(item, inner)
 
 
-def _load_json(text: str, path: Path, problems: list[Problem]) -> Any:
+def _load_json(text: str, path: Path, problems: list[Problem],
+               dupes: list[Problem] | None = None) -> Any:
+    """The JSON document, or None (said in ``problems``); a key twice in one object is
+    said in ``dupes`` if given (the document is read on, its last value kept)."""
     try:
         # numbers stay text: no overflow to inf, no limit on digits; checks parse them
         doc = json.loads(text, parse_int=str, parse_float=str, parse_constant=str,
-                         object_pairs_hook=_json_object(problems, path))
+                         object_pairs_hook=_json_object(
+                             problems if dupes is None else dupes, path))
         if _SURROGATE_ESCAPE.search(text) is None:  # the common case: nothing to look at
             return doc
         bad = next(_lone_surrogates(doc), None)
@@ -542,7 +546,12 @@ def _read_document(path: Path, problems: list[Problem], warnings: list[Problem])
         return ds
     is_json = path.suffix.lower() == ".json"
     n_problems = len(problems)
-    doc = _load_json(text, path, problems) if is_json else _load_yaml(text, path, problems)
+    dupes: list[Problem] = []  # said, and the rest of the document checked too
+    doc = _load_json(text, path, problems, dupes) if is_json else _load_yaml(text, path, problems)
+    if doc is not None and len(problems) == n_problems:
+        problems.extend(dupes)
+        n_problems = len(problems)
+        ds.complete = not dupes  # an id written twice: no "refers to no initiative" cascade
     if doc is None or len(problems) > n_problems:
         if len(problems) == n_problems:
             problems.append(Problem(None, "the document is empty (null)", file=str(path),
