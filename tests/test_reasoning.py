@@ -14,18 +14,20 @@ from pathlib import Path
 import owlready2
 import pyoxigraph as ox
 import pytest
+import rdflib
 
 from scgraph.errors import UsageError
 from scgraph.ingest import ingest
 from scgraph.namespaces import (
     DATA,
+    EFFECT,
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
     SC,
     dataset_graph_iri,
     id_from_iri,
 )
-from scgraph.ontology import vocabulary
+from scgraph.ontology import DATA_PROTECTION_EFFECTS, ontology_file, vocabulary
 from scgraph.reasoning import (
     DEFINED_CLASSES,
     check_consistency,
@@ -221,15 +223,28 @@ def _defined_from_csv() -> list[str]:
     with (ROOT / "data" / "mpsc" / "side_effects.csv").open(encoding="utf-8") as fh:
         risky = {r["initiative_id"] for r in csv.DictReader(fh)
                  if r["polarity"] == "risk"
-                 and "data_protection" in [e.strip() for e in r["effect"].split(";")]}
+                 and {e.strip() for e in r["effect"].split(";")} & set(DATA_PROTECTION_EFFECTS)}
     rows += [f"InitiativeWithDataProtectionRisk\t{i}" for i in risky]
     return sorted(rows)
 
 
+def test_the_ontologys_data_protection_kinds_are_the_ones_counted() -> None:
+    """One definition of a data-protection risk: the defined class's kinds in
+    ontology/scgraph.ttl are DATA_PROTECTION_EFFECTS (the analytics, queries, screening)."""
+    g = rdflib.Graph().parse(ontology_file())
+    kinds = {str(row[0]) for row in g.query(
+        "SELECT ?k WHERE { sc:InitiativeWithDataProtectionRisk owl:equivalentClass/"
+        "owl:intersectionOf/rdf:rest*/rdf:first/owl:someValuesFrom/owl:intersectionOf/"
+        "rdf:rest*/rdf:first/owl:someValuesFrom/owl:oneOf/rdf:rest*/rdf:first ?k }",
+        initNs={"sc": SC, "owl": rdflib.OWL, "rdf": rdflib.RDF})}
+    assert kinds == {EFFECT + k for k in DATA_PROTECTION_EFFECTS}
+
+
 def test_defined_classes_on_mpsc_match_the_golden_list(mpsc_store: EmbeddedStore) -> None:
     """Golden file: made once by this query, then checked by hand against the CSV files
-    (initiatives with two or more action fields; initiatives with a data_protection risk
-    in side_effects.csv), which :func:`_defined_from_csv` repeats."""
+    (initiatives with two or more action fields; initiatives with a risk of a
+    data-protection kind in side_effects.csv: data_protection for MPSC-BA, MPSC-DA and
+    MPSC-PF-BIO, surveillance for MPSC-GE), which :func:`_defined_from_csv` repeats."""
     values = " ".join(f"<{c}>" for c in DEFINED_CLASSES)
     got = sorted(f"{id_from_iri(c or '')}\t{id_from_iri(x or '')}" for x, c in mpsc_store.select(
         f"SELECT ?x ?c WHERE {{ VALUES ?c {{ {values} }} GRAPH <{INFERRED_GRAPH}> {{ ?x a ?c }} }}"

@@ -17,6 +17,7 @@ from scgraph.namespaces import EFFECT, FIELD, SC, SOLUTION, id_from_iri
 from scgraph.texts import nfc
 
 __all__ = [
+    "DATA_PROTECTION_EFFECTS",
     "RELATION_PROPERTIES",
     "Vocabulary",
     "ontology_file",
@@ -24,6 +25,15 @@ __all__ = [
     "shapes_file",
     "vocabulary",
 ]
+
+#: Side-effect kinds that count as data-protection risks, the risk the Smart City
+#: Charta puts first: data protection itself, data breaches, purpose creep (personal
+#: data re-used for other purposes) and surveillance. The ontology's class
+#: ``sc:InitiativeWithDataProtectionRisk`` (and ``reason --materialize``), the analytics,
+#: the report, the screening, the network view and the query
+#: ``unmitigated_data_protection_risks`` all count these kinds
+#: (``tests/test_reasoning.py`` compares the ontology's list with this one).
+DATA_PROTECTION_EFFECTS = ("data_breach", "data_protection", "purpose_creep", "surveillance")
 
 #: Record relation keys and the ontology property each one becomes.
 RELATION_PROPERTIES: dict[str, str] = {

@@ -32,9 +32,9 @@ import scgraph
 from scgraph.analytics import projection
 from scgraph.analytics.cache import cached_frames, code_key, kept_frames
 from scgraph.analytics.projection import GraphData, load_graph_data
-from scgraph.analytics.side_effects import DATA_PROTECTION_EFFECTS
 from scgraph.errors import ScgraphError, UsageError
 from scgraph.namespaces import SC
+from scgraph.ontology import DATA_PROTECTION_EFFECTS
 from scgraph.screening import classifier
 from scgraph.screening.patterns import (
     PATTERNS_GRAPH,

@@ -8,6 +8,7 @@ import pandas as pd
 
 from scgraph.analytics._source import as_graph_data, join_fields, shared
 from scgraph.analytics.projection import GraphData
+from scgraph.ontology import DATA_PROTECTION_EFFECTS
 from scgraph.store.base import GraphStore
 
 __all__ = [
@@ -17,12 +18,6 @@ __all__ = [
     "unmitigated_risks",
 ]
 
-#: Side-effect kinds that count as data-protection risks, the risk the Smart City
-#: Charta puts first: data protection itself, data breaches, purpose creep (personal
-#: data re-used for other purposes) and surveillance. The screening, the report, the
-#: network view and the query ``unmitigated_data_protection_risks`` count the same kinds;
-#: the ontology's ``sc:InitiativeWithDataProtectionRisk`` is narrower (``data_protection``).
-DATA_PROTECTION_EFFECTS = ("data_breach", "data_protection", "purpose_creep", "surveillance")
 
 
 def _has_mitigation(value: object) -> bool:

@@ -30,6 +30,7 @@ from scgraph.errors import UsageError
 from scgraph.ingest.mapping import xsd_datetime
 from scgraph.memory import release_memory
 from scgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, SC, sparql_prefixes
+from scgraph.ontology import DATA_PROTECTION_EFFECTS
 from scgraph.store.base import GraphStore
 from scgraph.store.embedded import EmbeddedStore
 
@@ -49,11 +50,12 @@ DEFINED_CLASSES: dict[str, str] = {
           ?x a sc:Initiative ; sc:actionField ?f .
           ?all a owl:AllDifferent ; owl:distinctMembers/rdf:rest*/rdf:first ?f .
         } GROUP BY ?x HAVING (COUNT(DISTINCT ?f) >= 2)""",
-    SC + "InitiativeWithDataProtectionRisk": """
-        SELECT DISTINCT ?x WHERE {
+    SC + "InitiativeWithDataProtectionRisk": f"""
+        SELECT DISTINCT ?x WHERE {{
+          VALUES ?kind {{ {" ".join(f"sce:{k}" for k in DATA_PROTECTION_EFFECTS)} }}
           ?x a sc:Initiative ; sc:hasSideEffect ?e .
-          ?e a sc:Risk ; sc:effectKind sce:data_protection .
-        }""",
+          ?e a sc:Risk ; sc:effectKind ?kind .
+        }}""",
 }
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
