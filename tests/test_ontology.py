@@ -141,6 +141,29 @@ def test_terms_the_data_uses_are_declared(ontology: Graph) -> None:
     assert sorted(DATATYPE_PROPERTIES - declared(OWL.DatatypeProperty)) == []
 
 
+def test_every_property_any_command_writes_is_declared(tmp_path: Path,
+                                                      ontology: Graph) -> None:
+    """Ingest, screen and reason --materialize write only properties the ontology declares
+    (OWL 2 DL): the screening graphs used three undeclared ones (skos:editorialNote,
+    prov:wasDerivedFrom, prov:generatedAtTime)."""
+    from scgraph.ingest import ingest
+    from scgraph.namespaces import ONTOLOGY_GRAPH
+    from scgraph.reasoning import materialize
+    from scgraph.screening import screen
+    from scgraph.store import EmbeddedStore
+
+    declared = {str(s) for kind in (OWL.ObjectProperty, OWL.DatatypeProperty,
+                                    OWL.AnnotationProperty)
+                for s in ontology.subjects(RDF.type, kind)}
+    with EmbeddedStore(tmp_path / "st") as st:
+        ingest([DATA / "mpsc"], st)
+        screen(st)
+        materialize(st)
+        used = set(st.select(f"SELECT DISTINCT ?p WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                             f"FILTER(?g != <{ONTOLOGY_GRAPH}>) }}").column("p"))
+    assert sorted(used - declared) == [str(RDF.type), str(RDFS.label)]  # OWL's own
+
+
 def test_every_sc_term_has_english_and_german_label_and_definition(ontology: Graph) -> None:
     kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
              SKOS.ConceptScheme)
