@@ -67,6 +67,9 @@ _T = TypeVar("_T")
 #: Graphs a write creates are listed here until the write commits.
 _JOURNAL = STAGING + "journal"
 _PENDING = STAGING + "pending"
+#: What a failed write raises about its input or the disk (reported as a StoreError);
+#: anything else (an interrupt, an error of the program, what validation found) passes on.
+_WRITE_ERRORS = (OSError, SyntaxError, ValueError)
 #: Parts of N-Triples smaller than this are bulk-loaded whole (a load costs about 15 ms).
 _PIECE_BYTES = 1 << 20
 
@@ -163,9 +166,7 @@ def _flock(path: Path, name: str, mode: int) -> IO[str] | None:
         fh = open(path / name, "a+", encoding="utf-8")  # noqa: SIM115 - held while open
     except OSError as exc:
         if mode != fcntl.LOCK_SH:
-            raise StoreError(f"{path}: cannot write the store ({name}: "
-                             f"{exc.strerror or exc}); choose a store you may write, or "
-                             "copy this one") from exc
+            raise _unwritable(path, name, exc) from exc
         try:
             fh = open(path / name, encoding="utf-8")  # noqa: SIM115 - held while open
         except OSError:
@@ -187,6 +188,12 @@ def _flock(path: Path, name: str, mode: int) -> IO[str] | None:
                     f"{path}: store is being {what} for more than "
                     f"{LOCK_TIMEOUT:.0f} s; try again later") from None
             time.sleep(0.02)
+
+
+def _unwritable(path: Path, name: str, exc: OSError) -> StoreError:
+    """The error for a lock file of a store this process may not write."""
+    return StoreError(f"{path}: cannot write the store ({name}: {exc.strerror or exc}); "
+                      "choose a store you may write, or copy this one")
 
 
 def _damaged(exc: BaseException) -> str:
@@ -300,9 +307,7 @@ class EmbeddedStore:
         try:
             fh = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held while open
         except OSError as exc:
-            raise StoreError(f"{self.path}: cannot write the store ({LOCK_FILE}: "
-                             f"{exc.strerror or exc}); choose a store you may write, or "
-                             "copy this one") from exc
+            raise _unwritable(self.path, LOCK_FILE, exc) from exc
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -570,13 +575,13 @@ class EmbeddedStore:
                 self._drop_staging()
             except BaseException as undo:  # a full disk, a second Ctrl-C: the next
                 # opening for writing undoes it
-                if isinstance(exc, OSError | SyntaxError | ValueError) and exc is not refused:
+                if isinstance(exc, _WRITE_ERRORS) and exc is not refused:
                     raise StoreError(
                         f"{self.location}: writing failed ({exc}), and undoing it failed too "
                         f"({undo}); the next `scgraph ingest` or `drop` on this store undoes "
                         "it, until then readers see the graphs it left") from exc
                 raise exc from None
-            if exc is refused or not isinstance(exc, OSError | SyntaxError | ValueError):
+            if exc is refused or not isinstance(exc, _WRITE_ERRORS):
                 raise  # what validation found, an interrupt, or an error of the program
             raise StoreError(f"{self.location}: writing failed, nothing was changed: "
                              f"{exc}") from exc
