@@ -205,6 +205,12 @@ def ingest_cmd(
         err.print(f"note: {why}", markup=False)
 
 
+def _holds_nothing(store: Path | None, endpoint: str | None) -> ScgraphError:
+    """The usage error of a view or report of a store without initiatives."""
+    where = endpoint or f"store {store_path(store)}"
+    return UsageError(f"{where} holds no initiatives; run `scgraph ingest` first")
+
+
 def _remove_made(made: list[Path], opened: bool) -> None:
     """Remove the folders an ingest made for a new store that it wrote nothing into: the
     store's with what the store put there if this run opened it (no other could), each
@@ -563,8 +569,7 @@ def viz_cmd(
         else:
             screened = None
     if data.initiatives.empty:
-        where = endpoint or f"store {store_path(store)}"
-        raise UsageError(f"{where} holds no initiatives; run `scgraph ingest` first")
+        raise _holds_nothing(store, endpoint)
     code = lang.value
     if view is ViewName.overview:
         v = overview_view(data, lang=code)
@@ -679,7 +684,6 @@ def report_cmd(
     ] = Path("out/report"),
 ) -> None:
     """Write the dependency report as one self-contained HTML file and Markdown."""
-    from scgraph.errors import UsageError
     from scgraph.namespaces import SC
     from scgraph.reports import write_report
     from scgraph.screening import stale_screening
@@ -687,8 +691,7 @@ def report_cmd(
     with connect(store, endpoint=endpoint, read_only=True) as st:
         if not len(st.select(f"SELECT ?i WHERE {{ GRAPH ?g {{ ?i a <{SC}Initiative> }} }} "
                              "LIMIT 1")):  # as viz: a report of nothing is no report
-            where = endpoint or f"store {store_path(store)}"
-            raise UsageError(f"{where} holds no initiatives; run `scgraph ingest` first")
+            raise _holds_nothing(store, endpoint)
         written = write_report(st, out_dir)
         stale = stale_screening(st)
     out.print(f"wrote {written.html}", markup=False)
