@@ -35,7 +35,7 @@ _MAX_EUR = Decimal("1e15")
 #: "150.000" or "1.500.000": German thousands separators, or a decimal point?
 _DOTTED_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
 #: "1234,50" or "1.234,50": a decimal comma
-_DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})*,\d+|[+-]?\d+,\d+")
+_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; tab, LF and CR are allowed
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: Fields that take several values: ';'-separated in CSV (source: ' | '), or a list in a

@@ -128,11 +128,11 @@ def _misnamed(folder: Path) -> list[tuple[Path, str]]:
         names = sorted(p.name for p in folder.iterdir())
     except OSError:
         return []
-    wanted = (*_KIND_OF_FILE, *_METADATA_FILES)
+    wanted = {*_KIND_OF_FILE, *_METADATA_FILES}
     found = []
     for name in names:
-        meant = next((w for w in wanted if name.lower().replace("-", "_") == w), None)
-        if meant is not None and name != meant and not _same(folder / name, folder / meant):
+        meant = name.lower().replace("-", "_")
+        if meant in wanted and name != meant and not _same(folder / name, folder / meant):
             found.append((folder / name, meant))  # (the same file where case is ignored)
     return found
 
