@@ -91,6 +91,14 @@ def test_golden_result_on_mpsc(q: NamedQuery, mpsc: EmbeddedStore) -> None:
     assert serialize_table(table, "tsv").decode() == (GOLDEN / f"{q.name}.tsv").read_text()
 
 
+def _dataset(folder: Path, **files: str) -> Path:
+    """A dataset folder with these CSV files (``initiatives=...`` is initiatives.csv)."""
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def several(tmp_path_factory: pytest.TempPathFactory, mpsc_path: Path,
             small_path: Path) -> Iterator[tuple[EmbeddedStore, EmbeddedStore]]:
@@ -102,17 +110,13 @@ def several(tmp_path_factory: pytest.TempPathFactory, mpsc_path: Path,
     from scgraph.screening import screen
 
     folder = tmp_path_factory.mktemp("several")
-    again = folder / "again"
-    again.mkdir()
-    (again / "initiatives.csv").write_text("id,name,action_fields\nA-1,Grid,energy\n",
-                                           encoding="utf-8")
-    (again / "relations.csv").write_text(
-        "source_id,relation,target_id,confidence\nT-APP,visualises_data_of,T-HUB,stated\n",
-        encoding="utf-8")
-    (again / "side_effects.csv").write_text(
-        "initiative_id,effect,polarity,affects_fields,mitigation\n"
-        "T-HUB,data_protection,risk,administration;participation,"
-        "Data protection impact assessment\n", encoding="utf-8")
+    again = _dataset(
+        folder / "again", initiatives="id,name,action_fields\nA-1,Grid,energy\n",
+        relations="source_id,relation,target_id,confidence\n"
+                  "T-APP,visualises_data_of,T-HUB,stated\n",
+        side_effects="initiative_id,effect,polarity,affects_fields,mitigation\n"
+                     "T-HUB,data_protection,risk,administration;participation,"
+                     "Data protection impact assessment\n")
     with EmbeddedStore(folder / "store") as st:
         ingest([mpsc_path, small_path, again], st)
         screen(st)
@@ -393,23 +397,21 @@ def test_a_header_problem_is_said_where_a_parameter_is_missing(tmp_path: Path) -
 def test_data_protection_risks_are_the_kinds_the_analytics_count(tmp_path: Path) -> None:
     """Every kind of DATA_PROTECTION_EFFECTS, with or without a description; a mitigated
     risk, a benefit and another kind of risk are left out."""
-    from scgraph.analytics.side_effects import DATA_PROTECTION_EFFECTS
     from scgraph.ingest import ingest
+    from scgraph.ontology import DATA_PROTECTION_EFFECTS
 
-    folder = tmp_path / "dp"
-    folder.mkdir()
-    (folder / "initiatives.csv").write_text(
-        "id,name,action_fields\nP-1,Platform,digital_infrastructure\nP-2,Cameras,safety\n",
-        encoding="utf-8")
-    (folder / "side_effects.csv").write_text(
-        "initiative_id,effect,polarity,affects_fields,description,mitigation\n"
-        "P-1,data_protection,risk,administration,,\n"
-        "P-1,purpose_creep,risk,administration,Data re-used,\n"
-        "P-1,data_breach,risk,safety,Leak,Encryption\n"
-        "P-1,it_security,risk,safety,Attack,\n"
-        "P-2,surveillance,risk,safety,,\n"
-        "P-2,data_breach,risk,safety,,\n"
-        "P-2,data_protection,benefit,safety,Less data,\n", encoding="utf-8")
+    folder = _dataset(
+        tmp_path / "dp",
+        initiatives="id,name,action_fields\n"
+                    "P-1,Platform,digital_infrastructure\nP-2,Cameras,safety\n",
+        side_effects="initiative_id,effect,polarity,affects_fields,description,mitigation\n"
+                     "P-1,data_protection,risk,administration,,\n"
+                     "P-1,purpose_creep,risk,administration,Data re-used,\n"
+                     "P-1,data_breach,risk,safety,Leak,Encryption\n"
+                     "P-1,it_security,risk,safety,Attack,\n"
+                     "P-2,surveillance,risk,safety,,\n"
+                     "P-2,data_breach,risk,safety,,\n"
+                     "P-2,data_protection,benefit,safety,Less data,\n")
     with EmbeddedStore(tmp_path / "store") as st:
         ingest([folder], st)
         table = run_query(st, load_query("unmitigated_data_protection_risks"), {})
