@@ -681,26 +681,22 @@ def generate(n: int, out: Path, *, seed: int = 42,
             f"dependency_density={dependency_density}",
             "distributions modelled on data/mpsc (Modellprojekte Smart Cities)",
         ],
-        "note": (
+        "description": (
             "Synthetic data: every initiative, municipality, actor, figure and link is made up; "
             "example.org sources point nowhere."
         ),
     }
-    lines: list[str] = []
+    # what the generator made, as comments: not metadata, so the ingest ignores them quietly
+    lines = [
+        f"# generator: n={n}, seed={seed}, dependency_density={json.dumps(dependency_density)}",
+        f"# made: {made} links other than part_of, {n_effects} side effects",
+    ]
     for name, value in metadata.items():
         if isinstance(value, list):
             lines.append(f"{name}:")
             lines.extend(f"  - {json.dumps(v, ensure_ascii=False)}" for v in value)
         else:
             lines.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")
-    lines += [
-        "generator:",
-        f"  n: {n}",
-        f"  seed: {seed}",
-        f"  dependency_density: {json.dumps(dependency_density)}",
-        f"  links: {made}",
-        f"  side_effects: {n_effects}",
-    ]
     (out / "dataset.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
     return out
 

@@ -59,9 +59,22 @@ def test_files_are_utf8_with_lf_line_endings(tmp_path: Path) -> None:
         data.decode("utf-8")
         assert b"\r" not in data, name
     meta = (out / "dataset.yaml").read_text(encoding="utf-8")
-    for key in ("title:", "licence:", "sources:", "note:"):
+    for key in ("title:", "licence:", "sources:", "description:"):
         assert key in meta
     assert "synthetic" in meta.lower()
+
+
+def test_the_metadata_is_read_without_warnings(tmp_path: Path) -> None:
+    from scgraph.errors import Problem
+    from scgraph.ingest.readers import read_dataset
+
+    out = gen.generate(50, tmp_path / "ds")
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    ds = read_dataset(out, problems, warnings)
+    assert problems == []
+    assert warnings == []
+    assert "Synthetic data" in ds.metadata["description"]
 
 
 def test_row_counts_and_ids(dataset: dict[str, list[dict[str, str]]]) -> None:
@@ -178,7 +191,9 @@ def test_other_density(tmp_path: Path) -> None:
     dense = gen.generate(N, tmp_path / "dense", dependency_density=1.5)
     data = {name: read(dense / f"{name}.csv") for name in ("initiatives", "relations")}
     assert len(link_list(data)) == 1.5 * N
-    assert "dependency_density: 1.5\n" in (dense / "dataset.yaml").read_text(encoding="utf-8")
+    meta = (dense / "dataset.yaml").read_text(encoding="utf-8")
+    assert "dependency_density=1.5\n" in meta
+    assert f"# made: {int(1.5 * N)} links other than part_of" in meta
 
 
 def test_links_mostly_within_a_municipality(dataset: dict[str, list[dict[str, str]]]) -> None:
