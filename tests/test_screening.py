@@ -260,9 +260,25 @@ def test_recorded_when_a_side_effect_of_that_kind_has_no_mitigation(
 def test_mitigated_when_one_has_a_mitigation(small_store: EmbeddedStore) -> None:
     status = _status(screening(small_store))
     assert status["T-CAM", "SEP-01", "surveillance"] == "mitigated"
-    # one benefit without and one risk with mitigation: mitigated wins, polarity aside
+    # the risk pattern is answered by the recorded risk, which has a mitigation
     assert status["T-BUS", "SEP-15", "modal_shift"] == "mitigated"
     assert status["T-BUS", "SEP-15", "vehicle_km_increase"] == "open"
+
+
+def test_a_recorded_effect_answers_only_a_potential_one_of_its_polarity(
+        small_store: EmbeddedStore) -> None:
+    rules = [Pattern("X-R", "shuttle", ("modal_shift",), "risk", ("mobility",), None,
+                     ("a study",), ("on_demand_shuttle",)),
+             Pattern("X-B", "shuttle", ("modal_shift",), "benefit", ("mobility",), None,
+                     ("a study",), ("on_demand_shuttle",)),
+             Pattern("X-A", "app", ("data_protection",), "benefit", ("culture",), None,
+                     ("a study",), ("city_app",))]
+    status = _status(screening(small_store, patterns=rules))
+    # T-BUS records modal_shift as a risk with a mitigation and as a benefit without
+    assert status["T-BUS", "X-R", "modal_shift"] == "mitigated"
+    assert status["T-BUS", "X-B", "modal_shift"] == "recorded"
+    # T-APP records data_protection as a risk only: a potential benefit stays open
+    assert status["T-APP", "X-A", "data_protection"] == "open"
 
 
 def test_confidence_says_whether_a_stated_type_triggers(small_store: EmbeddedStore) -> None:

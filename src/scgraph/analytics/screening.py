@@ -4,9 +4,9 @@ For every initiative, each pattern that applies to one of its solution types
 (stated in the records or inferred by the keyword rules) gives one row per
 effect kind of the pattern. The row's status says what the data already hold:
 
-- ``mitigated``: a side effect of that kind is recorded for the initiative, with
-  a mitigation;
-- ``recorded``: a side effect of that kind is recorded, without a mitigation;
+- ``mitigated``: a side effect of that kind and polarity (risk or benefit) is recorded
+  for the initiative, with a mitigation;
+- ``recorded``: a side effect of that kind and polarity is recorded, without a mitigation;
 - ``open``: none is recorded — a question for a person, not a finding.
 """
 
@@ -61,11 +61,15 @@ SCREENING_COLUMNS = [
 STATUSES = ("mitigated", "recorded", "open")
 
 
-def _status(recorded: pd.DataFrame) -> dict[tuple[str, str], str]:
-    out: dict[tuple[str, str], str] = {}
-    for ini, effect, mitigation in zip(recorded["initiative_id"], recorded["effect"],
-                                       recorded["mitigation"], strict=True):
-        key = (str(ini), str(effect))
+def _status(recorded: pd.DataFrame) -> dict[tuple[str, str, str], str]:
+    """(initiative, effect kind, polarity) -> status. A recorded benefit does not answer a
+    potential risk of the same kind (a shuttle's modal shift away from cars is not the
+    shift away from buses a pattern warns of), nor the other way round."""
+    out: dict[tuple[str, str, str], str] = {}
+    for ini, effect, polarity, mitigation in zip(
+            recorded["initiative_id"], recorded["effect"], recorded["polarity"],
+            recorded["mitigation"], strict=True):
+        key = (str(ini), str(effect), str(polarity))
         if isinstance(mitigation, str) and mitigation.strip():
             out[key] = "mitigated"
         else:
@@ -346,7 +350,7 @@ def screening(source: GraphStore | GraphData, *, solution_types: pd.DataFrame | 
         type_keys = ";".join(sorted(types))
         for effect in pattern_by_id[pid].effects:
             rows.append((ident, names[ident], effect, polarity, fields, pid,
-                         status.get((ident, effect), "open"), mitigation, sources, type_keys,
-                         confidence))
+                         status.get((ident, effect, polarity), "open"), mitigation, sources,
+                         type_keys, confidence))
     frame = pd.DataFrame(rows, columns=SCREENING_COLUMNS)
     return frame.sort_values(["id", "pattern", "effect"], kind="stable").reset_index(drop=True)

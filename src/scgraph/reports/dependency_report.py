@@ -209,7 +209,8 @@ def _screening_section(store: GraphStore, data: GraphData,
         "Side-effect screening",
         "Potential side effects that guidance documents state for the initiatives' kinds of "
         "solution (stated or inferred from names and descriptions): 'recorded' if the data "
-        "holds a side effect of that kind, 'mitigated' if it names a mitigation, else "
+        "holds a side effect of that kind and polarity (risk or benefit), 'mitigated' if it "
+        "names a mitigation, else "
         "'open' — a question for a person to check, not a finding. Data-protection kinds: "
         + ", ".join(sorted(DATA_PROTECTION_EFFECTS)) + "."
         + (f" Note: {stale[0].upper()}{stale[1:]}." if stale else ""),
