@@ -185,3 +185,21 @@ def test_a_file_where_the_folder_should_be_is_named(cli, hostile_store: Embedded
         result = cli(*args, "--store", store)
         assert result.code == 2, args
         assert f"{blocker} is a file, not a folder" in result.err, args
+
+
+def test_screening_by_effect_counts_initiatives_not_rows(mpsc_store_path: Path) -> None:
+    """On data/mpsc several patterns name the same effect for one initiative (SEP-01 and
+    SEP-08 both name data_protection): the table counts each initiative once."""
+    from scgraph.analytics.screening import screening
+
+    store = EmbeddedStore(mpsc_store_path, read_only=True)
+    counts = build_report(store).tables()["screening_by_effect"]
+    rows = screening(store)
+    open_dp = rows[(rows["effect"] == "data_protection") & (rows["status"] == "open")]
+    got = counts[(counts["effect"] == "data_protection") & (counts["status"] == "open")]
+    assert got["initiatives"].tolist() == [open_dp["id"].nunique()]
+    assert open_dp["id"].nunique() < len(open_dp)  # the case this test is about
+    for row in counts.itertuples(index=False):
+        same = rows[(rows["effect"] == row.effect) & (rows["polarity"] == row.polarity)
+                    & (rows["status"] == row.status)]
+        assert row.initiatives == same["id"].nunique()

@@ -199,7 +199,8 @@ def _screening_section(store: GraphStore, data: GraphData,
     frame = screening(store, data=data)
     risky = frame[(frame["status"] == "open") & (frame["polarity"] == "risk")]
     dp = risky[risky["effect"].isin(sorted(DATA_PROTECTION_EFFECTS))].reset_index(drop=True)
-    counts = (frame.groupby(["effect", "polarity", "status"]).size()
+    # one row per (initiative, pattern, effect): an initiative two patterns name counts once
+    counts = (frame.groupby(["effect", "polarity", "status"])["id"].nunique()
               .rename("initiatives").reset_index()
               .sort_values(["initiatives", "effect", "status"], ascending=[False, True, True])
               .reset_index(drop=True))
