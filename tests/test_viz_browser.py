@@ -312,7 +312,7 @@ def test_screening_overlay_filter_and_legend(browser, mpsc_path, tmp_path):
     try:
         legend = page.locator("#legend").text_content() or ""
         assert "Side-effect screening" in legend
-        assert f"open data-protection risks ({len(dp)})" in legend
+        assert f"open potential data-protection risks ({len(dp)})" in legend
         assert opened.hidden_nodes() == []
         page.locator("#filter-dp-only").check()
         # initiatives without open data-protection risks are hidden, and so are the

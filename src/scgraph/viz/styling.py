@@ -160,11 +160,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "reset": ("Reset", "Zurücksetzen"),
     "actors": ("Actors", "Akteure"),
     "screening": ("Side-effect screening", "Nebenwirkungs-Screening"),
-    "dp_risks": ("open data-protection risks", "offene Datenschutzrisiken"),
+    "dp_risks": ("open potential data-protection risks", "offene mögliche Datenschutzrisiken"),
     "open_risks": ("other open potential risks", "andere offene mögliche Risiken"),
-    "dp_only": ("open data-protection risks only", "nur offene Datenschutzrisiken"),
+    "dp_only": ("open potential data-protection risks only",
+                "nur offene mögliche Datenschutzrisiken"),
     "screening_hint": ("potential side effects of guidance patterns that match the "
-                       "initiative's solution types; open: none of that kind is recorded — "
+                       "initiative's solution types; open: none of that kind and polarity is "
+                       "recorded — "
                        "a question to check, not a finding",
                        "mögliche Nebenwirkungen aus Leitfaden-Mustern, die zu den "
                        "Lösungsarten der Initiative passen; offen: keine solche ist erfasst — "
