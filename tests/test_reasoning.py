@@ -24,8 +24,10 @@ from scgraph.namespaces import (
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
     SC,
+    SCREENING_GRAPH,
     dataset_graph_iri,
     id_from_iri,
+    initiative_iri,
 )
 from scgraph.ontology import DATA_PROTECTION_EFFECTS, ontology_file, vocabulary
 from scgraph.reasoning import (
@@ -342,7 +344,8 @@ def test_cli_reason(cli, small_path: Path, tmp_path: Path) -> None:  # type: ign
     assert f"-> {INFERRED_GRAPH}" in r.out
     assert "CrossFieldInitiative 2" in r.out
     assert cli("reason").code == 2
-    assert cli("reason", "--owlrl").code == 2
+    r = cli("reason", "--owlrl")
+    assert (r.code, "--owlrl only applies to --materialize" in r.err) == (2, True)
     r = cli("reason", "--materialize", "--batch-size", "1")  # was accepted, and meant nothing
     assert r.code == 2
     assert "--batch-size only applies to --check" in r.err
@@ -352,6 +355,16 @@ def test_cli_reason(cli, small_path: Path, tmp_path: Path) -> None:  # type: ign
     assert "(HermiT, 2 batches" in r.out
     r = cli("reason", "--drop")
     assert (r.code, r.out.strip()) == (0, "dropped the inferred graph")
+    # a stale screening graph is left out, and the note says so
+    assert cli("screen").code == 0
+    with EmbeddedStore(tmp_path / ".scgraph") as st:
+        st._store.update(f"DELETE WHERE {{ GRAPH <{SCREENING_GRAPH}> {{ ?g "
+                         "<http://www.w3.org/ns/prov#generatedAtTime> ?t } }")
+    r = cli("reason", "--materialize")
+    assert r.code == 0, r.err
+    assert "does not say when it was made" in r.err
+    assert "until then `reason --materialize` leaves it out" in r.err
+    assert cli("reason", "--drop").code == 0
     r = cli("ingest", INCONSISTENT)
     assert r.code == 1
     assert "record 'X-APP': field 'kind'" in r.err
@@ -430,3 +443,32 @@ def test_an_export_with_the_inferred_graph_counts_the_datasets_initiatives(
     result = cli("ingest", "--store", tmp_path / "copy", export)
     assert result.code == 0, result.err
     assert "249 initiatives, 194 relations, 48 side effects" in result.out
+
+
+def test_materialize_leaves_out_a_stale_screening_graph(tmp_path: Path) -> None:
+    """After a drop, the screening graph still gives the dropped initiatives solution
+    types; sc:solutionType's domain would type them sc:Initiative again. A stale
+    screening graph is not read, and the report says so."""
+    from scgraph.datasets import drop_datasets
+    from scgraph.screening import screen
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "initiatives.csv").write_text(
+        "id,name,action_fields,description,source\n"
+        "X-APP,Town app,public_services,A town app for residents.,https://example.org/x\n",
+        encoding="utf-8")
+    app = f"<{initiative_iri('X-APP')}>"
+    for screened_again in (False, True):
+        with EmbeddedStore(tmp_path / f"store-{screened_again}") as st:
+            ingest([FIXTURES / "small", extra], st)
+            screen(st)
+            assert st.ask(f"ASK {{ GRAPH <{SCREENING_GRAPH}> {{ {app} ?p ?o }} }}")
+            drop_datasets(st, ["extra"])
+            if screened_again:
+                screen(st)
+            report = materialize(st)
+            assert not st.ask(f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ {app} ?p ?o }} }}")
+            assert list(report.left_out) == ([] if screened_again else [SCREENING_GRAPH])
+            if not screened_again:
+                assert "extra" in report.left_out[SCREENING_GRAPH]

@@ -416,12 +416,12 @@ def reason_cmd(
     from scgraph.reasoning import check_consistency, drop_inferred
     from scgraph.reasoning import materialize as run_materialize
 
+    if owlrl and not materialize:
+        raise UsageError("--owlrl only applies to --materialize")
     if not (check or materialize or drop):
         raise UsageError("choose what to do: --check, --materialize or --drop")
     if drop and (check or materialize):
         raise UsageError("--drop cannot be combined with --check or --materialize")
-    if owlrl and not materialize:
-        raise UsageError("--owlrl only applies to --materialize")
     if batch_size is not None and not check:
         raise UsageError("--batch-size only applies to --check")
     if drop:
@@ -447,6 +447,9 @@ def reason_cmd(
         with open_store(store, create=False) as st, _progress(True) as say:
             result = run_materialize(st, method="owlrl" if owlrl else "sparql",
                                      progress=say)  # type: ignore[arg-type]
+        for why in result.left_out.values():
+            err.print(f"note: {why}; until then `reason --materialize` leaves it out, so run "
+                      "it again after that", markup=False)
         defined = ", ".join(f"{iri.rsplit('#', 1)[-1]} {n}" for iri, n in result.defined.items())
         out.print(f"inferred {result.triples} triples ({result.types} class memberships; "
                   f"{defined}) with {result.method} in {result.seconds:.1f} s -> {result.graph}",

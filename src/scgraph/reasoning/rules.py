@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
 import pyoxigraph as ox
 
 from scgraph import __version__
-from scgraph.datasets import dataset_graphs
+from scgraph.datasets import dataset_graphs, stale_graphs
 from scgraph.errors import UsageError
 from scgraph.ingest.mapping import xsd_datetime
 from scgraph.memory import release_memory
@@ -108,22 +108,24 @@ def _defined_class_rules() -> list[str]:
             for cls, select in DEFINED_CLASSES.items()]
 
 
-def working_store(store: GraphStore) -> ox.Store:
-    """An in-memory copy of ``store`` without the inferred graph, all in the default graph."""
+def working_store(store: GraphStore, leave_out: Collection[str] = ()) -> ox.Store:
+    """An in-memory copy of ``store`` without the inferred graph and the graphs
+    ``leave_out``, all in the default graph."""
+    skip = {INFERRED_GRAPH, *leave_out}
     work = ox.Store()
     if isinstance(store, EmbeddedStore):
         # each graph's N-Triples through one file, loaded at once: no Python object per
         # triple, and blank nodes keep the labels the store gives them
         with tempfile.TemporaryFile() as data:
             for g in store.graphs():
-                if g != INFERRED_GRAPH:
+                if g not in skip:
                     store.export_to(data, "nt", graph=g)
             data.seek(0)
             work.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
         return work
     triples = store.construct(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
-        f"FILTER(?g != <{INFERRED_GRAPH}>) }}")
+        f"FILTER(?g NOT IN ({', '.join(f'<{g}>' for g in sorted(skip))})) }}")
     work.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     return work
 
@@ -168,6 +170,9 @@ class MaterializeReport:
     """Members of each defined class."""
     seconds: float
     graph: str = INFERRED_GRAPH
+    left_out: dict[str, str] = field(default_factory=dict)
+    """Graphs made from the datasets that were stale and not read, with why
+    (:func:`~scgraph.datasets.stale_graphs`)."""
 
 
 def _description(method: str, seconds: float, datasets: list[str]) -> list[ox.Triple]:
@@ -239,8 +244,11 @@ def materialize(store: GraphStore, *, method: Literal["sparql", "owlrl"] = "spar
         raise UsageError("the store holds no ontology graph; run `scgraph ingest` first")
     say = progress or (lambda _msg: None)
     start = time.perf_counter()
+    # a stale screening graph may still type initiatives dropped since (sc:solutionType
+    # has the domain sc:Initiative): what is inferred from it would bring them back
+    stale = {g: why for g, why in stale_graphs(store).items() if g != INFERRED_GRAPH}
     say("copying the store")
-    work = working_store(store)
+    work = working_store(store, leave_out=stale)
     say(f"inferring ({method})")
     if method == "sparql":
         apply_rules(work)
@@ -261,7 +269,8 @@ def materialize(store: GraphStore, *, method: Literal["sparql", "owlrl"] = "spar
         inferred.seek(0)
         store.replace_graphs({INFERRED_GRAPH: inferred.read()})
     return MaterializeReport(method=method, triples=triples, types=types,
-                             defined=defined, seconds=time.perf_counter() - start)
+                             defined=defined, seconds=time.perf_counter() - start,
+                             left_out=stale)
 
 
 def drop_inferred(store: GraphStore) -> bool:
