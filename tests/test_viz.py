@@ -503,7 +503,7 @@ def test_screening_overlay_marks_follow_the_screening(mpsc_screened):
         assert n["screening"]["open_data_protection"] == sum(is_open_dp)
         # open data-protection risks come first in the details panel
         assert is_open_dp == sorted(is_open_dp, reverse=True)
-    assert f"{len(dp)} × open potential data-protection risks" in view.summary
+    assert f"{len(dp)} with open potential data-protection risks" in view.summary
     section = view.legend[-1]
     assert section["title"] == "Side-effect screening"
     assert [i["label"] for i in section["items"][:2]] == [

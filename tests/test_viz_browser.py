@@ -232,6 +232,41 @@ def test_search_and_filters_change_what_is_shown(browser, mpsc_views):
         opened.context.close()
 
 
+def test_actors_follow_the_initiatives_the_filters_leave(browser, mpsc, tmp_path):
+    """With the actors shown, an actor stays while one of its initiatives is shown: the
+    field filter left all 216 actors of data/mpsc when one field was ticked, and with no
+    field ticked."""
+    data, details = mpsc
+    view = network_view(data, details=details, actors=True)
+    path = write_html(view, tmp_path / "actors.html")
+    by_id = {n["id"]: n for n in view.nodes}
+    linked: dict[str, set[str]] = {}
+    for e in view.edges:
+        for a, b in ((e["from"], e["to"]), (e["to"], e["from"])):
+            linked.setdefault(a, set()).add(b)
+    actors = {i for i, n in by_id.items() if n["kind"] == "actor"}
+    assert len(actors) > 100
+    opened = open_view(browser, path)
+    page = opened.page
+    try:
+        for key, _label in view.filters["fields"]:
+            if key != "housing":
+                page.locator(f"#filters input[value={key}]").uncheck()
+        shown = {i for i in by_id if i not in set(opened.hidden_nodes())}
+        housing = {i for i in shown if i not in actors}
+        assert housing == {i for i, n in by_id.items()
+                           if i not in actors and "housing" in n["fields"]}
+        assert shown & actors == {a for a in actors if linked.get(a, set()) & housing}
+        assert 0 < len(shown & actors) < len(actors) / 2
+        page.locator("#filters input[value=housing]").uncheck()  # no field at all
+        assert set(opened.hidden_nodes()) == set(by_id)
+        page.click("#reset")
+        assert opened.hidden_nodes() == []
+        _check_clean(opened)
+    finally:
+        opened.context.close()
+
+
 def test_click_highlights_neighbours_and_shows_sources(browser, mpsc, mpsc_views):
     _, details = mpsc
     view, path = mpsc_views["network"]
@@ -250,6 +285,11 @@ def test_click_highlights_neighbours_and_shows_sources(browser, mpsc, mpsc_views
             e["from"] for e in view.edges if e["to"] == target}
         assert neighbours
         assert page.text_content("#details h3") == "Solingen – Open SmartCity"
+        # the panel below the filters and the legend is scrolled into sight
+        assert opened.js("""(() => {
+            const side = document.getElementById('side').getBoundingClientRect();
+            const head = document.querySelector('#details h3').getBoundingClientRect();
+            return head.top >= side.top && head.bottom <= side.bottom; })()""")
         assert opened.dimmed() == len(view.nodes) - 1 - len(neighbours)
         assert page.locator("#details ul.neighbours li").count() == len(neighbours)
         links = page.locator("#details a")

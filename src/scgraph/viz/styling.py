@@ -162,6 +162,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "screening": ("Side-effect screening", "Nebenwirkungs-Screening"),
     "dp_risks": ("open potential data-protection risks", "offene mögliche Datenschutzrisiken"),
     "open_risks": ("other open potential risks", "andere offene mögliche Risiken"),
+    "with_dp_risks": ("with open potential data-protection risks",
+                      "mit offenen möglichen Datenschutzrisiken"),
     "dp_only": ("open potential data-protection risks only",
                 "nur offene mögliche Datenschutzrisiken"),
     "screening_hint": ("potential side effects of guidance patterns that match the "

@@ -554,7 +554,8 @@ def network_view(data: GraphData, *, lang: str = "en",
                f", {n_iso} × {text('isolated', lang)}")
     legend, filters = _legend(b), _filters(b)
     if marks is not None:
-        summary += f", {marks['data_protection']} × {text('dp_risks', lang)}"
+        # a count of initiatives, not of risks (an initiative may have several)
+        summary += f", {marks['data_protection']} {text('with_dp_risks', lang)}"
         legend.append(screening_legend(marks, lang))
         filters["screening"] = True
     return View("network", text("network", lang), summary, lang, nodes, b.edges, legend,

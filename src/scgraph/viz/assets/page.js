@@ -107,26 +107,20 @@
       show[n.id] = ok;
     });
     function edgeOn(e) { return !rels || rels.has(e.relation); }
-    /* with the screening filter, other nodes (actors) follow the initiatives shown */
-    if (dpOnly) {
+    /* nodes a filter does not apply to (actors, say) follow the nodes it applies to that
+       they are linked to: an actor stays while one of its initiatives is shown */
+    function follow(applies) {
       view.nodes.forEach(function (n) {
-        if (isInitiative(n) || !show[n.id]) { return; }
+        if (applies(n) || !show[n.id]) { return; }
         show[n.id] = (adjacent[n.id] || []).some(function (e) {
           var other = e.from === n.id ? e.to : e.from;
-          return edgeOn(e) && show[other] && isInitiative(byId[other]);
+          return edgeOn(e) && show[other] && applies(byId[other]);
         });
       });
     }
-    /* nodes without a municipality (actors, fields) follow the nodes they are linked to */
-    if (muni) {
-      view.nodes.forEach(function (n) {
-        if (n.municipalities.length || !show[n.id]) { return; }
-        show[n.id] = (adjacent[n.id] || []).some(function (e) {
-          var other = e.from === n.id ? e.to : e.from;
-          return edgeOn(e) && show[other] && byId[other].municipalities.length > 0;
-        });
-      });
-    }
+    if (fields) { follow(function (n) { return n.fields.length > 0; }); }
+    if (dpOnly) { follow(isInitiative); }
+    if (muni) { follow(function (n) { return n.municipalities.length > 0; }); }
     if (rels) {
       view.nodes.forEach(function (n) {
         if (n.kind === "actor" && show[n.id]) {
@@ -309,6 +303,8 @@
       });
       detailsBox.appendChild(nl);
     }
+    /* the panel sits below the filters and the legend: bring its head into sight */
+    if (detailsBox.scrollIntoView) { detailsBox.scrollIntoView({ block: "start" }); }
   }
   function select(id) {
     state.focus = new Set([id].concat(network.getConnectedNodes(id)));
