@@ -265,6 +265,47 @@ def test_an_export_with_made_graphs_is_ingested_again(cli, tmp_path: Path,
     assert result.code == 0, result.err
 
 
+def test_an_export_with_made_graphs_older_than_a_drop_is_ingested_again(
+        cli, tmp_path: Path, small_path: Path) -> None:
+    """After a drop, the inferred and screening graphs still say things of the dropped
+    initiatives (the commands say they are stale). An export of that store is ingested
+    again as it is, with a warning naming them, instead of being refused for initiatives
+    without a name."""
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "initiatives.csv").write_text(
+        "id,name,action_fields,description,source\n"
+        "X-APP,Town app,public_services;participation,A town app for residents.,"
+        "https://example.org/x\n"
+        "X-HUB,Data hub,administration,An urban data platform.,https://example.org/h\n",
+        encoding="utf-8")
+    a = tmp_path / "a"
+    assert cli("ingest", "--store", a, small_path, extra).code == 0
+    assert cli("screen", "--store", a).code == 0
+    assert cli("reason", "--store", a, "--materialize").code == 0
+    assert cli("drop", "--store", a, "extra").code == 0
+    dump = tmp_path / "dump.nq"
+    assert cli("export", "--store", a, "--format", "nq", "--out", dump).code == 0
+    assert "/initiative/X-APP>" in dump.read_text(encoding="utf-8")
+    result = cli("ingest", "--store", tmp_path / "b", dump)
+    assert result.code == 0, result.err
+    assert "still say something of X-APP, X-HUB, which no dataset defines" in result.err
+    assert "written as it is, and not checked" in result.err
+    exported = [sorted(line for line in cli("export", "--store", s, "--format", "nq").out
+                       .splitlines() if not line.endswith("/graph/ontology> ."))
+                for s in (a, tmp_path / "b")]  # the ontology's blank nodes aside
+    assert exported[1] == exported[0]
+    assert len(exported[0]) > 100
+    # what the made graphs say of initiatives the datasets define is still checked
+    bad = tmp_path / "bad.nq"
+    bad.write_text(dump.read_text(encoding="utf-8") + (
+        "<https://w3id.org/scgraph/id/initiative/T-HUB> <https://w3id.org/scgraph/ontology#year> "
+        '"soon" <https://w3id.org/scgraph/graph/inferred> .\n'), encoding="utf-8")
+    result = cli("ingest", "--store", tmp_path / "c", bad)
+    assert result.code == 1
+    assert "T-HUB" in result.err
+
+
 @pytest.mark.parametrize("fmt", ["nq", "trig", "ttl", "nt", "jsonld"])
 def test_export_formats_parse(cli, tmp_path: Path, small_path: Path, fmt: str) -> None:
     assert cli("ingest", small_path).code == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from scgraph.datasets import NOT_DATASETS, dataset_name
+from scgraph.datasets import DERIVED_GRAPHS, NOT_DATASETS, dataset_name
 from scgraph.errors import InputError, Problem, StoreError, UsageError
 from scgraph.ingest.across import check_ids_unique, check_places_agree, check_references_kept
 from scgraph.ingest.batches import Batch, Part, content, plan_batches
@@ -30,6 +30,7 @@ from scgraph.ingest.scan import (
     self_links,
     typed,
     typed_initiatives,
+    without_initiatives,
 )
 from scgraph.ingest.tables import TablesWorker
 from scgraph.ingest.validation import ENGINES, ontology_ntriples, shacl_check, validation_checks
@@ -353,7 +354,7 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
             if x in run_defined:
                 graphs.update(prepared[run_defined[x]].graphs)
             elif x in in_files:
-                graphs.update(rdf_by_source[in_files[x]].graphs)
+                graphs.update(as_checked[in_files[x]])
         rest = sorted(described - run_defined.keys() - in_files.keys())
         if rest and store is not None:
             excluded = ", ".join(f"<{g}>" for g in sorted(replaced | NOT_DATASETS))
@@ -364,16 +365,37 @@ def _prepare_all(paths: Sequence[Path | str], store: GraphStore | None,
                 graphs[g] = [store.export("nt", graph=g)]
         return [content(part) for parts in graphs.values() for part in parts]
 
-    rdf_by_source = {rdf.report.source: rdf for rdf in rdf_files}
+    def checked_graphs(rdf: _Prepared) -> dict[str, list[Part]]:
+        """The graphs of an RDF file as they are validated. What the graphs made from the
+        datasets (by reason and screen) say of initiatives that no dataset defines, made
+        from data dropped since, is written as it is, with a warning: an export of a store
+        holding such a graph is ingested again as it is."""
+        made = [g for g in sorted(rdf.graphs) if g in DERIVED_GRAPHS]
+        named = initiative_iris(content(p) for g in made for p in rdf.graphs[g]) - rdf.typed
+        gone = named - initiatives_elsewhere(named) if named else set()
+        if not gone:
+            return rdf.graphs
+        ids = sorted(id_from_iri(x) for x in gone)
+        warnings.append(Problem(
+            None, f"{' and '.join(f'<{g}>' for g in made)} still say something of "
+            f"{', '.join(ids[:10])}{f' and {len(ids) - 10} more' if len(ids) > 10 else ''}, "
+            "which no dataset defines (they were made before a drop or a change): written "
+            "as it is, and not checked", file=rdf.report.source,
+            expected=" and ".join(f"`{DERIVED_GRAPHS[g]}`" for g in made) + " run again"))
+        return {g: [without_initiatives(content(p), gone) for p in ps] if g in made else ps
+                for g, ps in rdf.graphs.items()}
+
+    as_checked = {rdf.report.source: checked_graphs(rdf) for rdf in rdf_files}
     for rdf in rdf_files:
         # an RDF file is validated as the union of its graphs; the initiatives it refers
         # to that other graphs define are its context. What it says about such an
         # initiative is validated with the graphs that define it.
         say(f"checking {rdf.report.source}")
-        context = initiatives_elsewhere({x for x in initiative_iris(_documents(rdf.graphs))
+        graphs = as_checked[rdf.report.source]
+        context = initiatives_elsewhere({x for x in initiative_iris(_documents(graphs))
                                          if in_files.get(x) != rdf.report.source})
         folder = spool / f"rdf-{len(jobs)}"
-        documents = [content(part) for parts in rdf.graphs.values() for part in parts]
+        documents = [content(part) for parts in graphs.values() for part in parts]
         described = context & described_initiatives(documents) if context else set()
         only = None
         if described:
