@@ -200,16 +200,46 @@ def test_an_interrupted_ingest_undoes_its_write_before_it_exits(
         said = proc.stderr.read().decode() if proc.stderr else ""
         stopped += code != 0
         assert code in (0, 128 + sig), said
+        word = "interrupted" if sig == signal.SIGINT else "terminated"
+        kept = f"{word}; its write to the store had committed and is kept"
         if code:
-            assert said.strip().endswith("interrupted" if sig == signal.SIGINT
-                                         else "terminated"), said
+            assert said.strip().splitlines()[-1] in (word, kept), said
         assert "Traceback" not in said
         graphs, held = _read_only_view(store_dir)
         assert graphs == every, f"after {time.monotonic() - start:.2f} s: {graphs}"
-        assert held in (versions[current][1], versions[target][1])
-        current = "old" if held == versions["old"][1] else "new"
+        # the message says which version the store holds: the new one only if committed
+        written = code == 0 or said.strip().endswith(kept)
+        assert held == versions[target if written else current][1], said
+        current = target if written else current
         assert list(spool.iterdir()) == []
     assert stopped >= 3, f"only {stopped} runs were stopped before the end"
+
+
+def test_a_signal_after_the_commit_says_the_write_is_kept(
+        tmp_path: Path, versions: dict[str, tuple[Path, frozenset[str]]]) -> None:
+    """SIGTERM that comes after the ingest committed (here: as the ingest returns) ends
+    the command with 143, and the message says the data is in the store: it said only
+    "terminated", as if nothing had been written."""
+    store_dir = tmp_path / "store"
+    script = (
+        "import os, signal, sys, time\n"
+        "import scgraph.ingest as ingest_module\n"
+        "from scgraph.cli import main\n"
+        "real = ingest_module.ingest\n"
+        "def ingest(*args, **kwargs):\n"
+        "    report = real(*args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(5)\n"
+        "    return report\n"
+        "ingest_module.ingest = ingest\n"
+        "sys.exit(main(sys.argv[1:]))\n")
+    result = subprocess.run([sys.executable, "-c", script, "ingest", "--store", str(store_dir),
+                             str(versions["new"][0])], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 143, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "terminated; its write to the store had committed and is kept")
+    assert _held(store_dir) == versions["new"][1]
 
 
 # --- concurrency: readers during a write, a second writer ----------------------------------------

@@ -8,7 +8,8 @@ Exit codes (mapped in :func:`main`, nowhere else):
       or data inconsistent with the ontology (``reason --check``)
 2     usage, I/O, store or endpoint error
 130   interrupted (Ctrl-C)
-143   terminated (SIGTERM); both undo a write that did not commit
+143   terminated (SIGTERM); both undo a write that did not commit, and say so
+      when the command's write to the embedded store had committed
 ====  ==========================================================
 """
 
@@ -176,6 +177,7 @@ def ingest_cmd(
     Re-ingesting a dataset replaces it. If anything is invalid, nothing is written.
     """
     from scgraph.ingest import ingest  # with rdflib, for SHACL: only the commands that ingest
+    from scgraph.store.commits import committed
 
     # the folders this run would make for a new store (the store's first), removed if it
     # writes nothing: the store's if this run opened it, the others only while empty
@@ -187,6 +189,7 @@ def ingest_cmd(
             made.append(folder)
             folder = folder.parent
     opened = written = False
+    commits = committed()
     try:
         with connect(store, endpoint=endpoint, update_endpoint=update_endpoint,
                      graph_store=graph_store) as st, _progress(True) as say:
@@ -195,7 +198,8 @@ def ingest_cmd(
             written = True
             stale = _stale(st)
     except BaseException:
-        if made and not written:
+        # an interrupt after the commit (while the ingest ends) keeps what was written
+        if made and not written and committed() == commits:
             _remove_made(made, opened)
         raise
     report.keep_tables()  # the store closed: its files are as analyses will find them
@@ -835,14 +839,21 @@ class Terminated(KeyboardInterrupt):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (see the module docstring)."""
+    from scgraph.store.commits import committed
+
     signals: list[int] = []
+    commits = committed()
 
     def terminate(signum: int, frame: object) -> None:
         signals.append(signum)
         raise Terminated
 
     def stopped() -> int:
-        err.print("terminated" if signals else "interrupted", markup=False)
+        # after the commit, what the command wrote is kept: say so, not only "interrupted"
+        kept = committed() > commits
+        err.print(("terminated" if signals else "interrupted")
+                  + ("; its write to the store had committed and is kept" if kept else ""),
+                  markup=False)
         return EXIT_TERMINATED if signals else EXIT_INTERRUPTED
 
     main_thread = threading.current_thread() is threading.main_thread()

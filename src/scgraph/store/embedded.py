@@ -24,6 +24,7 @@ from scgraph.errors import StoreError, StoreLockedError, UsageError
 from scgraph.namespaces import PREFIXES, STAGING
 from scgraph.outputs import make_folder
 from scgraph.store.base import EXPORT_FORMATS, Table, Term
+from scgraph.store.commits import committing
 
 __all__ = ["LOCK_FILE", "LOCK_TIMEOUT", "READ_LOCK_FILE", "EmbeddedStore", "StoreFiles",
            "no_store", "store_files", "unchanging"]
@@ -569,7 +570,8 @@ class EmbeddedStore:
             swaps += [f"DELETE DATA {{ GRAPH <{_JOURNAL}> {{ {e.subject} {e.predicate} "
                       f"{e.object} }} }}" for e in entries]
             if swaps:
-                self._store.update(" ;\n".join(swaps))
+                with committing():
+                    self._store.update(" ;\n".join(swaps))
         except BaseException as exc:
             try:  # undone now, so that no reader sees a write that did not commit
                 self._drop_staging()
@@ -617,7 +619,7 @@ class EmbeddedStore:
         """Remove named graphs in one transaction."""
         self._writable()
         if graphs:
-            with self._changing(until_close=True):
+            with self._changing(until_close=True), committing():
                 self._store.update(" ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
                 self._store.flush()
 
