@@ -421,7 +421,7 @@ def test_a_dataset_ingested_after_screen_makes_the_screening_graph_stale(
         assert "does not say when it was made" in str(stale_screening(store))
 
 
-def test_analyze_screening_and_report_say_when_the_screening_graph_is_stale(
+def test_analyze_screening_report_and_viz_say_when_the_screening_graph_is_stale(
         cli, small: Path, tmp_path: Path) -> None:
     assert cli("ingest", small).code == 0
     assert cli("screen").code == 0
@@ -438,6 +438,11 @@ def test_analyze_screening_and_report_say_when_the_screening_graph_is_stale(
     report = cli("report", "--out", tmp_path / "report")
     assert report.code == 0
     assert "note: the screening graph does not say when it was made" in report.err
+    view = cli("viz", "--view", "network", "--screening", "--out", tmp_path / "v.html")
+    assert view.code == 0, view.err
+    assert "note: the screening graph does not say when it was made" in view.err
+    plain = cli("viz", "--view", "network", "--out", tmp_path / "w.html")
+    assert "note:" not in plain.err  # the view without the screening does not read it
 
 
 def test_an_ingest_in_the_same_second_as_the_screening_is_seen_as_later(

@@ -569,12 +569,17 @@ def viz_cmd(
     with connect(store, endpoint=endpoint, read_only=True) as st:
         data = load_graph_data(st)
         details = load_details(st)
+        stale = None
         if screening and view is ViewName.network and not data.initiatives.empty:
             from scgraph.analytics.screening import screening as screening_frame
+            from scgraph.screening import stale_screening
 
             screened = screening_frame(st)
+            stale = stale_screening(st)
         else:
             screened = None
+    if stale:  # as analyze screening and report say it
+        err.print(f"note: {stale}", markup=False)
     if data.initiatives.empty:
         raise _holds_nothing(store, endpoint)
     code = lang.value
