@@ -267,7 +267,8 @@ def validate_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Dataset folders or files.",
                                                 show_default=False)],
     store: Annotated[Path | None, typer.Option(
-        "--store", help="Also accept references to initiatives already in this store.",
+        "--store", help="Also accept references to initiatives already in this store "
+        "(default: $SCGRAPH_STORE, else ./.scgraph, where there is a store).",
         show_default=False)] = None,
 ) -> None:
     """Run every check of `ingest` and write nothing."""
