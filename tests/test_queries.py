@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from collections.abc import Iterator
@@ -115,6 +116,21 @@ def test_inferred_triples_leave_the_answers_as_they_are(q: NamedQuery,
     actors_by_class gave none: `?sub rdfs:subClassOf ?c` held for ?sub = ?c."""
     table = run_query(mpsc_owlrl, q, _examples(q))
     assert serialize_table(table, "tsv").decode() == (GOLDEN / f"{q.name}.tsv").read_text()
+
+
+@pytest.mark.parametrize("name", ["Hamburg", "Leipzig", "München", "Wiesenburg/Mark",
+                                  "Aalen; Heidenheim an der Brenz", "Ulm"])
+def test_a_municipality_finds_the_joint_projects_that_name_it(
+        name: str, mpsc: EmbeddedStore, mpsc_path: Path) -> None:
+    """A cell of initiatives.csv that names several municipalities ("Hamburg; Leipzig;
+    München") counts for each; before, only the whole cell found them."""
+    with (mpsc_path / "initiatives.csv").open(encoding="utf-8", newline="") as f:
+        expected = {r["id"] for r in csv.DictReader(f)
+                    if name in (r["municipality"], *r["municipality"].split("; "))}
+    assert expected
+    q = load_query("municipality_initiatives_by_field")
+    table = run_query(mpsc, q, {"municipality": name})
+    assert set(map(str, table.column("id"))) == expected
 
 
 def _dataset(folder: Path, **files: str) -> Path:
