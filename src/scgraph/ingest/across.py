@@ -49,6 +49,20 @@ def check_ids_unique(checked: list[tuple[RawDataset, CheckedDataset]],
                     owner[s_iri] = (f"dataset <{g_iri}> in the store", None)
     for raw, ds in checked:
         keys = [initiative_iri(ini.id) for ini in ds.initiatives]
+        owners = {owner[k][0] if k in owner else None for k in keys}
+        if len(keys) > 1 and len(owners) == 1 and None not in owners:
+            # every initiative is another dataset's: the same data under another name,
+            # said once rather than once for each of them
+            where = owners.pop()
+            assert where is not None
+            first = ds.initiatives[0].loc
+            problems.append(Problem(
+                "id", f"all {len(keys)} of its initiatives (from {ds.initiatives[0].id!r}"
+                f" on) are also defined by {where}: the same data under another name?",
+                file=first.file, record=None,
+                expected="the name of that dataset (a dataset is named after its folder or "
+                "file), or `scgraph drop` it first; ids that no other dataset uses"))
+            continue
         for ini, key in zip(ds.initiatives, keys, strict=True) if owner else ():
             if key in owner:
                 where, loc = owner[key]
