@@ -110,14 +110,14 @@ def test_bad_pattern_files_are_located(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_patterns(folder)
     got = [(Path(p.file or "").name, p.line, p.field, p.value) for p in info.value.problems]
-    assert got == [
+    assert got == [  # by file and line (a problem of the whole file first)
+        ("pattern_solution_types.csv", None, "pattern_id", "P-9"),
         ("pattern_solution_types.csv", 2, "solution_types", "jetpack"),
         ("side_effect_patterns.csv", 3, "effect", "teleportation"),
         ("side_effect_patterns.csv", 3, "polarity", "maybe"),
         ("side_effect_patterns.csv", 3, "affects_fields", "space"),
         ("side_effect_patterns.csv", 3, "source", "https://example.org/%zz"),
         ("side_effect_patterns.csv", 3, "id", "P-2"),
-        ("pattern_solution_types.csv", None, "pattern_id", "P-9"),
     ]
 
 

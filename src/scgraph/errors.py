@@ -76,13 +76,20 @@ class ScgraphError(Exception):
 class InputError(ScgraphError):
     """The input data is invalid; nothing was written.
 
-    ``problems`` lists every problem found, not just the first.
+    ``problems`` lists every problem found, not just the first, in the order of the files
+    and lines they are at (those of one place in the order they were found).
+
+    >>> later = Problem("target_id", "refers to no known initiative", file="r.csv", line=5)
+    >>> print(InputError([later, Problem("relation", "unknown", file="r.csv", line=4)]))
+    2 problems in the input; nothing was written
+      r.csv:4: field 'relation': unknown
+      r.csv:5: field 'target_id': refers to no known initiative
     """
 
     exit_code = 1
 
     def __init__(self, problems: Iterable[Problem], summary: str | None = None) -> None:
-        self.problems = list(problems)
+        self.problems = sorted(problems, key=lambda p: (p.file or "", p.line or 0))
         n = len(self.problems)
         head = summary or f"{n} problem{'s' if n != 1 else ''} in the input; nothing was written"
         super().__init__(head + "".join(f"\n  {p}" for p in self.problems))
