@@ -290,6 +290,8 @@ def test_an_export_with_made_graphs_older_than_a_drop_is_ingested_again(
     result = cli("ingest", "--store", tmp_path / "b", dump)
     assert result.code == 0, result.err
     assert "still say something of X-APP, X-HUB, which no dataset defines" in result.err
+    # named after the dataset it writes, not after the file ("dump")
+    assert result.out.startswith(f"ingested small ({dump}): 4 initiatives")
     assert "written as it is, and not checked" in result.err
     exported = [sorted(line for line in cli("export", "--store", s, "--format", "nq").out
                        .splitlines() if not line.endswith("/graph/ontology> ."))

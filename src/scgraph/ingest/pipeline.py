@@ -510,8 +510,10 @@ def _read_rdf(path: Path, fmt: ox.RdfFormat, problems: list[Problem]) -> _Prepar
             "writes this scgraph's ontology)" if ontology else "the file holds no triples",
             file=str(path), expected="RDF with the triples to ingest"))
         return None
-    report = DatasetReport(path.stem, graph, str(path), graphs=sorted(by_graph),
-                           triples=sum(map(len, by_graph.values())))
+    # named after the datasets it writes (an export of dataset mpsc is "mpsc"), else the file
+    datasets = [dataset_name(g) for g in sorted(by_graph) if g not in NOT_DATASETS]
+    report = DatasetReport(", ".join(datasets) or path.name, graph, str(path),
+                           graphs=sorted(by_graph), triples=sum(map(len, by_graph.values())))
     parts: dict[str, list[Part]] = {}
     for g in sorted(by_graph):  # each graph's lines let go once encoded
         lines = by_graph.pop(g)
