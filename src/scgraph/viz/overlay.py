@@ -3,9 +3,9 @@
 Input is the screening measure, :func:`scgraph.analytics.screening.screening`.
 An initiative with an open potential risk of a data-protection kind
 (:data:`~scgraph.analytics.screening.DATA_PROTECTION_EFFECTS`) gets a thick
-vermillion border with a halo and a warning sign before its label — told apart
-from the other marks by width and sign, not by colour alone; one with other open
-potential risks only gets a thinner dark border. Every initiative screened
+black border with a dark halo and a warning sign before its label — told apart
+from the other marks by width, halo and sign, not by colour, and from every field's
+fill; one with other open potential risks only gets a thinner dark border. Every initiative screened
 carries its potential side effects (status, pattern, suggested mitigation,
 sources) for the details panel.
 """
@@ -34,10 +34,12 @@ __all__ = [
 #: Columns of the screening frame the overlay reads.
 OVERLAY_COLUMNS = ("id", "effect", "polarity", "pattern", "status", "suggested_mitigation",
                    "source")
-#: Node style of an initiative with open data-protection risks (Okabe-Ito vermillion).
+#: Node style of an initiative with open data-protection risks: black, which no field's
+#: fill comes near (a vermillion mark read as the fill of a mobility node), so the node
+#: keeps its field's colour inside the mark.
 DATA_PROTECTION_MARK: dict[str, Any] = {
-    "border": "#D55E00", "borderWidth": 6,
-    "shadow": {"enabled": True, "color": "rgba(213,94,0,0.55)", "size": 14, "x": 0, "y": 0},
+    "border": "#000000", "borderWidth": 4,
+    "shadow": {"enabled": True, "color": "rgba(0,0,0,0.6)", "size": 12, "x": 0, "y": 0},
 }
 #: Put before the label of an initiative with open data-protection risks, a mark that
 #: needs no colour vision.
