@@ -249,7 +249,8 @@ def test_an_export_with_made_graphs_is_ingested_again(cli, tmp_path: Path,
     assert cli("reason", "--store", a, "--materialize").code == 0
     assert cli("screen", "--store", a).code == 0
     dump = tmp_path / "dump.nq"
-    assert cli("export", "--store", a, "--format", "nq", "--out", dump).code == 0
+    exported = cli("export", "--store", a, "--format", "nq", "--out", dump)
+    assert (exported.code, "note:" in exported.err) == (0, False)  # up to date, apart
     text = dump.read_text(encoding="utf-8")
     assert "https://w3id.org/scgraph/graph/inferred" in text
     assert "https://w3id.org/scgraph/graph/screening/" in text
@@ -285,8 +286,15 @@ def test_an_export_with_made_graphs_older_than_a_drop_is_ingested_again(
     assert cli("reason", "--store", a, "--materialize").code == 0
     assert cli("drop", "--store", a, "extra").code == 0
     dump = tmp_path / "dump.nq"
-    assert cli("export", "--store", a, "--format", "nq", "--out", dump).code == 0
+    exported = cli("export", "--store", a, "--format", "nq", "--out", dump)
+    assert exported.code == 0
     assert "/initiative/X-APP>" in dump.read_text(encoding="utf-8")
+    # the export says what it holds, as stats would
+    assert "note: the inferred graph" in exported.err
+    assert "which is no longer in the store" in exported.err
+    merged = cli("export", "--store", a, "--format", "ttl", "--out", tmp_path / "m.ttl")
+    assert "note: ttl merges the graphs: what https://w3id.org/scgraph/graph/inferred" \
+        in merged.err
     result = cli("ingest", "--store", tmp_path / "b", dump)
     assert result.code == 0, result.err
     assert "still say something of X-APP, X-HUB, which no dataset defines" in result.err

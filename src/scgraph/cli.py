@@ -338,9 +338,21 @@ def export_cmd(
     """Write the store's content as RDF."""
 
     def export_into(tmp: IO[bytes]) -> int:
-        """Write the export into the file ``tmp``; the bytes written."""
+        """Write the export into the file ``tmp``; the bytes written. Notes on standard
+        error say what an export of graphs made by reason or screen holds."""
+        from scgraph.datasets import DERIVED_GRAPHS
+
         with connect(store, endpoint=endpoint, read_only=True) as st:
-            write_export(st, tmp, fmt.value, graph=_graph_named(st, graph))
+            named = _graph_named(st, graph)
+            write_export(st, tmp, fmt.value, graph=named)
+            made = [g for g in DERIVED_GRAPHS if g in st.graphs()] if named is None else []
+            notes = _stale(st) if made else []
+        if made and fmt in (ExportFormat.ttl, ExportFormat.nt):
+            notes.append(f"{fmt.value} merges the graphs: what {' and '.join(made)} hold "
+                         "becomes stated data of one dataset when the file is ingested "
+                         "again; nq, trig and jsonld keep them apart")
+        for note in notes:
+            err.print(f"note: {note}", markup=False)
         return tmp.tell()
 
     def export_to(out: IO[bytes]) -> int:
