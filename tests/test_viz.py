@@ -283,6 +283,8 @@ def test_network_filters(mpsc):
         network_view(data, municipality="Solingn")
     with pytest.raises(UsageError, match="no initiative with id"):
         impact_view(data, "NOPE")
+    with pytest.raises(UsageError, match=r"'mpsc-sg-hub'; did you mean MPSC-SG-HUB\?$"):
+        impact_view(data, "mpsc-sg-hub")  # no suggestion before: no letter matched
 
 
 def test_page_filters_list_what_the_view_holds(mpsc):

@@ -628,7 +628,9 @@ def impact_view(data: GraphData, initiative: str, *, lang: str = "en",
     if initiative not in rows:  # the id as written in another normalization form
         initiative = {nfc(i): i for i in rows}.get(nfc(initiative), initiative)
     if initiative not in rows:
-        close = difflib.get_close_matches(initiative, list(rows), n=3)
+        # ids are matched exactly; one that differs in case only is the likeliest meant
+        same = [i for i in rows if i.casefold() == nfc(initiative).casefold()]
+        close = same or difflib.get_close_matches(initiative, list(rows), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageError(f"--initiative: no initiative with id {initiative!r}{hint}")
     dg = dependency_graph(data)
