@@ -345,7 +345,9 @@ def export_cmd(
         with connect(store, endpoint=endpoint, read_only=True) as st:
             named = _graph_named(st, graph)
             write_export(st, tmp, fmt.value, graph=named)
-            made = [g for g in DERIVED_GRAPHS if g in st.graphs()] if named is None else []
+            # asked of each graph: listing the graphs scans an endpoint's every quad
+            made = [g for g in DERIVED_GRAPHS if named is None
+                    and st.ask(f"ASK {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")]
             notes = _stale(st) if made else []
         if made and fmt in (ExportFormat.ttl, ExportFormat.nt):
             notes.append(f"{fmt.value} merges the graphs: what {' and '.join(made)} hold "
