@@ -332,8 +332,10 @@ class _Builder:
     def actor(self, name: str, actor_class: str) -> str:
         nid = "a:" + name
         if nid not in self.nodes:
-            kind = (f"{kind_label('actor', self.lang)}"
-                    f" ({vocabulary().class_label(actor_class, self.lang)})")
+            kind = kind_label("actor", self.lang)
+            label = vocabulary().class_label(actor_class, self.lang)
+            if label.casefold() != kind.casefold():  # "actor (actor)" says nothing more
+                kind += f" ({label})"
             self.nodes[nid] = {
                 "id": nid, "label": name, "title": f"{name}\n{kind}", "name": name,
                 "ident": name, "kind": "actor",
