@@ -184,6 +184,8 @@ def test_stale_graphs_name_the_datasets_ingested_after_them(
         stale = stale_graphs(st)
         assert sorted(stale) == sorted([INFERRED_GRAPH, SCREENING_GRAPH])
         assert "older than dataset other (2100-01-01T00:00:00" in stale[INFERRED_GRAPH]
+        # an ingest since may have replaced what the graph was made from, not only added
+        assert "may still hold what that ingest replaced" in stale[INFERRED_GRAPH]
         assert stale[INFERRED_GRAPH].endswith("run `scgraph reason --materialize` again")
         assert stale[SCREENING_GRAPH].endswith("run `scgraph screen` again")
         assert "small" not in stale[SCREENING_GRAPH]  # ingested before: not named

@@ -254,7 +254,7 @@ def stale_graphs(store: GraphStore) -> dict[str, str]:
         if later:
             reasons.append(f"is older than dataset "
                            f"{', '.join(f'{n} ({w})' for n, w in later.items())}: {holds} "
-                           "miss what came since")
+                           "miss what came since, and may still hold what that ingest replaced")
         said = _made_from(store, graph)
         used = dataset_graphs(said)
         # a dataset it was not made from came since (an RDF file, which records no time of
