@@ -744,3 +744,12 @@ def test_the_screening_marks_are_no_field_colour() -> None:
         for field, fill in FIELD_COLOURS.items():
             distance = sum((a - b) ** 2 for a, b in zip(_rgb(mark), _rgb(fill), strict=True))
             assert distance ** 0.5 > 100, (mark, field, fill)
+
+
+def test_a_count_of_one_takes_the_singular(mpsc):
+    data, _ = mpsc
+    kiel = municipality_view(data, "Kiel")  # one initiative there
+    assert kiel.summary.startswith("1 initiative in \u2068Kiel")
+    assert municipality_view(data, "Kiel", lang="de").summary.startswith(
+        "1 Initiative in \u2068Kiel")
+    assert municipality_view(data, "Solingen").summary.startswith("7 initiatives in ")

@@ -154,6 +154,18 @@ def _many(key: str, lang: str) -> str:
     return word.lower() if lang == "en" else word
 
 
+#: The singular of the nouns a summary counts, (English, German).
+_ONE = {"initiatives": ("initiative", "Initiative"), "edges": ("edge", "Kante"),
+        "fields": ("action field", "Handlungsfeld")}
+
+
+def _count(n: int, key: str, lang: str) -> str:
+    """A count and its noun, singular for one: "1 initiative", "2 initiatives"."""
+    if n == 1 and key in _ONE:
+        return f"1 {_ONE[key][1] if lang == 'de' else _ONE[key][0]}"
+    return f"{n} {_many(key, lang)}"
+
+
 def _isolate(name: str) -> str:
     """A name from the data set in a sentence of the page: between Unicode's first-strong
     isolate and its pop, so that right-to-left text in it cannot reorder the sentence."""
@@ -498,7 +510,7 @@ def overview_view(data: GraphData, *, lang: str = "en") -> View:
     _add_marks(legend, lang, {"type": "note", "label": text("size_hint", lang)})
     n_dep = sum(1 for e in b.edges if e["relation"] == "dependency")
     # an edge is a pair of fields, however many dependencies or side effects join them
-    summary = (f"{len(nodes)} {_many('fields', lang)}; "
+    summary = (f"{_count(len(nodes), 'fields', lang)}; "
                + text("field_pairs", lang, dependency=n_dep, spill_over=len(b.edges) - n_dep))
     return View("overview", text("overview", lang), summary, lang, nodes, b.edges, legend,
                 _filters(b))
@@ -552,7 +564,7 @@ def network_view(data: GraphData, *, lang: str = "en",
     marks = apply_screening(b.nodes, screening, lang) if screening is not None else None
     nodes = b.finish()
     n_iso = sum(1 for n in nodes if n["isolated"])
-    summary = (f"{len(keep)} {_many('initiatives', lang)}, {len(b.edges)} {text('edges', lang)}"
+    summary = (f"{_count(len(keep), 'initiatives', lang)}, {_count(len(b.edges), 'edges', lang)}"
                f", {n_iso} × {text('isolated', lang)}")
     legend, filters = _legend(b), _filters(b)
     if marks is not None:
@@ -612,7 +624,7 @@ def municipality_view(data: GraphData, name: str, *, lang: str = "en",
     if needed:
         _add_marks(legend, lang, {"type": "node", "shape": "dot", "colour": "#FFFFFF",
                                   "faded": True, "label": text("elsewhere", lang)})
-    summary = (f"{len(local)} {_many('initiatives', lang)} in {_isolate(wanted)}, "
+    summary = (f"{_count(len(local), 'initiatives', lang)} in {_isolate(wanted)}, "
                f"{len(needed)} × {text('elsewhere', lang)}")
     return View("municipality", text("municipality", lang, name=_isolate(wanted)), summary,
                 lang, nodes, b.edges, legend, _filters(b))
@@ -662,7 +674,7 @@ def impact_view(data: GraphData, initiative: str, *, lang: str = "en",
                               "thick": True, "label": text("focus", lang)})
     direct = sum(1 for _ in dg.predecessors(initiative))
     fields_txt = ", ".join(field_label(str(k), lang) for k in sorted(reached)) or "—"
-    summary = (f"{len(dependants)} {_many('initiatives', lang)} ({direct} {text('direct', lang)}); "
+    summary = (f"{_count(len(dependants), 'initiatives', lang)} ({direct} {text('direct', lang)}); "
                f"{_many('fields', lang)}: {fields_txt}")
     title = text("impact", lang, name=_isolate(_s(rows[initiative]["name"])))
     return View("impact", title, summary, lang, nodes, b.edges, legend, _filters(b))
