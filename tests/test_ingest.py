@@ -13,7 +13,7 @@ import pytest
 
 from scgraph.errors import InputError, UsageError
 from scgraph.ingest import ingest, pipeline, scan, validate_paths, validation
-from scgraph.namespaces import ONTOLOGY_GRAPH, PREFIXES, dataset_graph_iri
+from scgraph.namespaces import ONTOLOGY_GRAPH, PREFIXES, dataset_graph_iri, id_from_iri
 from scgraph.ontology import shapes_file
 from scgraph.store import EmbeddedStore
 
@@ -817,3 +817,26 @@ def test_a_list_item_of_sources_is_one_source_and_an_amount_may_be_10_15(
                          "<https://w3id.org/scgraph/ontology#fundingTotalEur> ?f }").values()
     assert sorted(s for s, _ in rows) == ["Council minutes | 2021-03", "Gütersloh"]
     assert {f for _, f in rows} == {"1000000000000000"}
+
+
+def test_a_separator_at_the_end_or_twice_leaves_no_stray_bar(tmp_path: Path) -> None:
+    """'https://example.org/a | ' was kept as the text "https://example.org/a |", not as the
+    URL; an empty item between two separators glued a '|' to the next source."""
+    folder = tmp_path / "bars"
+    folder.mkdir()
+    (folder / "initiatives.csv").write_text(
+        "id,name,action_fields,source\n"
+        "S1,a,mobility,https://example.org/a | \n"
+        "S2,b,mobility,| https://example.org/b\n"
+        "S3,c,mobility,https://example.org/c | | Council minutes 2021\n"
+        "S4,d,mobility,https://example.org/d|e\n", encoding="utf-8")
+    with EmbeddedStore() as st:
+        ingest([folder], st)
+        quads = st._store.quads_for_pattern(
+            None, ox.NamedNode("http://purl.org/dc/terms/source"), None, None)
+        got = {(id_from_iri(q.subject.value),
+                q.object.value if isinstance(q.object, ox.NamedNode) else f'"{q.object.value}"')
+               for q in quads if "/initiative/" in q.subject.value}
+    assert got == {("S1", "https://example.org/a"), ("S2", "https://example.org/b"),
+                   ("S3", "https://example.org/c"), ("S3", '"Council minutes 2021"'),
+                   ("S4", '"https://example.org/d|e"')}  # a bar in a URL is no separator

@@ -21,7 +21,7 @@ from scgraph.ingest.records import (
 )
 from scgraph.namespaces import is_url, url_problem
 from scgraph.ontology import RELATION_PROPERTIES, Vocabulary
-from scgraph.texts import nfc
+from scgraph.texts import nfc, split_sources
 
 __all__ = ["CheckedDataset", "check_dataset"]
 
@@ -474,7 +474,7 @@ def _sources(c: _Checker, rec: RawRecord, rid: str | None) -> list[str]:
         sources = [t for t in texts if t is not None]
     else:  # text: sources with " | " between them
         text = c.text(rec, "source", rid)
-        sources = [s.strip() for s in (text or "").split(" | ") if s.strip()]
+        sources = split_sources(text or "")
     for src, why in bad_urls(sources):
         c.problem(rec, "source", f"{_short(src)} is not a valid URL: {why}", record=rid,
                   expected=VALID_URL, value=src)

@@ -33,6 +33,7 @@ from scgraph.namespaces import (
 )
 from scgraph.ontology import vocabulary
 from scgraph.store.base import GraphStore
+from scgraph.texts import split_sources
 
 __all__ = [
     "MAPPING_FILE",
@@ -197,7 +198,7 @@ def read_patterns(folder: Path | str | None = None) -> list[Pattern]:
                         "one of " + ", ".join(vocab.fields))
             else:
                 fields.append(key)
-        sources = tuple(s.strip() for s in (row.get("source") or "").split(" | ") if s.strip())
+        sources = tuple(split_sources(row.get("source") or ""))
         for src, why in bad_urls(sources):
             problem("source", f"{src!r} is not a valid URL: {why}", src, VALID_URL)
         if pid not in mapping:
