@@ -10,6 +10,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+import yaml
 
 from scgraph.errors import InputError, UsageError
 from scgraph.ingest import ingest, pipeline, scan, validate_paths, validation
@@ -840,3 +841,41 @@ def test_a_separator_at_the_end_or_twice_leaves_no_stray_bar(tmp_path: Path) -> 
     assert got == {("S1", "https://example.org/a"), ("S2", "https://example.org/b"),
                    ("S3", "https://example.org/c"), ("S3", '"Council minutes 2021"'),
                    ("S4", '"https://example.org/d|e"')}  # a bar in a URL is no separator
+
+
+def test_relations_and_side_effects_at_a_documents_top_level(tmp_path: Path,
+                                                             small_path: Path) -> None:
+    """Lists shaped like relations.csv and side_effects.csv at the top of a YAML or JSON
+    document give what the nested ones give; they were ignored with a warning, and the
+    ingest wrote the initiatives without them."""
+    doc = yaml.safe_load((small_path.parent / "small.yaml").read_text(encoding="utf-8"))
+    flat = {k: v for k, v in doc.items() if k != "initiatives"}
+    flat["initiatives"], flat["relations"], flat["side_effects"] = [], [], []
+    for ini in doc["initiatives"]:
+        ini = dict(ini)
+        flat["relations"] += [{"source_id": ini["id"], **r} for r in ini.pop("relations", [])]
+        flat["side_effects"] += [{"initiative_id": ini["id"], **e}
+                                 for e in ini.pop("side_effects", [])]
+        flat["initiatives"].append(ini)
+    assert flat["relations"]
+    assert flat["side_effects"]
+    for suffix, text in ((".yaml", yaml.safe_dump(flat, allow_unicode=True)),
+                         (".json", json.dumps(flat))):
+        path = tmp_path / f"small{suffix}"
+        path.write_text(text, encoding="utf-8")
+        with EmbeddedStore() as nested, EmbeddedStore() as top:
+            said = ingest([small_path.parent / "small.yaml"], nested).warnings
+            report = ingest([path], top)
+            # the same warnings (the fixture's own), and none of an ignored key
+            assert sorted((w.field or "", w.message) for w in report.warnings) == \
+                sorted((w.field or "", w.message) for w in said)
+            assert _data_triples(top, dataset_graph_iri("small")) == \
+                _data_triples(nested, dataset_graph_iri("small"))
+    # at the top level a relation names its initiative, as a row of relations.csv does
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("initiatives:\n  - {id: A, name: a, action_fields: mobility}\n"
+                   "relations:\n  - {relation: related_to, target_id: A}\n", encoding="utf-8")
+    with EmbeddedStore() as st, pytest.raises(InputError) as caught:
+        ingest([bad], st)
+    assert any(p.field == "source_id" and p.record == "relations[0]"
+               for p in caught.value.problems), caught.value.problems

@@ -562,7 +562,8 @@ def _read_document(path: Path, problems: list[Problem], warnings: list[Problem])
                                 file=str(path), line=1,
                                 expected="a mapping with a list under 'initiatives'"))
         return ds
-    ds.metadata = _metadata(doc, path, problems, warnings, others=("initiatives",))
+    ds.metadata = _metadata(doc, path, problems, warnings,
+                            others=("initiatives", "relations", "side_effects"))
     if not doc["initiatives"]:
         problems.append(Problem("initiatives", "the list of initiatives is empty",
                                 file=str(path), line=doc.get("__line__"),
@@ -581,34 +582,48 @@ def _read_document(path: Path, problems: list[Problem], warnings: list[Problem])
         values = _scalars(item, path, where, line, COLUMNS["initiatives.csv"], problems,
                           warnings)
         ds.initiatives.append(RawRecord("initiative", values, Location(str(path), line, where)))
-        for kind, items, key, cols in (
-            ("relation", rels, "relations", COLUMNS["relations.csv"]),
-            ("side_effect", effects, "side_effects", COLUMNS["side_effects.csv"]),
-        ):
-            if not isinstance(items, list):
-                problems.append(Problem(key, "must be a list", file=str(path), line=line,
-                                        record=where))
-                continue
-            for j, sub in enumerate(items):
-                sub_where = f"{where}.{key}[{j}]"
-                if not isinstance(sub, dict):
-                    problems.append(Problem(None, "must be a mapping of fields", file=str(path),
-                                            line=line, record=sub_where))
-                    continue
-                sub_line = sub.pop("__line__", line)
-                sub_values = _scalars(sub, path, sub_where, sub_line, cols, problems, warnings)
-                owner = "source_id" if kind == "relation" else "initiative_id"
-                given = sub_values.setdefault(owner, values.get("id", ""))
-                if "id" in values and given != values["id"]:  # nested: the enclosing one's
-                    problems.append(Problem(owner, f"{given!r} is not the enclosing "
-                                            f"initiative {values['id']!r}", file=str(path),
-                                            line=sub_line, record=sub_where, value=str(given),
-                                            expected=f"no {owner}, or this {kind.replace('_', ' ')}"
-                                            f" under initiative {given!r}"))
-                target = ds.relations if kind == "relation" else ds.side_effects
-                target.append(RawRecord(kind, sub_values,  # type: ignore[arg-type]
-                                        Location(str(path), sub_line, sub_where)))
+        _nested(ds, path, rels, effects, where, line, values, problems, warnings)
+    # relations and side effects at the top level, each naming its initiative as the CSV
+    # files' rows do
+    _nested(ds, path, doc.get("relations") or [], doc.get("side_effects") or [], "", None,
+            None, problems, warnings)
     return ds
+
+
+def _nested(ds: RawDataset, path: Path, rels: object, effects: object, where: str,
+            line: int | None, owner: dict[str, Any] | None, problems: list[Problem],
+            warnings: list[Problem]) -> None:
+    """The relations and side effects of a document: under an initiative (``owner``, its
+    values; ``where``, its place), whose id they take, or at the top level (``owner``
+    None), where each names its initiative as a CSV row does."""
+    for kind, items, key, cols in (
+        ("relation", rels, "relations", COLUMNS["relations.csv"]),
+        ("side_effect", effects, "side_effects", COLUMNS["side_effects.csv"]),
+    ):
+        if not isinstance(items, list):
+            problems.append(Problem(key, "must be a list", file=str(path), line=line,
+                                    record=where or None))
+            continue
+        for j, sub in enumerate(items):
+            sub_where = f"{where}.{key}[{j}]" if where else f"{key}[{j}]"
+            if not isinstance(sub, dict):
+                problems.append(Problem(None, "must be a mapping of fields", file=str(path),
+                                        line=line, record=sub_where))
+                continue
+            sub_line = sub.pop("__line__", line)
+            sub_values = _scalars(sub, path, sub_where, sub_line, cols, problems, warnings)
+            id_key = "source_id" if kind == "relation" else "initiative_id"
+            if owner is not None:
+                given = sub_values.setdefault(id_key, owner.get("id", ""))
+                if "id" in owner and given != owner["id"]:  # nested: the enclosing one's
+                    problems.append(Problem(
+                        id_key, f"{given!r} is not the enclosing initiative {owner['id']!r}",
+                        file=str(path), line=sub_line, record=sub_where, value=str(given),
+                        expected=f"no {id_key}, or this {kind.replace('_', ' ')} under "
+                        f"initiative {given!r}"))
+            target = ds.relations if kind == "relation" else ds.side_effects
+            target.append(RawRecord(kind, sub_values,  # type: ignore[arg-type]
+                                    Location(str(path), sub_line, sub_where)))
 
 
 def _scalars(item: dict[str, Any], path: Path, where: str, line: int | None,
