@@ -62,6 +62,7 @@ from scgraph.analytics import (
     spillover_matrix,
     unmitigated_risks,
 )
+from scgraph.errors import UsageError
 from scgraph.ingest import ingest
 from scgraph.store import EmbeddedStore
 from scgraph.store.base import select_frame
@@ -492,3 +493,29 @@ def test_every_measure_of_a_store_without_initiatives_is_an_empty_table(
             table = measure(st)
             assert table.empty, name
             assert list(table.columns) == list(measure(mpsc_store).columns), name
+
+
+def test_arguments_an_analyst_writes_are_taken_or_named() -> None:
+    """A kind or level named alone as a string was split into its letters (no rows, or a
+    KeyError 'r'); an unknown betweenness method ran the sampled estimate; a path in place
+    of the store failed inside a worker thread."""
+    data = _data([("A", ["energy"], None)], [],
+                 effects=[("A", "surveillance", "risk", ["safety"], None)])
+    assert data_protection_exposure(data, kinds="surveillance")["field"].tolist() == ["safety"]
+    assert integration(data, levels="municipality").empty
+    # a level without groups (no programme here) kept the shares as objects: no nlargest
+    placed = _data([("A", ["energy"], "X")], [])
+    placed.initiatives["programme"] = None
+    both = integration(placed)
+    assert both["level"].tolist() == ["municipality"]
+    assert {str(both[c].dtype) for c in ("isolated_share", "cross_field_share",
+                                         "integration_index")} == {"float64"}
+    assert both.nlargest(1, "integration_index")["group"].tolist() == ["X"]
+    with pytest.raises(UsageError, match="choose among municipality, programme"):
+        integration(data, levels="region")
+    with pytest.raises(UsageError, match="choose among"):
+        integration(data, levels=())
+    with pytest.raises(UsageError, match="method 'bogus'"):
+        betweenness(data, method="bogus")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="is a path: pass the store opened on it"):
+        isolated("/tmp/some/store")  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ import rustworkx as rx
 from scgraph.analytics._draw import random_nodes
 from scgraph.analytics._source import as_graph_data, field_bits, join_fields, shared
 from scgraph.analytics.projection import GraphData, interaction_graph
+from scgraph.errors import UsageError
 from scgraph.store.base import GraphStore
 
 if TYPE_CHECKING:  # bridge_graph and networkx's betweenness import it (0.15 s) themselves
@@ -182,6 +183,9 @@ def betweenness(source: GraphStore | GraphData, *,
     (``networkx exact``, ``rustworkx exact``, or ``networkit sampled, N sources,
     seed S``), sorted by betweenness descending, then id.
     """
+    if method not in ("auto", "networkx", "rustworkx", "sampled"):
+        raise UsageError(f"betweenness: method {method!r}; choose auto, networkx, rustworkx "
+                         "or sampled")
     data = as_graph_data(source)
     ids = list(data.initiatives["id"])
     if method == "auto":

@@ -17,6 +17,8 @@ are linked but all its dependencies stay inside one field.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -24,6 +26,7 @@ from scgraph.analytics._source import as_graph_data, shared
 from scgraph.analytics.fields import is_within_field
 from scgraph.analytics.isolation import isolated
 from scgraph.analytics.projection import GraphData, dependency_edges
+from scgraph.errors import UsageError
 from scgraph.store.base import GraphStore
 
 __all__ = ["INTEGRATION_LEVELS", "integration", "integration_index"]
@@ -45,7 +48,7 @@ def integration_index(isolated_share: float, cross_field_share: float) -> float:
 
 @shared
 def integration(source: GraphStore | GraphData,
-                levels: tuple[str, ...] = INTEGRATION_LEVELS) -> pd.DataFrame:
+                levels: str | Sequence[str] = INTEGRATION_LEVELS) -> pd.DataFrame:
     """Integration of initiatives per municipality and per programme, ranked.
 
     Initiatives without a value for a level are left out of that level.
@@ -60,6 +63,11 @@ def integration(source: GraphStore | GraphData,
     integrated within the level; ties share the rank). Sorted by level, rank,
     then group.
     """
+    levels = (levels,) if isinstance(levels, str) else tuple(levels)  # one, named alone
+    unknown = [lv for lv in levels if lv not in INTEGRATION_LEVELS]
+    if unknown or not levels:
+        raise UsageError(f"integration: levels {list(levels)!r}; choose among "
+                         f"{', '.join(INTEGRATION_LEVELS)}")
     data = as_graph_data(source)
     ini = data.initiatives
     fields = data.fields_of()
@@ -101,4 +109,7 @@ def integration(source: GraphStore | GraphData,
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     for col in ("initiatives", "fields_covered", "dependencies", "rank"):
         out[col] = out[col].astype("int64")
+    # a level without groups is an empty frame of no dtype: the shares stay numbers
+    for col in ("isolated_share", "cross_field_share", "integration_index"):
+        out[col] = out[col].astype("float64")
     return out

@@ -19,12 +19,13 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
 
 from scgraph.analytics.cache import cached_frames, code_key
+from scgraph.errors import UsageError
 from scgraph.namespaces import EFFECT, FIELD, RELATION, SC, sparql_prefixes
 from scgraph.store import base as store_base
 from scgraph.store.base import GraphStore, select_frame
@@ -409,6 +410,10 @@ def load_graph_data(store: GraphStore, *, cache: bool = True) -> GraphData:
     store are kept in the cache folder and read from there while the store's files
     are unchanged (:mod:`scgraph.analytics.cache`).
     """
+    given = cast(object, store)
+    if isinstance(given, str | os.PathLike):  # a folder, not the store
+        raise UsageError(f"{str(given)!r} is a path: pass the store opened on it, e.g. "
+                         "EmbeddedStore(path, read_only=True), or the GraphData loaded from it")
     if not cache:
         return _load(store)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -90,7 +91,8 @@ def unmitigated_risks(source: GraphStore | GraphData) -> pd.DataFrame:
 
 @shared
 def data_protection_exposure(source: GraphStore | GraphData,
-                             kinds: tuple[str, ...] = DATA_PROTECTION_EFFECTS) -> pd.DataFrame:
+                             kinds: str | Sequence[str] = DATA_PROTECTION_EFFECTS
+                             ) -> pd.DataFrame:
     """Fields ranked by the data-protection risks that land in them.
 
     Parameters
@@ -105,6 +107,7 @@ def data_protection_exposure(source: GraphStore | GraphData,
     and ``initiatives`` (distinct initiatives causing them), sorted by risks
     and unmitigated descending, then field.
     """
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)  # one, not its letters
     data = as_graph_data(source)
     eff = data.side_effects
     sel = eff[(eff["polarity"] == "risk") & eff["effect"].isin(list(kinds))]
