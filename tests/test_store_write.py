@@ -245,3 +245,23 @@ def test_a_damaged_store_is_named_as_such(tmp_path: Path) -> None:
         with pytest.raises(StoreError, match=r"Corruption.*the store's files are damaged: "
                            r"restore the folder from a backup"):
             EmbeddedStore(tmp_path / "st", read_only=read_only)
+
+
+def test_a_writer_waiting_for_a_reader_says_so(tmp_path: Path, small_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    """A store held open for reading (a notebook, say) kept a writer waiting a silent
+    minute before the error; the wait is said after a second."""
+    from scgraph.errors import StoreLockedError
+    from scgraph.ingest import ingest
+
+    path = tmp_path / "store"
+    with EmbeddedStore(path) as st:
+        ingest([small_path], st)
+    monkeypatch.setattr(embedded, "WAIT_SAID_AFTER", 0.1)
+    monkeypatch.setattr(embedded, "LOCK_TIMEOUT", 0.6)
+    with EmbeddedStore(path, read_only=True), caplog.at_level("WARNING", "scgraph.store"), \
+            pytest.raises(StoreLockedError, match="being read by another process"):
+        EmbeddedStore(path)
+    said = [r.getMessage() for r in caplog.records if r.name == "scgraph.store"]
+    assert said == [f"{path}: store is being read by another process; waiting up to 1 s"]

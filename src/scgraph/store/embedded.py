@@ -7,6 +7,7 @@ import errno
 import fcntl
 import io
 import itertools
+import logging
 import os
 import tempfile
 import time
@@ -36,6 +37,10 @@ LOCK_FILE = "scgraph.lock"
 READ_LOCK_FILE = "scgraph.read.lock"
 #: Seconds a reader waits for a write to finish (and a writer for readers) before giving up.
 LOCK_TIMEOUT = 60.0
+#: After this many seconds of waiting for the lock, the wait is said (a warning of the
+#: ``scgraph.store`` logger: on standard error unless logging is set up otherwise).
+WAIT_SAID_AFTER = 1.0
+_log = logging.getLogger("scgraph.store")
 
 #: Name, size, modification time and inode of each file of a store folder.
 StoreFiles = tuple[tuple[str, int, int, int], ...]
@@ -175,19 +180,25 @@ def _flock(path: Path, name: str, mode: int) -> IO[str] | None:
                 return None
             raise StoreError(f"{path}: cannot read the store: {name} cannot be opened "
                              f"({exc.strerror or exc})") from exc
-    deadline = time.monotonic() + LOCK_TIMEOUT
+    start = time.monotonic()
+    said = False
     while True:
         try:
             fcntl.flock(fh, mode | fcntl.LOCK_NB)
             return fh
         except BlockingIOError:
-            if time.monotonic() > deadline:
+            what = "written by process " + _holder(path) if mode == fcntl.LOCK_SH \
+                else "read by another process"
+            waited = time.monotonic() - start
+            if waited > LOCK_TIMEOUT:
                 fh.close()
-                what = "written by process " + _holder(path) if mode == fcntl.LOCK_SH \
-                    else "read by another process"
                 raise StoreLockedError(
                     f"{path}: store is being {what} for more than "
                     f"{LOCK_TIMEOUT:.0f} s; try again later") from None
+            if waited > WAIT_SAID_AFTER and not said:  # not a silent minute
+                _log.warning("%s: store is being %s; waiting up to %.0f s", path, what,
+                             LOCK_TIMEOUT)
+                said = True
             time.sleep(0.02)
 
 
