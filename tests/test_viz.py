@@ -753,3 +753,17 @@ def test_a_count_of_one_takes_the_singular(mpsc):
     assert municipality_view(data, "Kiel", lang="de").summary.startswith(
         "1 Initiative in \u2068Kiel")
     assert municipality_view(data, "Solingen").summary.startswith("7 initiatives in ")
+
+
+def test_a_view_takes_the_store_as_the_analytics_do(mpsc_path):
+    """network_view(store) failed with an AttributeError; it now reads the store, and its
+    details (sources, descriptions) with it."""
+    with EmbeddedStore() as store:
+        ingest([mpsc_path], store)
+        data, details = load_graph_data(store), load_details(store)
+        assert network_view(store).nodes == network_view(data, details=details).nodes
+        assert overview_view(store).edges == overview_view(data).edges
+        assert municipality_view(store, "Solingen").nodes == \
+            municipality_view(data, "Solingen", details=details).nodes
+        assert impact_view(store, "MPSC-SG-HUB").nodes == \
+            impact_view(data, "MPSC-SG-HUB", details=details).nodes

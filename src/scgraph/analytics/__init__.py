@@ -1,7 +1,8 @@
 """Graph analytics: projections of the store to networkx, then measures as plain functions.
 
 Each measure takes a store or a loaded :class:`GraphData` and returns a pandas
-DataFrame whose ids are record ids and whose fields are action-field keys.
+DataFrame whose ids are record ids and whose fields are action-field keys; ``screening``
+needs the store (or ``solution_types=`` beside loaded data).
 :data:`MEASURES` maps the names used by ``scgraph analyze NAME`` to them.
 """
 

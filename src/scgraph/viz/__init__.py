@@ -1,9 +1,9 @@
 """Interactive views for planners: vis-network pages built from the graph.
 
 Build a :class:`View` with :func:`overview_view`, :func:`network_view`,
-:func:`municipality_view` or :func:`impact_view` from
-:func:`~scgraph.analytics.load_graph_data`, then :func:`write_html` it, or
-:func:`show` it in a notebook.
+:func:`municipality_view` or :func:`impact_view` from a store or the data
+:func:`~scgraph.analytics.load_graph_data` loaded from it, then :func:`write_html` it,
+or :func:`show` it in a notebook.
 """
 
 from __future__ import annotations

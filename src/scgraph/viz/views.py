@@ -29,6 +29,7 @@ from scgraph.analytics.projection import (
     GraphData,
     dependency_graph,
     field_graph,
+    load_graph_data,
 )
 from scgraph.errors import UsageError
 from scgraph.namespaces import sparql_prefixes
@@ -146,6 +147,15 @@ def _s(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value)
+
+
+def _loaded(source: GraphData | GraphStore, details: Mapping[str, Details] | None
+            ) -> tuple[GraphData, Mapping[str, Details] | None]:
+    """The data a view draws: loaded data as given; a store is read here, and its details
+    too unless they are given (the analytics take either, so a view does as well)."""
+    if isinstance(source, GraphData):
+        return source, details
+    return load_graph_data(source), load_details(source) if details is None else details
 
 
 def _many(key: str, lang: str) -> str:
@@ -470,7 +480,7 @@ def _check_lang(lang: str) -> None:
 
 # --- views ---------------------------------------------------------------------------------
 
-def overview_view(data: GraphData, *, lang: str = "en") -> View:
+def overview_view(data: GraphData | GraphStore, *, lang: str = "en") -> View:
     """Action fields sized by their initiatives, joined by cross-field dependencies.
 
     Edge width follows the number of cross-field dependencies (see
@@ -479,6 +489,7 @@ def overview_view(data: GraphData, *, lang: str = "en") -> View:
     arrows from each of the initiative's fields to the field affected.
     """
     _check_lang(lang)
+    data, _ = _loaded(data, {})
     fg = field_graph(data)
     b = _Builder(lang)
     for key in sorted(fg.nodes, key=str):
@@ -516,7 +527,7 @@ def overview_view(data: GraphData, *, lang: str = "en") -> View:
                 _filters(b))
 
 
-def network_view(data: GraphData, *, lang: str = "en",
+def network_view(data: GraphData | GraphStore, *, lang: str = "en",
                  details: Mapping[str, Details] | None = None, actors: bool = False,
                  field: str | None = None, municipality: str | None = None,
                  programme: str | None = None, screening: pd.DataFrame | None = None) -> View:
@@ -530,6 +541,7 @@ def network_view(data: GraphData, *, lang: str = "en",
     for open data-protection risks.
     """
     _check_lang(lang)
+    data, details = _loaded(data, details)
     rows = _initiative_rows(data)
     if field is not None:
         key = vocabulary().field_key(field)
@@ -591,13 +603,14 @@ def _match_municipality(data: GraphData, name: str) -> str:
     raise UsageError(f"--municipality: no initiative in {name!r}{hint}")
 
 
-def municipality_view(data: GraphData, name: str, *, lang: str = "en",
+def municipality_view(data: GraphData | GraphStore, name: str, *, lang: str = "en",
                       details: Mapping[str, Details] | None = None) -> View:
     """One municipality's initiatives, their actors, and what they need elsewhere.
 
     "What they need elsewhere": every initiative outside the municipality that
     one of its initiatives depends on, directly or transitively.
     """
+    data, details = _loaded(data, details)
     _check_lang(lang)
     wanted = _match_municipality(data, name)
     rows = {_s(r["id"]): r for r in _initiative_rows(data)}
@@ -630,7 +643,7 @@ def municipality_view(data: GraphData, name: str, *, lang: str = "en",
                 lang, nodes, b.edges, legend, _filters(b))
 
 
-def impact_view(data: GraphData, initiative: str, *, lang: str = "en",
+def impact_view(data: GraphData | GraphStore, initiative: str, *, lang: str = "en",
                 details: Mapping[str, Details] | None = None) -> View:
     """What depends on ``initiative``, directly or transitively, and the fields reached.
 
@@ -638,6 +651,7 @@ def impact_view(data: GraphData, initiative: str, *, lang: str = "en",
     needed); each dependant is linked to the action fields it works in.
     """
     _check_lang(lang)
+    data, details = _loaded(data, details)
     rows = {_s(r["id"]): r for r in _initiative_rows(data)}
     if initiative not in rows:  # the id as written in another normalization form
         initiative = {nfc(i): i for i in rows}.get(nfc(initiative), initiative)
