@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 import yaml
 
+from scgraph.analytics import load_graph_data
 from scgraph.errors import InputError, UsageError
 from scgraph.ingest import ingest, pipeline, scan, validate_paths, validation
 from scgraph.namespaces import ONTOLOGY_GRAPH, PREFIXES, dataset_graph_iri, id_from_iri
@@ -879,3 +880,22 @@ def test_relations_and_side_effects_at_a_documents_top_level(tmp_path: Path,
         ingest([bad], st)
     assert any(p.field == "source_id" and p.record == "relations[0]"
                for p in caught.value.problems), caught.value.problems
+
+
+def test_an_effect_kind_in_another_case_is_the_kind(tmp_path: Path) -> None:
+    """'Data_Protection' was refused as no side-effect kind, while relation types and
+    polarities were taken in any case."""
+    folder = tmp_path / "cased"
+    folder.mkdir()
+    (folder / "initiatives.csv").write_text("id,name,action_fields,source\n"
+                                            "A,a,mobility,https://example.org/a\n",
+                                            encoding="utf-8")
+    (folder / "side_effects.csv").write_text(
+        "initiative_id,effect,polarity,affects_fields,mitigation\n"
+        "A,Data_Protection,Risk,administration,\n", encoding="utf-8")
+    with EmbeddedStore() as st:
+        report = ingest([folder], st)
+        assert not [w for w in report.warnings if w.field == "effect"]
+        data = load_graph_data(st, cache=False)
+    assert data.side_effects[["effect", "polarity"]].values.tolist() == [
+        ["data_protection", "risk"]]

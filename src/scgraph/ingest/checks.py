@@ -505,6 +505,8 @@ def _check_side_effect(c: _Checker, rec: RawRecord) -> SideEffect | None:
     n_before = len(c.problems)
     ini = c.ident(rec, "initiative_id", None)
     effect = c.required(rec, "effect", None)
+    if effect is not None and _EFFECT.fullmatch(effect.lower()):
+        effect = effect.lower()  # a key, in any case, as relation types and polarities are
     if effect is not None and not _EFFECT.fullmatch(effect):
         c.problem(rec, "effect", f"{effect!r} is not a side-effect kind",
                   expected="a snake_case word such as data_protection", value=effect)
