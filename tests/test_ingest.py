@@ -899,3 +899,21 @@ def test_an_effect_kind_in_another_case_is_the_kind(tmp_path: Path) -> None:
         data = load_graph_data(st, cache=False)
     assert data.side_effects[["effect", "polarity"]].values.tolist() == [
         ["data_protection", "risk"]]
+
+
+def test_a_name_with_a_no_break_space_is_the_same_name(tmp_path: Path) -> None:
+    """'Frankfurt am Main' with a no-break space (copied from a web page) or two spaces
+    was a second municipality, and the actor a second actor."""
+    folder = tmp_path / "spaces"
+    folder.mkdir()
+    (folder / "initiatives.csv").write_text(
+        "id,name,municipality,action_fields,actors,source\n"
+        "A,a,Frankfurt am Main,mobility,Stadt Frankfurt,https://example.org/a\n"
+        "B,b,Frankfurt\u00a0am Main,mobility,Stadt\u00a0Frankfurt,https://example.org/b\n"
+        "C,c,Frankfurt am  Main,mobility,Stadt  Frankfurt,https://example.org/c\n",
+        encoding="utf-8")
+    with EmbeddedStore() as st:
+        ingest([folder], st)
+        data = load_graph_data(st, cache=False)
+    assert set(data.initiatives["municipality"]) == {"Frankfurt am Main"}
+    assert set(data.actors["actor"]) == {"Stadt Frankfurt"}

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import overload
 
 from scgraph.errors import Problem
 from scgraph.ingest.records import (
@@ -448,9 +449,11 @@ def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:
     texts = {k: c.text(rec, k, rid) for k in (
         "municipality", "region", "country", "programme", "description", "funding_note",
         "status")}
+    for k in _NAMES:
+        texts[k] = _spaced(texts[k])
     sources = _sources(c, rec, rid)
     solution_types = c.solution_types(rec, "solution_types", rid)
-    actors = rec.items("actors")
+    actors = [_spaced(a) for a in rec.items("actors")]
     if len(c.problems) > n_before or ident is None or name is None or not fields:
         return None
     programme, note = texts["programme"], None
@@ -464,6 +467,30 @@ def _check_initiative(c: _Checker, rec: RawRecord) -> Initiative | None:
         funding_federal_eur=fed, funding_total_eur=total, funding_note=texts["funding_note"],
         status=texts["status"], solution_types=solution_types, sources=sources,
     )
+
+
+#: The fields whose values name a node (a place, a programme): one name, one node.
+_NAMES = ("municipality", "region", "country", "programme")
+
+
+@overload
+def _spaced(value: str) -> str: ...
+
+
+@overload
+def _spaced(value: None) -> None: ...
+
+
+def _spaced(value: str | None) -> str | None:
+    """A name with one plain space wherever it has spaces: a no-break space (text copied
+    from a web page) or two spaces made a second node of the same name.
+
+    >>> _spaced("Frankfurt\u00a0am  Main")
+    'Frankfurt am Main'
+    """
+    if value is None or (value.isascii() and "  " not in value):
+        return value
+    return " ".join(value.split())
 
 
 def _sources(c: _Checker, rec: RawRecord, rid: str | None) -> list[str]:
