@@ -917,3 +917,25 @@ def test_a_name_with_a_no_break_space_is_the_same_name(tmp_path: Path) -> None:
         data = load_graph_data(st, cache=False)
     assert set(data.initiatives["municipality"]) == {"Frankfurt am Main"}
     assert set(data.actors["actor"]) == {"Stadt Frankfurt"}
+
+
+def test_a_symmetric_relation_given_both_ways_is_one(tmp_path: Path) -> None:
+    """'A related_to B' and 'B related_to A' were two relations; the second is the same
+    statement, warned about as a repeated row is."""
+    folder = tmp_path / "both"
+    folder.mkdir()
+    (folder / "initiatives.csv").write_text("id,name,action_fields,source\n"
+                                            "A,a,mobility,https://example.org/a\n"
+                                            "B,b,energy,https://example.org/b\n",
+                                            encoding="utf-8")
+    (folder / "relations.csv").write_text("source_id,relation,target_id\n"
+                                          "A,related_to,B\nB,related_to,A\n"
+                                          "A,depends_on,B\nB,depends_on,A\n", encoding="utf-8")
+    with EmbeddedStore() as st:
+        report = ingest([folder], st)
+        data = load_graph_data(st, cache=False)
+    assert sorted(map(tuple, data.relations[["source_id", "relation", "target_id"]]
+                      .values.tolist())) == [("A", "depends_on", "B"), ("A", "related_to", "B"),
+                                             ("B", "depends_on", "A")]
+    assert [w.message for w in report.warnings if "duplicate" in w.message] == [
+        f"duplicate relation B related_to A; the one at {folder / 'relations.csv'}:2 is kept"]

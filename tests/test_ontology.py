@@ -516,3 +516,12 @@ def test_effect_kind_outside_the_scheme_is_explained(validate: Validate) -> None
     assert _has(results, "test/benefit", "Violation",
                 "The kind of this side effect is not in the scheme of side-effect kinds")
     assert len(results) == 1
+
+
+def test_the_symmetric_relations_are_the_ontologys(ontology: Graph) -> None:
+    """What ingest takes for one statement both ways is what the ontology declares so."""
+    from scgraph.ontology import RELATION_PROPERTIES, SYMMETRIC_RELATIONS
+
+    symmetric = {str(p) for p in ontology.subjects(RDF.type, OWL.SymmetricProperty)}
+    assert {k for k, p in RELATION_PROPERTIES.items() if p in symmetric} == \
+        set(SYMMETRIC_RELATIONS)

@@ -19,6 +19,7 @@ from scgraph.texts import nfc
 __all__ = [
     "DATA_PROTECTION_EFFECTS",
     "RELATION_PROPERTIES",
+    "SYMMETRIC_RELATIONS",
     "Vocabulary",
     "ontology_file",
     "queries_dir",
@@ -46,6 +47,10 @@ RELATION_PROPERTIES: dict[str, str] = {
     "related_to": SC + "relatedTo",
     "part_of": SC + "partOf",
 }
+
+#: The relations that hold both ways (``owl:SymmetricProperty`` in the ontology):
+#: ``A related_to B`` and ``B related_to A`` are one statement.
+SYMMETRIC_RELATIONS = ("connected_to", "cooperates_with", "related_to")
 
 
 def _resource_dir(name: str) -> Path:

@@ -21,7 +21,7 @@ from scgraph.ingest.records import (
     SideEffect,
 )
 from scgraph.namespaces import is_url, url_problem
-from scgraph.ontology import RELATION_PROPERTIES, Vocabulary
+from scgraph.ontology import RELATION_PROPERTIES, SYMMETRIC_RELATIONS, Vocabulary
 from scgraph.texts import nfc, split_sources
 
 __all__ = ["CheckedDataset", "check_dataset"]
@@ -270,6 +270,8 @@ def check_dataset(ds: RawDataset, vocab: Vocabulary, problems: list[Problem],
         refs.append((rel.source_id, "source_id", rec.loc, rec.loc.path))
         refs.append((rel.target_id, "target_id", rec.loc, rec.loc.path))
         key = (rel.source_id, rel.relation, rel.target_id)
+        if rel.relation in SYMMETRIC_RELATIONS:  # B related_to A says A related_to B
+            key = (min(key[0], key[2]), key[1], max(key[0], key[2]))
         if key in seen_rel:
             prev = seen_rel[key]
             c.warn(rec, None, f"duplicate relation {rel.source_id} {rel.relation} "
