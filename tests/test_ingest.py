@@ -831,7 +831,8 @@ def test_a_separator_at_the_end_or_twice_leaves_no_stray_bar(tmp_path: Path) -> 
         "S1,a,mobility,https://example.org/a | \n"
         "S2,b,mobility,| https://example.org/b\n"
         "S3,c,mobility,https://example.org/c | | Council minutes 2021\n"
-        "S4,d,mobility,https://example.org/d|e\n", encoding="utf-8")
+        "S4,d,mobility,https://example.org/d|e\n"
+        "S5,e,mobility,HTTPS://Example.org/E\n", encoding="utf-8")  # a scheme in capitals
     with EmbeddedStore() as st:
         ingest([folder], st)
         quads = st._store.quads_for_pattern(
@@ -841,7 +842,8 @@ def test_a_separator_at_the_end_or_twice_leaves_no_stray_bar(tmp_path: Path) -> 
                for q in quads if "/initiative/" in q.subject.value}
     assert got == {("S1", "https://example.org/a"), ("S2", "https://example.org/b"),
                    ("S3", "https://example.org/c"), ("S3", '"Council minutes 2021"'),
-                   ("S4", '"https://example.org/d|e"')}  # a bar in a URL is no separator
+                   ("S4", '"https://example.org/d|e"'),  # a bar in a URL is no separator
+                   ("S5", "HTTPS://Example.org/E")}  # an IRI: it was kept as text
 
 
 def test_relations_and_side_effects_at_a_documents_top_level(tmp_path: Path,

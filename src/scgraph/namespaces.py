@@ -86,14 +86,14 @@ def sparql_prefixes() -> str:
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
-_URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+_URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+", re.IGNORECASE)  # a scheme in any case
 
 
 def is_url(value: str) -> bool:
     """Whether a source is a plain http(s) URL, which the graph holds as an IRI.
 
-    >>> is_url("https://www.kfw.de/x"), is_url("Stadt Ulm, Bericht 2021")
-    (True, False)
+    >>> is_url("https://www.kfw.de/x"), is_url("HTTPS://www.kfw.de/x"), is_url("Stadt Ulm")
+    (True, True, False)
     """
     return _URL.fullmatch(value) is not None
 
