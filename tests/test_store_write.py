@@ -198,6 +198,13 @@ def test_a_closed_store_says_so(tmp_path: Path, read_only: bool) -> None:
         assert again.graphs() == ["http://example.org/g"]
 
 
+def test_a_closed_store_in_memory_says_its_data_is_gone() -> None:
+    with EmbeddedStore() as st:
+        st.replace_graphs({"http://example.org/g": b"<http://a> <http://b> <http://c> .\n"})
+    with pytest.raises(StoreError, match="in-memory store is closed, and what it held is gone"):
+        st.graphs()  # "open it again (EmbeddedStore(path))" promised what is lost
+
+
 def test_a_store_below_a_file_is_refused_with_the_file_named(tmp_path: Path) -> None:
     from scgraph.errors import ScgraphError
 

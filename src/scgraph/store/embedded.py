@@ -242,6 +242,10 @@ class _Closed:
         self.location = location
 
     def closed(self) -> NoReturn:
+        if self.location == "memory":  # its data went with it
+            raise StoreError("memory: the in-memory store is closed, and what it held is "
+                             "gone; use it inside its `with` block, or store on disk "
+                             "(EmbeddedStore(path))")
         raise StoreError(f"{self.location}: the store is closed; open it again "
                          "(EmbeddedStore(path))")
 
