@@ -77,6 +77,9 @@ def test_summary_counts(hostile_store: EmbeddedStore) -> None:
     # T-BUS needs T-HUB (T-HUB supports T-BUS)
     assert summary["dependency edges"] == "3"
     assert summary["isolated single-purpose initiatives"] == "1 of 4 (25.0 %)"
+    # a share of all initiatives, as the other counts of initiatives are
+    assert re.fullmatch(r"\d of 4 \(\d+\.\d %\)",
+                        summary["initiatives with open potential data-protection risks"])
 
 
 def test_unwritable_folder_is_a_clear_error(hostile_store: EmbeddedStore,

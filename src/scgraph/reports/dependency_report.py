@@ -155,7 +155,7 @@ def build_report(source: GraphStore | GraphData, *, data: GraphData | None = Non
         Section("Field dependencies",
                 "Each dependency A → B (A needs B) counts once for every pair of a field of "
                 "A and a field of B.", {"field_matrix": matrix}, images),
-        Section("Top cross-field dependencies",
+        Section("Cross-field dependencies",
                 "Dependencies whose ends are not both in the same single field.",
                 {"cross_field": cross}),
         Section("Isolated solutions by municipality",
@@ -174,15 +174,21 @@ def build_report(source: GraphStore | GraphData, *, data: GraphData | None = Non
                 {"critical": critical(data)}),
         Section("Side-effect spill-over",
                 "Side effects by the field of the initiative causing them and the field "
-                "they land in; risks no source names a mitigation for; fields most exposed "
-                "to data-protection risks.",
+                "they land in: each counts once for every pair of a field of its initiative "
+                "and a field it lands in, so the counts add up to more than the side "
+                "effects; spill_over counts those that land in a field the initiative does "
+                "not work in. Then the risks no source names a mitigation for, and the "
+                "fields most exposed to data-protection risks.",
                 {"spillover": spill, "unmitigated_risks": open_risks,
                  "data_protection_exposure": data_protection_exposure(data)},
                 spill_images),
         Section("Integration ranking",
                 "Integration index = average of the share of initiatives that are not "
                 "isolated and the share of dependencies that cross fields (1 = fully "
-                "integrated, 0 = only isolated solutions).",
+                "integrated, 0 = only isolated solutions). A dependency counts for the group "
+                "of the initiative that depends; a group without dependencies has a "
+                "cross-field share of 0, so its index is at most 0.5. Groups of one or two "
+                "initiatives rank on little evidence.",
                 {"integration": integration(data)}),
     ]
     if not isinstance(source, GraphData):
@@ -204,7 +210,8 @@ def _screening_section(store: GraphStore, data: GraphData,
               .rename("initiatives").reset_index()
               .sort_values(["initiatives", "effect", "status"], ascending=[False, True, True])
               .reset_index(drop=True))
-    summary["initiatives with open potential data-protection risks"] = str(dp["id"].nunique())
+    summary["initiatives with open potential data-protection risks"] = _share(
+        dp["id"].nunique(), len(data.initiatives))
     stale = stale_screening(store)
     return Section(
         "Side-effect screening",
