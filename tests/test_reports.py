@@ -196,7 +196,13 @@ def test_screening_by_effect_counts_initiatives_not_rows(mpsc_store_path: Path) 
     from scgraph.analytics.screening import screening
 
     store = EmbeddedStore(mpsc_store_path, read_only=True)
-    counts = build_report(store).tables()["screening_by_effect"]
+    report = build_report(store)
+    counts = report.tables()["screening_by_effect"]
+    # an empty table (no articulation points in data/mpsc) says "none", not "0 of 0 rows"
+    assert report.tables()["articulation_points"].empty
+    page = render_html(report)
+    assert "none (an empty table with these columns in articulation_points.csv)" in page
+    assert "0 of 0 rows" not in page
     rows = screening(store)
     open_dp = rows[(rows["effect"] == "data_protection") & (rows["status"] == "open")]
     got = counts[(counts["effect"] == "data_protection") & (counts["status"] == "open")]

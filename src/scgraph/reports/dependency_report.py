@@ -84,6 +84,13 @@ class ReportFiles:
     tables: list[Path]
 
 
+def _rows(shown: int, total: int, where: str) -> str:
+    """What a table of the report shows: "20 of 73 rows; all in X.csv", or "none"."""
+    if not total:
+        return f"none (an empty table with these columns in {where})"
+    return f"{shown} of {total} rows; all in {where}"
+
+
 def _share(part: int, whole: int) -> str:
     return f"{part} of {whole} ({100 * part / whole:.1f} %)" if whole else "0"
 
@@ -260,8 +267,7 @@ def render_html(report: Report) -> str:
         for stem, frame in section.tables.items():
             shown = frame.head(TOP)
             parts.append(f"<h3>{e(stem.replace('_', ' '))}</h3>")
-            parts.append(f'<p class="note">{len(shown)} of {len(frame)} rows; all in '
-                         f"{e(stem)}.csv</p>")
+            parts.append(f'<p class="note">{e(_rows(len(shown), len(frame), stem + ".csv"))}</p>')
             parts.append("<table><tr>" + "".join(f"<th>{e(str(c))}</th>" for c in frame.columns)
                          + "</tr>")
             for row in shown.itertuples(index=False):
@@ -302,7 +308,7 @@ def render_markdown(report: Report, image_files: dict[str, str] | None = None) -
         for stem, frame in section.tables.items():
             shown = frame.head(TOP)
             lines += [f"### {_md(stem.replace('_', ' '))}", "",
-                      f"{len(shown)} of {len(frame)} rows; all in `{stem}.csv`.", ""]
+                      _rows(len(shown), len(frame), f"`{stem}.csv`") + ".", ""]
             lines.append("| " + " | ".join(_md(c) for c in frame.columns) + " |")
             lines.append("|" + "---|" * len(frame.columns))
             lines += ["| " + " | ".join(_md(v) for v in row) + " |"
