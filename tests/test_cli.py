@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -254,3 +255,22 @@ def test_a_reader_that_stops_reading_is_no_error(mpsc_store_path: Path,
         os.close(write)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_text_of_the_data_is_printed_as_written(cli, tmp_path: Path) -> None:
+    """The consoles turned ':smile:' in a title or name into an emoji in stats, analyze
+    --format json and the messages."""
+    folder = tmp_path / "emoji"
+    folder.mkdir()
+    (folder / "dataset.yaml").write_text("title: 'Test :smile: data'\n", encoding="utf-8")
+    (folder / "initiatives.csv").write_text(
+        "id,name,action_fields,source\nA,Magnetic :thumbs_up: parking,mobility,"
+        "https://example.org/a\n", encoding="utf-8")
+    ingested = cli("ingest", folder)
+    assert ingested.code == 0, ingested.err
+    stats = json.loads(cli("stats", "--format", "json").out)
+    assert "Test :smile: data" in json.dumps(stats, ensure_ascii=False)
+    rows = json.loads(cli("analyze", "isolated", "--format", "json").out)
+    assert [r["name"] for r in rows] == ["Magnetic :thumbs_up: parking"]
+    table = cli("analyze", "isolated").out
+    assert "Magnetic :thumbs_up: parking" in table

@@ -72,8 +72,9 @@ class _Console(Console):
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
-out = _Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+# emoji=False: a ":smile:" in the data is printed as written, not as a picture
+out = _Console(soft_wrap=True, highlight=False, emoji=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 StoreOpt = Annotated[Path | None, typer.Option(
     "--store", help="Store folder (default: $SCGRAPH_STORE, else ./.scgraph).",
