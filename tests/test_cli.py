@@ -274,3 +274,27 @@ def test_text_of_the_data_is_printed_as_written(cli, tmp_path: Path) -> None:
     assert [r["name"] for r in rows] == ["Magnetic :thumbs_up: parking"]
     table = cli("analyze", "isolated").out
     assert "Magnetic :thumbs_up: parking" in table
+
+
+@pytest.mark.parametrize("args", [["stats"], ["analyze", "isolated", "--format", "csv"],
+                                  ["query", "--list"], ["ingest"]])
+def test_output_that_cannot_be_written_is_an_error(args: list[str], tmp_path: Path,
+                                                   mpsc_store_path: Path,
+                                                   small_path: Path) -> None:
+    """Standard output on a full disk (/dev/full) gave a traceback and exit 1, which says
+    "invalid input, nothing was written" (and an ingest had written)."""
+    if args == ["ingest"]:
+        store = tmp_path / "new"
+        args = ["ingest", str(small_path), "--store", str(store)]
+    elif args[0] != "query":
+        args = [*args, "--store", str(mpsc_store_path)]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "scgraph", *args], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=300, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: writing failed: No space left on device"), last
+    if args[0] == "ingest":  # said, and kept
+        assert last.endswith("the command's write to the store had committed and is kept")
+        assert (tmp_path / "new" / "CURRENT").is_file()

@@ -877,6 +877,17 @@ def main(argv: list[str] | None = None) -> int:
                   markup=False)
         return EXIT_TERMINATED if signals else EXIT_INTERRUPTED
 
+    def unwritable(exc: OSError) -> int:
+        """Standard output (or another file) could not be written: a full disk, say."""
+        with contextlib.suppress(OSError, ValueError):  # what is still buffered goes
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nowhere
+        kept = committed() > commits
+        err.print(f"error: writing failed: {exc.strerror or exc}"
+                  + (f" ({exc.filename})" if exc.filename else "")
+                  + ("; the command's write to the store had committed and is kept" if kept
+                     else ""), markup=False)
+        return EXIT_ERROR
+
     main_thread = threading.current_thread() is threading.main_thread()
     before = signal.signal(signal.SIGTERM, terminate) if main_thread else None
     try:
@@ -889,7 +900,16 @@ def main(argv: list[str] | None = None) -> int:
             # the reader of standard output stopped reading (`... | head`): typer quiets
             # the closed stream and exits with 1; nothing went wrong here
             return EXIT_OK
+        if code in (0, None):
+            try:  # what is still buffered, written now rather than lost at exit
+                sys.stdout.flush()
+            except BrokenPipeError:
+                return EXIT_OK
+            except OSError as failed:
+                return unwritable(failed)
         return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_ERROR)
+    except OSError as exc:  # a write that failed, not a closed pipe (typer quiets that)
+        return unwritable(exc)
     except InputError as exc:
         err.print(f"error: {exc}", markup=False)
         return EXIT_INVALID
