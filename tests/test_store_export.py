@@ -147,6 +147,10 @@ def test_cli_export_leaves_no_half_file(cli, small_store: Path,  # type: ignore[
     assert to_stdout.code == 0
     with EmbeddedStore(small_store, read_only=True) as st:
         assert to_stdout.out == st.export("nt").decode()
+    # --out - is standard output too, as for viz (it wrote a file named "-")
+    dash = cli("export", "--store", small_store, "--format", "nt", "--out", "-")
+    assert (dash.code, dash.out) == (0, to_stdout.out)
+    assert not Path("-").exists()
 
 
 def test_cli_export_makes_the_folder_it_writes_into(cli, small_store: Path,  # type: ignore[no-untyped-def]

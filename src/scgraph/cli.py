@@ -330,7 +330,8 @@ def export_cmd(
         "--format", help="nq, trig and jsonld keep the named graphs; ttl and nt merge them.")
     ] = ExportFormat.nq,
     output: Annotated[Path | None, typer.Option(
-        "--out", help="File to write (default: standard output).", show_default=False)] = None,
+        "--out", help="File to write; - or none: standard output.", show_default=False)
+    ] = None,
     graph: Annotated[str | None, typer.Option(
         "--graph", help="Export only this named graph: its IRI, or a dataset's name as "
                         "`scgraph stats` lists it.", show_default=False)] = None,
@@ -368,7 +369,7 @@ def export_cmd(
         out.flush()
         return size
 
-    if output is None:
+    if output is None or str(output) == "-":  # as viz --out - does
         try:
             export_to(sys.stdout.buffer)
         except BrokenPipeError:
