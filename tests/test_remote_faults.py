@@ -470,3 +470,19 @@ def test_an_endpoint_whose_default_graph_is_no_union_is_refused(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_an_endpoint_refusing_every_update_changed_nothing(fault: Setup) -> None:
+    """Every update refused (a read-only endpoint): the first upload fails and so does the
+    drop after it. The error said that staged graphs could not be removed and that every
+    query saw them, though none had been written."""
+    before = _snapshot(fault.direct)
+    remote = RemoteStore(fault.proxy.url + "/query", fault.proxy.url + "/update",
+                         timeout=TIMEOUT, retries=0)
+    fault.proxy.fault = Fault("401", when="update=")
+    triple = b"<http://a> <http://b> <http://c> .\n"
+    with pytest.raises(EndpointError) as info:
+        remote.replace_graphs({dataset_graph_iri("refused"): triple})
+    assert "nothing was changed" in str(info.value)
+    assert "could not be removed" not in str(info.value)
+    assert _snapshot(fault.direct) == before

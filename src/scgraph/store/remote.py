@@ -417,10 +417,12 @@ class RemoteStore:
                 if staged:
                     self.update(" ;\n".join(f"DROP SILENT GRAPH <{tmp}>" for tmp, _ in staged))
             except (EndpointError, KeyboardInterrupt):
-                left = (f"; the graphs it replaces are as they were, but those staged for "
-                        f"it could not be removed: {', '.join(tmp for tmp, _ in staged)}. "
-                        "Every query sees their triples until `scgraph drop` names them (a "
-                        "write an hour later drops them)")
+                held = self._holding([tmp for tmp, _ in staged])
+                if held:  # an endpoint that refuses every update was given nothing to hold
+                    left = (f"; the graphs it replaces are as they were, but those staged "
+                            f"for it could not be removed: {', '.join(held)}. Every query "
+                            "sees their triples until `scgraph drop` names them (a write an "
+                            "hour later drops them)")
             if moving and isinstance(exc, _AnswerLost):  # MOVE is one request: all or none
                 raise EndpointError(
                     f"writing to {self.update_endpoint}: no answer to the final MOVE, so the "
@@ -434,6 +436,13 @@ class RemoteStore:
                 raise EndpointError(f"writing to {self.update_endpoint} failed, nothing was "
                                     f"changed: {exc}") from exc
             raise
+
+    def _holding(self, graphs: Sequence[str]) -> list[str]:
+        """Those of ``graphs`` that hold triples; all of them if the endpoint cannot say."""
+        try:
+            return [g for g in graphs if self.ask(f"ASK {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")]
+        except (EndpointError, KeyboardInterrupt):
+            return list(graphs)
 
     def drop_graphs(self, graphs: Sequence[str]) -> None:
         """Remove named graphs in one update request."""
