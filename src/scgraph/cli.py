@@ -883,8 +883,8 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(OSError, ValueError):  # what is still buffered goes
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nowhere
         kept = committed() > commits
-        err.print(f"error: writing failed: {exc.strerror or exc}"
-                  + (f" ({exc.filename})" if exc.filename else "")
+        what = f"{exc.filename}: " if exc.filename else "writing failed: "  # no name: stdout
+        err.print(f"error: {what}{exc.strerror or exc}"
                   + ("; the command's write to the store had committed and is kept" if kept
                      else ""), markup=False)
         return EXIT_ERROR
