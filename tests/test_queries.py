@@ -253,8 +253,10 @@ def test_unknown_and_missing_parameters() -> None:
         q.bindings({})
     with pytest.raises(QueryError, match="has no parameter 'colour'"):
         q.bindings({"platform": "X", "colour": "red"})
-    with pytest.raises(QueryError, match="no named query 'nope'"):
-        load_query("nope")
+    with pytest.raises(QueryError, match="no named query 'nope'; `scgraph query --list`"):
+        load_query("nope")  # nothing close: no suggestion
+    with pytest.raises(QueryError, match="'regions_overveiw'; did you mean regions_overview"):
+        load_query("regions_overveiw")
 
 
 def test_header_problems_are_reported(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ Parameters are projected variables of the query (a column of the result).
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -205,7 +206,10 @@ def load_query(name_or_file: str | Path, directory: Path | None = None) -> Named
     named = (directory or queries_dir()) / f"{name_or_file}.rq"
     if candidate.suffix != ".rq" and (named.is_file() or not candidate.is_file()):
         if not named.is_file():
-            raise QueryError(f"no named query {str(name_or_file)!r}; "
+            names = [p.stem for p in (directory or queries_dir()).glob("*.rq")]
+            close = difflib.get_close_matches(str(name_or_file), names, n=3)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise QueryError(f"no named query {str(name_or_file)!r}; {hint}"
                              "`scgraph query --list` shows them, or give a .rq file")
         return parse_query(named.read_text(encoding="utf-8"), name=named.stem, path=named)
     try:
