@@ -284,6 +284,10 @@ def test_cli_list_and_run(cli, mpsc_store_path: Path, tmp_path: Path) -> None:
     assert listing.code == 0
     for q in QUERIES:
         assert f"{q.name}  {q.title}" in listing.out
+    # a query named beside --list was left out without a word
+    named = cli("query", "--list", "regions_overview")
+    assert (named.code, "--list lists every named query and takes no query" in named.err) \
+        == (2, True)
     store = str(mpsc_store_path)
     res = cli("query", "measures_on_platform", "--store", store,
               "--param", "platform=MPSC-SG-HUB", "--format", "json")

@@ -765,6 +765,9 @@ def query_cmd(
 ) -> None:
     """Run a named SPARQL query (or a .rq file) with typed parameters."""
     if list_:
+        if name is not None or param:  # not left out without a word
+            raise UsageError("--list lists every named query and takes no query or "
+                             "--param; run the query without --list")
         for q in list_queries():
             params = " ".join(f"--param {p.name}=<{p.type}>" for p in q.parameters)
             out.print(f"{q.name}  {q.title}" + (f"  [{params}]" if params else ""),
