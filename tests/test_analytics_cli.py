@@ -62,7 +62,9 @@ def test_report_writes_html_markdown_and_csv(cli, mpsc_store: Path, tmp_path: Pa
     out = tmp_path / "report"
     result = cli("report", "--store", mpsc_store, "--out", out)
     assert result.code == 0
-    assert str(out / "report.html") in result.out
+    # what was written is said on standard error, as by export and viz
+    assert str(out / "report.html") in result.err
+    assert result.out == ""
     isolated = pd.read_csv(out / "isolated.csv")
     assert len(isolated) == 73
     assert (out / "field_matrix.csv").read_text("utf-8") == (

@@ -723,8 +723,9 @@ def report_cmd(
             raise _holds_nothing(store, endpoint)
         written = write_report(st, out_dir)
         stale = stale_screening(st)
-    out.print(f"wrote {written.html}", markup=False)
-    out.print(f"wrote {written.markdown} and {len(written.tables)} CSV tables", markup=False)
+    # on standard error, as export and viz say what they wrote
+    err.print(f"wrote {written.html}", markup=False)
+    err.print(f"wrote {written.markdown} and {len(written.tables)} CSV tables", markup=False)
     if stale:
         err.print(f"note: {stale} (the report's screening section says so too)", markup=False)
 # --- queries ---
