@@ -187,17 +187,18 @@ def _flock(path: Path, name: str, mode: int) -> IO[str] | None:
             fcntl.flock(fh, mode | fcntl.LOCK_NB)
             return fh
         except BlockingIOError:
-            what = "written by process " + _holder(path) if mode == fcntl.LOCK_SH \
-                else "read by another process"
             waited = time.monotonic() - start
-            if waited > LOCK_TIMEOUT:
-                fh.close()
-                raise StoreLockedError(
-                    f"{path}: store is being {what} for more than "
-                    f"{LOCK_TIMEOUT:.0f} s; try again later") from None
-            if waited > WAIT_SAID_AFTER and not said:  # not a silent minute
+            if waited > LOCK_TIMEOUT or (waited > WAIT_SAID_AFTER and not said):
+                # who holds it, read only when it is said, not every 20 ms
+                what = "written by process " + _holder(path) if mode == fcntl.LOCK_SH \
+                    else "read by another process"
+                if waited > LOCK_TIMEOUT:
+                    fh.close()
+                    raise StoreLockedError(
+                        f"{path}: store is being {what} for more than "
+                        f"{LOCK_TIMEOUT:.0f} s; try again later") from None
                 _log.warning("%s: store is being %s; waiting up to %.0f s", path, what,
-                             LOCK_TIMEOUT)
+                             LOCK_TIMEOUT)  # not a silent minute
                 said = True
             time.sleep(0.02)
 
