@@ -874,23 +874,22 @@ def main(argv: list[str] | None = None) -> int:
         signals.append(signum)
         raise Terminated
 
+    def kept(whose: str) -> str:
+        """The end of a message of a command stopped after its write had committed: what
+        it wrote is kept, which "interrupted" or an error alone would not say."""
+        return (f"; {whose} write to the store had committed and is kept"
+                if committed() > commits else "")
+
     def stopped() -> int:
-        # after the commit, what the command wrote is kept: say so, not only "interrupted"
-        kept = committed() > commits
-        err.print(("terminated" if signals else "interrupted")
-                  + ("; its write to the store had committed and is kept" if kept else ""),
-                  markup=False)
+        err.print(("terminated" if signals else "interrupted") + kept("its"), markup=False)
         return EXIT_TERMINATED if signals else EXIT_INTERRUPTED
 
     def unwritable(exc: OSError) -> int:
         """Standard output (or another file) could not be written: a full disk, say."""
         with contextlib.suppress(OSError, ValueError):  # what is still buffered goes
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nowhere
-        kept = committed() > commits
         what = f"{exc.filename}: " if exc.filename else "writing failed: "  # no name: stdout
-        err.print(f"error: {what}{exc.strerror or exc}"
-                  + ("; the command's write to the store had committed and is kept" if kept
-                     else ""), markup=False)
+        err.print(f"error: {what}{exc.strerror or exc}" + kept("the command's"), markup=False)
         return EXIT_ERROR
 
     main_thread = threading.current_thread() is threading.main_thread()
