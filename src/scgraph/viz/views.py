@@ -489,7 +489,7 @@ def overview_view(data: GraphData | GraphStore, *, lang: str = "en") -> View:
     arrows from each of the initiative's fields to the field affected.
     """
     _check_lang(lang)
-    data, _ = _loaded(data, {})
+    data, _ = _loaded(data, {})  # {}: the overview shows no details, none are read
     fg = field_graph(data)
     b = _Builder(lang)
     for key in sorted(fg.nodes, key=str):
